@@ -1,0 +1,123 @@
+//! Building blocks shared by pages: layout, form fields, notices.
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::AuthContext;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The bar at the top of every signed-in page.
+#[component]
+pub fn SiteHeader(viewer: Viewer) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let is_admin = viewer.is_admin();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"Embark"</a>
+            <nav aria-label="Main">
+                <A href="/">"Home"</A>
+                {is_admin.then(|| view! { <A href="/admin">"Admin panel"</A> })}
+            </nav>
+            <div class="who">
+                <span class="who-name">{viewer.full_name.clone()}</span>
+                <ActionForm action=auth.sign_out attr:class="inline">
+                    <button type="submit" class="button-quiet">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}
+
+/// A labelled text input with its hint and error, wired for screen readers.
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional, into)] hint: String,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] value: String,
+    #[prop(optional, into)] error: MaybeProp<String>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let has_hint = !hint.is_empty();
+    let described_by = {
+        let hint_id = hint_id.clone();
+        let error_id = error_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint.clone()}</p> })}
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                required=required
+                value=value
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            {move || error.get().map(|message| view! {
+                <p class="field-error" id=error_id.clone()><span aria-hidden="true">"⚠ "</span>{message}</p>
+            })}
+        </div>
+    }
+}
+
+/// A form-level message for an error that is not about one field.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        {move || error.get().map(|error| {
+            let message = match &error {
+                AppError::Invalid(_) => "Please correct the fields marked below.".to_owned(),
+                other => other.to_string(),
+            };
+            view! {
+                <div class="notice notice-error" role="alert">
+                    <strong>"Error: "</strong>{message}
+                </div>
+            }
+        })}
+    }
+}
+
+/// The latest error of a server action, if its last run failed.
+pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|result| result.err()))
+}
+
+/// The error for one field, from an action's latest error.
+pub fn field_error(error: Signal<Option<AppError>>, name: &'static str) -> MaybeProp<String> {
+    MaybeProp::derive(move || error.get().and_then(|e| e.field(name)))
+}
+
+/// A calm full-width message used for empty states.
+#[component]
+pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="empty-state">
+            <h2>{title}</h2>
+            {children()}
+        </div>
+    }
+}

@@ -1,0 +1,23 @@
+//! Value types that parse. Shared by the UI (wasm) and the server: a value of
+//! one of these types is valid by construction, so services accept only them.
+
+mod email;
+mod field;
+mod ids;
+mod password;
+mod person;
+mod status;
+
+pub use email::EmailAddress;
+pub use field::{FieldError, FieldErrors};
+pub use ids::{AccountId, CredentialId, GroupId, OutboxId};
+pub use password::{Password, PasswordProblem, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
+pub use person::{OrganizationName, PersonName};
+pub use status::{AccountStatus, Role};
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The form two identifiers are compared on: NFKC, then lowercase, trimmed.
+pub fn normalize_identifier(raw: &str) -> String {
+    raw.trim().nfkc().collect::<String>().to_lowercase()
+}

@@ -1,0 +1,74 @@
+//! Embark's web app: components, routes, server functions and wire types.
+//! Server-only code sits in [`server`], behind the `ssr` feature.
+
+pub mod admin;
+pub mod auth;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use auth::{current_viewer, SignIn, SignOut, Viewer};
+use error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, and the actions that change it. Provided at the root so
+/// every page reads the same resource, refetched after sign-in and sign-out.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub viewer: Resource<Result<Option<Viewer>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let viewer = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| current_viewer());
+    provide_context(AuthContext { viewer, sign_in, sign_out });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/embark.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Embark".to_owned() } else { format!("{text} · Embark") }/>
+        <Router>
+            <Routes fallback=pages::errors::NotFound>
+                <Route path=path!("/") view=pages::home::HomePage/>
+                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
+                <Route path=path!("/setup") view=pages::setup::SetupPage/>
+                <ParentRoute path=path!("/admin") view=admin::AdminLayout>
+                    <Route path=path!("") view=admin::AdminOverviewPage/>
+                    <Route path=path!("people") view=admin::PeoplePage/>
+                    <Route path=path!("invitations") view=admin::UnsentInvitationsPage/>
+                    <Route path=path!("groups") view=admin::GroupsPage/>
+                    <Route path=path!("settings") view=admin::SettingsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

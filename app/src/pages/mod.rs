@@ -1,0 +1,4 @@
+pub mod errors;
+pub mod home;
+pub mod setup;
+pub mod sign_in;

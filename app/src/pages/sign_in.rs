@@ -1,0 +1,41 @@
+use crate::auth::{fetch_setup_status, SetupStatus};
+use crate::components::{action_error, FormError, TextField};
+use crate::AuthContext;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let error = action_error(auth.sign_in);
+    let next = move || use_query_map().with(|q| q.get("next")).unwrap_or_default();
+    let setup = Resource::new(|| (), |_| fetch_setup_status());
+
+    view! {
+        <Title text="Sign in"/>
+        <main class="centered-page">
+            <div class="card narrow">
+                <h1>"Sign in to Embark"</h1>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        (setup.await == Ok(SetupStatus::NeedsLink)).then(|| view! {
+                            <div class="notice notice-info" role="status">
+                                <strong>"Embark isn't set up yet. "</strong>
+                                "Open the one-time setup link that the server printed in its log when it started, \
+                                 or create an administrator with the "<code>"embark create-admin"</code>" command."
+                            </div>
+                        })
+                    })}
+                </Transition>
+                <FormError error/>
+                <ActionForm action=auth.sign_in>
+                    <input type="hidden" name="next" value=next/>
+                    <TextField label="Email address" name="email" input_type="email" autocomplete="username" required=true/>
+                    <TextField label="Password" name="password" input_type="password" autocomplete="current-password" required=true/>
+                    <button type="submit" class="button">"Sign in"</button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,78 @@
+//! What a server function needs from its request: the state, the session,
+//! the signed-in person, and a way to fail that logs instead of leaking.
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::server::AppState;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use leptos::prelude::use_context;
+use tower_sessions::Session;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("AppState is not in the server function's context"))
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("no session on the request: {e:?}")))
+}
+
+/// The signed-in person, as the request middleware resolved them.
+pub fn viewer() -> Option<Viewer> {
+    use_context::<Parts>().and_then(|parts| parts.extensions.get::<Viewer>().cloned())
+}
+
+/// Authorisation for server functions any signed-in person may call.
+pub fn require_signed_in() -> Result<Viewer, AppError> {
+    viewer().ok_or_else(|| fail(AppError::Unauthenticated))
+}
+
+/// Authorisation for server functions only admins may call.
+pub fn require_admin() -> Result<Viewer, AppError> {
+    let viewer = require_signed_in()?;
+    if viewer.is_admin() {
+        Ok(viewer)
+    } else {
+        Err(fail(AppError::Forbidden))
+    }
+}
+
+/// Logs an unexpected error under a short reference and returns an error
+/// that carries only the reference.
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    tracing::error!(%reference, error = %error, "unexpected error");
+    fail(AppError::Internal(reference))
+}
+
+/// Sets the HTTP status that fits `error` for API callers, and returns it.
+/// Plain HTML form posts keep the redirect that carries the error back to the
+/// form, so their status is left alone.
+pub fn fail(error: AppError) -> AppError {
+    let plain_form = use_context::<Parts>()
+        .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
+        .is_some_and(|accept| accept.to_str().is_ok_and(|a| a.contains("text/html")));
+    if !plain_form {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status_of(&error));
+        }
+    }
+    error
+}
+
+fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Where to go after signing in: a local path only, never another site.
+pub fn safe_local_path(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
+    local.then(|| next.to_owned())
+}

@@ -1,0 +1,220 @@
+use crate::domain::{AccountId, AccountStatus, Role};
+use sqlx::{PgExecutor, Postgres, Transaction};
+use time::OffsetDateTime;
+
+/// One account row as services need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: AccountId,
+    pub status: AccountStatus,
+    pub role: Role,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub username: Option<String>,
+    pub full_name: String,
+    pub title: String,
+    pub department: String,
+    pub location: String,
+    pub phone: String,
+    pub manager_id: Option<AccountId>,
+    pub password_hash: Option<String>,
+    pub session_epoch: i32,
+    pub status_before_deactivation: Option<AccountStatus>,
+    pub created_at: OffsetDateTime,
+    pub invited_at: Option<OffsetDateTime>,
+    pub claimed_at: Option<OffsetDateTime>,
+    pub deactivated_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: &str = "id, status, role, email, external_id, username, full_name, title, department, \
+    location, phone, manager_id, password_hash, session_epoch, status_before_deactivation, created_at, \
+    invited_at, claimed_at, deactivated_at";
+
+/// The values a new account row is created with.
+pub struct NewAccountRow<'a> {
+    pub id: AccountId,
+    pub status: AccountStatus,
+    pub role: Role,
+    pub email: Option<&'a str>,
+    pub email_normalized: Option<String>,
+    pub external_id: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub username_normalized: Option<String>,
+    pub full_name: &'a str,
+    pub title: &'a str,
+    pub department: &'a str,
+    pub location: &'a str,
+    pub phone: &'a str,
+    pub manager_id: Option<AccountId>,
+    pub password_hash: Option<&'a str>,
+    pub now: OffsetDateTime,
+}
+
+pub async fn insert(tx: &mut Transaction<'_, Postgres>, row: &NewAccountRow<'_>) -> sqlx::Result<()> {
+    let invited_at = (row.status == AccountStatus::Invited).then_some(row.now);
+    let claimed_at = (row.status == AccountStatus::Claimed).then_some(row.now);
+    sqlx::query(
+        "INSERT INTO account (id, status, role, email, email_normalized, external_id, username, \
+         username_normalized, full_name, title, department, location, phone, manager_id, password_hash, \
+         created_at, updated_at, invited_at, claimed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)",
+    )
+    .bind(row.id)
+    .bind(row.status)
+    .bind(row.role)
+    .bind(row.email)
+    .bind(&row.email_normalized)
+    .bind(row.external_id)
+    .bind(row.username)
+    .bind(&row.username_normalized)
+    .bind(row.full_name)
+    .bind(row.title)
+    .bind(row.department)
+    .bind(row.location)
+    .bind(row.phone)
+    .bind(row.manager_id)
+    .bind(row.password_hash)
+    .bind(row.now)
+    .bind(invited_at)
+    .bind(claimed_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+}
+
+pub async fn find_by_email(executor: impl PgExecutor<'_>, email_normalized: &str) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE email_normalized = $1"))
+        .bind(email_normalized)
+        .fetch_optional(executor)
+        .await
+}
+
+pub async fn admin_exists(executor: impl PgExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM account WHERE role = 'admin' AND status = 'claimed')")
+        .fetch_one(executor)
+        .await
+}
+
+/// The facts a request needs about the person its session belongs to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionAccount {
+    pub id: AccountId,
+    pub status: AccountStatus,
+    pub role: Role,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub session_epoch: i32,
+}
+
+pub async fn find_for_session(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<SessionAccount>> {
+    sqlx::query_as("SELECT id, status, role, full_name, email, session_epoch FROM account WHERE id = $1")
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+}
+
+/// uninvited | invited → invited. Returns false when the account is in
+/// another state (or gone), in which case nothing changed.
+pub async fn mark_invited(tx: &mut Transaction<'_, Postgres>, id: AccountId, now: OffsetDateTime) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE account SET status = 'invited', invited_at = $2, updated_at = $2 \
+         WHERE id = $1 AND status IN ('uninvited', 'invited')",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// invited → claimed, setting the password. False when not invited.
+pub async fn mark_claimed(
+    tx: &mut Transaction<'_, Postgres>,
+    id: AccountId,
+    password_hash: Option<&str>,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE account SET status = 'claimed', claimed_at = $2, updated_at = $2, \
+         password_hash = COALESCE($3, password_hash) WHERE id = $1 AND status = 'invited'",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(password_hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// any active state → deactivated; bumps the session epoch so every session
+/// of the account is refused from its next request on.
+pub async fn mark_deactivated(tx: &mut Transaction<'_, Postgres>, id: AccountId, now: OffsetDateTime) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE account SET status_before_deactivation = status, status = 'deactivated', \
+         deactivated_at = $2, updated_at = $2, session_epoch = session_epoch + 1 \
+         WHERE id = $1 AND status IN ('uninvited', 'invited', 'claimed')",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// deactivated → claimed (if the person had claimed) or uninvited (their old
+/// links were revoked, so they need a fresh invitation). Returns the new
+/// status, or None when the account was not deactivated.
+pub async fn mark_reactivated(
+    tx: &mut Transaction<'_, Postgres>,
+    id: AccountId,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<AccountStatus>> {
+    sqlx::query_scalar(
+        "UPDATE account SET \
+           status = CASE WHEN claimed_at IS NOT NULL THEN 'claimed'::account_status ELSE 'uninvited'::account_status END, \
+           status_before_deactivation = NULL, deactivated_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status = 'deactivated' RETURNING status",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Removes a deactivated account. Returns the removed row's label fields.
+pub async fn delete_deactivated(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<Option<(String, Option<String>)>> {
+    sqlx::query_as("DELETE FROM account WHERE id = $1 AND status = 'deactivated' RETURNING full_name, email")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn set_password(tx: &mut Transaction<'_, Postgres>, id: AccountId, hash: &str, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE account SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Reads the account and holds its row lock until the transaction ends.
+pub async fn find_for_update(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// How many accounts are in each status.
+pub async fn count_by_status(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<(AccountStatus, i64)>> {
+    sqlx::query_as("SELECT status, count(*) FROM account GROUP BY status").fetch_all(executor).await
+}

@@ -1,0 +1,95 @@
+use crate::domain::{AccountId, CredentialId};
+use sqlx::{Postgres, Transaction};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "claim_credential_kind", rename_all = "snake_case")]
+pub enum CredentialKind {
+    Link,
+    AccessCode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "claim_credential_state", rename_all = "snake_case")]
+pub enum CredentialState {
+    Active,
+    Used,
+    Revoked,
+}
+
+pub struct NewCredential {
+    pub id: CredentialId,
+    pub account_id: AccountId,
+    pub kind: CredentialKind,
+    pub secret_hash: Vec<u8>,
+    pub secret_sealed: Vec<u8>,
+    pub expires_at: OffsetDateTime,
+    pub now: OffsetDateTime,
+}
+
+pub async fn insert(tx: &mut Transaction<'_, Postgres>, credential: &NewCredential) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(credential.id)
+    .bind(credential.account_id)
+    .bind(credential.kind)
+    .bind(&credential.secret_hash)
+    .bind(&credential.secret_sealed)
+    .bind(credential.now)
+    .bind(credential.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every live credential of the account (of one kind, or all).
+pub async fn revoke_active(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: AccountId,
+    kind: Option<CredentialKind>,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    let revoked = sqlx::query(
+        "UPDATE claim_credential SET state = 'revoked', revoked_at = $3 \
+         WHERE account_id = $1 AND state = 'active' AND ($2::claim_credential_kind IS NULL OR kind = $2)",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(revoked.rows_affected())
+}
+
+/// A credential found by its secret, whatever its state.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CredentialRow {
+    pub id: CredentialId,
+    pub account_id: AccountId,
+    pub kind: CredentialKind,
+    pub state: CredentialState,
+    pub expires_at: OffsetDateTime,
+}
+
+pub async fn find_by_hash(executor: impl sqlx::PgExecutor<'_>, secret_hash: &[u8]) -> sqlx::Result<Option<CredentialRow>> {
+    sqlx::query_as("SELECT id, account_id, kind, state, expires_at FROM claim_credential WHERE secret_hash = $1")
+        .bind(secret_hash)
+        .fetch_optional(executor)
+        .await
+}
+
+/// Spends a live, unexpired credential. Exactly one of any number of
+/// concurrent callers gets the account id back (SECURITY.md rule 2).
+pub async fn spend(tx: &mut Transaction<'_, Postgres>, secret_hash: &[u8], now: OffsetDateTime) -> sqlx::Result<Option<(CredentialId, AccountId)>> {
+    sqlx::query_as(
+        "UPDATE claim_credential SET state = 'used', used_at = $2 \
+         WHERE secret_hash = $1 AND state = 'active' AND used_at IS NULL AND expires_at > $2 \
+         RETURNING id, account_id",
+    )
+    .bind(secret_hash)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}

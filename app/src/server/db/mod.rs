@@ -1,0 +1,16 @@
+//! SQL lives here and only here. Functions take an executor so services can
+//! compose them inside one transaction.
+
+pub mod accounts;
+pub mod audit;
+pub mod credentials;
+pub mod outbox;
+pub mod settings;
+
+/// The name of a violated unique constraint, if that is what `error` is.
+pub fn unique_violation(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint().map(str::to_owned),
+        _ => None,
+    }
+}

@@ -1,0 +1,28 @@
+use sqlx::{PgExecutor, Postgres, Transaction};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SettingsRow {
+    pub organization_name: String,
+    pub claim_link_lifetime_days: i32,
+}
+
+pub async fn get(executor: impl PgExecutor<'_>) -> sqlx::Result<SettingsRow> {
+    sqlx::query_as("SELECT organization_name, claim_link_lifetime_days FROM settings").fetch_one(executor).await
+}
+
+/// Locks the settings row for the rest of the transaction; serialises
+/// first-run setup.
+pub async fn lock(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM settings FOR UPDATE").execute(&mut **tx).await?;
+    Ok(())
+}
+
+pub async fn set_organization_name(tx: &mut Transaction<'_, Postgres>, name: &str, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE settings SET organization_name = $1, updated_at = $2")
+        .bind(name)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Server-only code: state, services, database access, crypto. Compiled only
+//! with the `ssr` feature, so none of it reaches the browser.
+
+pub mod context;
+pub mod crypto;
+pub mod db;
+pub mod session;
+pub mod services;
+pub mod state;
+
+pub use state::AppState;

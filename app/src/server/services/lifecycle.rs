@@ -1,0 +1,403 @@
+//! Every account lifecycle transition, and nothing else changes an account's
+//! status. Each transition checks its source state in SQL, writes an audit
+//! row, and queues its email in the same transaction.
+//!
+//! ```text
+//! create ─► uninvited ─invite─► invited ─claim─► claimed
+//!               └──────────┴── deactivate ──┴──► deactivated ─► deleted
+//!                                 reactivate ◄──┘
+//! ```
+
+use crate::domain::{AccountId, AccountStatus, CredentialId, EmailAddress, Password, PersonName, Role};
+use crate::server::crypto::{generate_secret, secret_digest};
+use crate::server::db::{self, accounts, audit, credentials, outbox};
+use crate::server::db::audit::{Actor, AuditEvent};
+use crate::server::db::credentials::{CredentialKind, CredentialState};
+use crate::server::AppState;
+use secrecy::SecretString;
+use serde_json::json;
+use sqlx::{Postgres, Transaction};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("there is no such account")]
+    NotFound,
+    #[error("this cannot be done while the account is {}", .0.label().to_lowercase())]
+    WrongState(AccountStatus),
+    #[error("an account with this email address already exists")]
+    DuplicateEmail,
+    #[error("an account with this external ID already exists")]
+    DuplicateExternalId,
+    #[error("the account has no email address to send an invitation to")]
+    NoEmail,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for LifecycleError {
+    fn from(error: sqlx::Error) -> Self {
+        match db::unique_violation(&error).as_deref() {
+            Some("account_email_normalized_key") => Self::DuplicateEmail,
+            Some("account_external_id_key") => Self::DuplicateExternalId,
+            _ => Self::Unexpected(error.into()),
+        }
+    }
+}
+
+/// A person to provision, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub email: Option<EmailAddress>,
+    pub external_id: Option<String>,
+    pub full_name: PersonName,
+    pub title: String,
+    pub department: String,
+    pub location: String,
+    pub phone: String,
+    pub manager_id: Option<AccountId>,
+    pub role: Role,
+}
+
+impl NewPerson {
+    pub fn employee(full_name: PersonName, email: EmailAddress) -> Self {
+        Self {
+            email: Some(email),
+            external_id: None,
+            full_name,
+            title: String::new(),
+            department: String::new(),
+            location: String::new(),
+            phone: String::new(),
+            manager_id: None,
+            role: Role::Employee,
+        }
+    }
+}
+
+/// What the claim email says beyond the standard text.
+#[derive(Debug, Clone, Default)]
+pub struct Invitation {
+    pub personal_message: Option<String>,
+}
+
+/// A claim link just issued. The secret exists only here and, sealed, in the
+/// database; it is never logged.
+#[derive(Debug)]
+pub struct IssuedLink {
+    pub credential_id: CredentialId,
+    pub secret: SecretString,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Provisions one person: `uninvited`, or at once `invited` when an
+/// invitation is given (individual creation in the admin panel).
+pub async fn create(
+    state: &AppState,
+    person: &NewPerson,
+    invitation: Option<&Invitation>,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<(AccountId, Option<IssuedLink>), LifecycleError> {
+    if invitation.is_some() && person.email.is_none() {
+        return Err(LifecycleError::NoEmail);
+    }
+    let id = AccountId::new();
+    let mut tx = state.pool.begin().await?;
+    accounts::insert(
+        &mut tx,
+        &accounts::NewAccountRow {
+            id,
+            status: AccountStatus::Uninvited,
+            role: person.role,
+            email: person.email.as_ref().map(AsRef::as_ref),
+            email_normalized: person.email.as_ref().map(EmailAddress::normalized),
+            external_id: person.external_id.as_deref(),
+            username: None,
+            username_normalized: None,
+            full_name: person.full_name.as_ref(),
+            title: &person.title,
+            department: &person.department,
+            location: &person.location,
+            phone: &person.phone,
+            manager_id: person.manager_id,
+            password_hash: None,
+            now,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            actor,
+            action: "account.created",
+            target_id: Some(id),
+            target_label: &target_label(person.full_name.as_ref(), person.email.as_ref().map(AsRef::as_ref)),
+            details: json!({ "role": person.role }),
+            now,
+        },
+    )
+    .await?;
+    let link = match invitation {
+        Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
+        None => None,
+    };
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok((id, link))
+}
+
+/// Invites an uninvited account, or re-sends to an invited one. Either way
+/// any earlier link is revoked, a new one is issued, and the claim email is
+/// queued.
+pub async fn invite(
+    state: &AppState,
+    id: AccountId,
+    invitation: &Invitation,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<IssuedLink, LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let link = invite_in(state, &mut tx, id, invitation, actor, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(link)
+}
+
+async fn invite_in(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    id: AccountId,
+    invitation: &Invitation,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<IssuedLink, LifecycleError> {
+    let account = lock_account(tx, id).await?;
+    let Some(email) = account.email.clone() else {
+        return Err(LifecycleError::NoEmail);
+    };
+    let was = account.status;
+    if !accounts::mark_invited(tx, id, now).await? {
+        return Err(LifecycleError::WrongState(was));
+    }
+    credentials::revoke_active(tx, id, Some(CredentialKind::Link), now).await?;
+
+    let lifetime_days = db::settings::get(&mut **tx).await?.claim_link_lifetime_days;
+    let secret = generate_secret();
+    let credential = credentials::NewCredential {
+        id: CredentialId::new(),
+        account_id: id,
+        kind: CredentialKind::Link,
+        secret_hash: secret_digest(&secret),
+        secret_sealed: state.sealer.seal(&secret),
+        expires_at: now + Duration::days(i64::from(lifetime_days)),
+        now,
+    };
+    credentials::insert(tx, &credential).await?;
+    outbox::enqueue(
+        tx,
+        outbox::NewEmail {
+            kind: outbox::CLAIM_INVITATION,
+            account_id: Some(id),
+            credential_id: Some(credential.id),
+            recipient: &email,
+            payload: json!({ "personal_message": invitation.personal_message }),
+            now,
+        },
+    )
+    .await?;
+    let action = if was == AccountStatus::Invited { "account.invitation_resent" } else { "account.invited" };
+    audit::record(
+        tx,
+        AuditEvent {
+            actor,
+            action,
+            target_id: Some(id),
+            target_label: &target_label(&account.full_name, Some(&email)),
+            details: json!({ "expires_at": credential.expires_at.unix_timestamp() }),
+            now,
+        },
+    )
+    .await?;
+    Ok(IssuedLink { credential_id: credential.id, secret: SecretString::from(secret), expires_at: credential.expires_at })
+}
+
+/// Why a claim secret was not accepted, in the order a person could
+/// understand and act on.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ClaimError {
+    #[error("this link is not known")]
+    Unknown,
+    #[error("this link has expired")]
+    Expired,
+    #[error("this link has already been used")]
+    AlreadyUsed,
+    #[error("this link was replaced by a newer one")]
+    Revoked,
+    #[error("this account cannot be claimed right now")]
+    NotClaimable,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimFailure {
+    #[error(transparent)]
+    Refused(#[from] ClaimError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ClaimFailure {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+/// Tells what a claim secret is, without spending it (opening a link must
+/// never spend it: mail scanners open links first).
+pub async fn inspect_claim_secret(state: &AppState, secret: &str, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
+    let found = credentials::find_by_hash(&state.pool, &secret_digest(secret)).await?;
+    let credential = classify(found, now)?;
+    let account = accounts::find(&state.pool, credential.account_id).await?.ok_or(ClaimError::Unknown)?;
+    if account.status != AccountStatus::Invited {
+        return Err(ClaimError::NotClaimable.into());
+    }
+    Ok(account.id)
+}
+
+fn classify(found: Option<credentials::CredentialRow>, now: OffsetDateTime) -> Result<credentials::CredentialRow, ClaimError> {
+    let credential = found.ok_or(ClaimError::Unknown)?;
+    match credential.state {
+        CredentialState::Used => Err(ClaimError::AlreadyUsed),
+        CredentialState::Revoked => Err(ClaimError::Revoked),
+        CredentialState::Active if credential.expires_at <= now => Err(ClaimError::Expired),
+        CredentialState::Active => Ok(credential),
+    }
+}
+
+/// invited → claimed: spends the secret and marks the account claimed in one
+/// transaction, so of any number of concurrent completions exactly one wins.
+/// `password_hash` is None for people who sign in through SSO.
+pub async fn claim(
+    state: &AppState,
+    secret: &str,
+    password_hash: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<AccountId, ClaimFailure> {
+    let digest = secret_digest(secret);
+    let mut tx = state.pool.begin().await?;
+    let Some((credential_id, account_id)) = credentials::spend(&mut tx, &digest, now).await? else {
+        drop(tx);
+        let found = credentials::find_by_hash(&state.pool, &digest).await?;
+        // A credential that is active and unexpired here lost a race with a
+        // concurrent completion that has since committed.
+        return Err(classify(found, now).err().unwrap_or(ClaimError::AlreadyUsed).into());
+    };
+    if !accounts::mark_claimed(&mut tx, account_id, password_hash, now).await? {
+        return Err(ClaimError::NotClaimable.into());
+    }
+    let account = accounts::find(&mut *tx, account_id).await?.ok_or(ClaimError::Unknown)?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            actor: &Actor::account(account_id, account.full_name.clone()),
+            action: "account.claimed",
+            target_id: Some(account_id),
+            target_label: &target_label(&account.full_name, account.email.as_deref()),
+            details: json!({ "credential_id": credential_id }),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(account_id)
+}
+
+/// Ends all access at once: links and codes are revoked, queued mail is
+/// withdrawn and every session is refused from its next request on.
+pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let account = lock_account(&mut tx, id).await?;
+    if !accounts::mark_deactivated(&mut tx, id, now).await? {
+        return Err(LifecycleError::WrongState(account.status));
+    }
+    credentials::revoke_active(&mut tx, id, None, now).await?;
+    outbox::cancel_queued_for_account(&mut tx, id, now).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            actor,
+            action: "account.deactivated",
+            target_id: Some(id),
+            target_label: &target_label(&account.full_name, account.email.as_deref()),
+            details: json!({ "previous_status": account.status }),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// deactivated → claimed for people who had claimed; otherwise → uninvited,
+/// since their links were revoked and they need a fresh invitation.
+pub async fn reactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<AccountStatus, LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let account = lock_account(&mut tx, id).await?;
+    let Some(status) = accounts::mark_reactivated(&mut tx, id, now).await? else {
+        return Err(LifecycleError::WrongState(account.status));
+    };
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            actor,
+            action: "account.reactivated",
+            target_id: Some(id),
+            target_label: &target_label(&account.full_name, account.email.as_deref()),
+            details: json!({ "status": status }),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(status)
+}
+
+/// Deletes a deactivated account for good. The audit log keeps the fact.
+pub async fn delete(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let account = lock_account(&mut tx, id).await?;
+    let Some((full_name, email)) = accounts::delete_deactivated(&mut tx, id).await? else {
+        return Err(LifecycleError::WrongState(account.status));
+    };
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            actor,
+            action: "account.deleted",
+            target_id: Some(id),
+            target_label: &target_label(&full_name, email.as_deref()),
+            details: json!({}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// Reads the account and holds its row lock until the transaction ends, so
+/// the error a caller sees names the state the transition really met.
+async fn lock_account(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> Result<accounts::AccountRow, LifecycleError> {
+    accounts::find_for_update(tx, id).await?.ok_or(LifecycleError::NotFound)
+}
+
+/// How the audit log names an account.
+pub fn target_label(full_name: &str, email: Option<&str>) -> String {
+    match email {
+        Some(email) => format!("{full_name} <{email}>"),
+        None => full_name.to_owned(),
+    }
+}
+
+/// Hashes a password that already meets the policy.
+pub async fn hash_password(state: &AppState, password: &Password) -> anyhow::Result<String> {
+    state.hasher.hash(password.expose()).await
+}

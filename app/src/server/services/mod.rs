@@ -1,0 +1,6 @@
+//! Business operations. Each takes parsed domain values and `now`, runs in
+//! one transaction, and reports failure through its own error enum.
+
+pub mod auth;
+pub mod lifecycle;
+pub mod setup;

@@ -1,0 +1,15 @@
+use super::crypto::{PasswordHasher, SecretSealer};
+use super::services::setup::SetupGate;
+use sqlx::PgPool;
+
+/// What every request handler and server function may reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub hasher: PasswordHasher,
+    pub sealer: SecretSealer,
+    /// The configured public base URL without a trailing slash: the only
+    /// source of links Embark hands out (SECURITY.md rule 6).
+    pub public_url: String,
+    pub setup: SetupGate,
+}

@@ -1,0 +1,156 @@
+# Shared by scripts/run and scripts/test. Installs only what is missing, so a
+# second run starts in seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA_DIR="$ROOT/.data"
+CARGO_LEPTOS_VERSION="0.3.11"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/embark/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=""
+apt_install() {
+  command -v apt-get >/dev/null || die "please install these packages with your system's package manager: $*"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  say "installing $* (Debian packages)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm-bindgen version cargo-leptos must use: exactly the one in Cargo.lock.
+locked_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_build_tools() {
+  command -v cargo >/dev/null || die "Rust is needed: install it from rustup.rs, then run this again."
+  command -v cc >/dev/null || apt_install build-essential
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+    # Its locked dependencies need a nightly compiler. LTO off: the release
+    # link would otherwise take most of 25 minutes on two cores.
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    say "building cargo-leptos $CARGO_LEPTOS_VERSION (once; about 10 minutes)"
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo +nightly install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+  local wbg
+  wbg="$(locked_wasm_bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wbg" ]; then
+    say "building wasm-bindgen-cli $wbg (once; about 3 minutes)"
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+}
+
+# Directory with initdb and pg_ctl, installing PostgreSQL when absent.
+postgres_bindir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
+    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+      dirname "$(command -v initdb)"; return
+    fi
+    apt_install postgresql
+    dir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  fi
+  echo "$dir"
+}
+
+# PostgreSQL refuses to run as root: as root, the private cluster belongs to
+# the `postgres` system user (or a dedicated one when that does not exist).
+PG_OS_USER=""
+pg_as_owner() {
+  if [ -n "$PG_OS_USER" ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+# Starts (creating on first use) the private PostgreSQL cluster in .data/
+# and exports DATABASE_URL for it. Its port is derived from the checkout's
+# path so that two checkouts on one machine do not collide.
+PG_STARTED_HERE=""
+start_private_postgres() {
+  local bindir pgdata port password_file
+  bindir="$(postgres_bindir)"
+  mkdir -p "$DATA_DIR"
+  pgdata="$DATA_DIR/postgres"
+  port="${EMBARK_PG_PORT:-$((20000 + $(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 20000))}"
+  password_file="$DATA_DIR/postgres-password"
+
+  if [ "$(id -u)" -eq 0 ]; then
+    PG_OS_USER=postgres
+    if ! id -u postgres >/dev/null 2>&1; then
+      PG_OS_USER=embark-pg
+      id -u embark-pg >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin embark-pg
+    fi
+    # The cluster's owner must be able to reach the checkout; when it cannot
+    # (say, under /root), the cluster lives in /var/lib and .data links to it.
+    if ! runuser -u "$PG_OS_USER" -- test -x "$DATA_DIR"; then
+      local real="/var/lib/embark/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)/postgres"
+      mkdir -p "$(dirname "$real")"
+      [ -L "$pgdata" ] || ln -sfn "$real" "$pgdata"
+      pgdata="$real"
+    fi
+  fi
+
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    say "creating the private PostgreSQL cluster in .data/"
+    [ -f "$password_file" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$password_file")
+    mkdir -p "$pgdata"
+    local pwfile
+    pwfile="$(mktemp)"
+    cp "$password_file" "$pwfile"
+    if [ -n "$PG_OS_USER" ]; then chown "$PG_OS_USER" "$pgdata" "$pwfile"; fi
+    chmod 700 "$pgdata"
+    pg_as_owner "$bindir/initdb" -D "$pgdata" -U embark --pwfile="$pwfile" --auth=scram-sha-256 \
+      -E UTF8 --locale=C >/dev/null
+    rm -f "$pwfile"
+    cat >> "$pgdata/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = ''
+max_connections = 200
+shared_buffers = 256MB
+CONF
+  fi
+
+  if ! pg_as_owner "$bindir/pg_ctl" status -D "$pgdata" >/dev/null 2>&1; then
+    say "starting the private PostgreSQL on 127.0.0.1:$port"
+    pg_as_owner "$bindir/pg_ctl" start -D "$pgdata" -l "$pgdata/server.log" -w -t 60 >/dev/null \
+      || die "PostgreSQL did not start; see $pgdata/server.log"
+    PG_STARTED_HERE=1
+  fi
+  PRIVATE_PG_BINDIR="$bindir"
+  PRIVATE_PGDATA="$pgdata"
+
+  local password
+  password="$(cat "$password_file")"
+  if ! PGPASSWORD="$password" "$bindir/psql" -h 127.0.0.1 -p "$port" -U embark -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = 'embark'" | grep -q 1; then
+    PGPASSWORD="$password" "$bindir/psql" -h 127.0.0.1 -p "$port" -U embark -d postgres -qc "CREATE DATABASE embark"
+  fi
+  export DATABASE_URL="postgres://embark:$password@127.0.0.1:$port/embark"
+}
+
+stop_private_postgres_if_started_here() {
+  if [ -n "$PG_STARTED_HERE" ]; then
+    pg_as_owner "$PRIVATE_PG_BINDIR/pg_ctl" stop -D "$PRIVATE_PGDATA" -m fast >/dev/null 2>&1 || true
+  fi
+}
+
+# A random key kept in .data/ for the local default; production sets its own.
+ensure_local_secret_key() {
+  if [ -z "${EMBARK_SECRET_KEY:-}" ]; then
+    mkdir -p "$DATA_DIR"
+    [ -f "$DATA_DIR/secret-key" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n' > "$DATA_DIR/secret-key")
+    EMBARK_SECRET_KEY="$(cat "$DATA_DIR/secret-key")"
+    export EMBARK_SECRET_KEY
+  fi
+}

@@ -1,0 +1,99 @@
+//! The `embark` command: serve (the default), create an admin, migrate.
+
+use crate::config::Config;
+use crate::startup;
+use anyhow::Context as _;
+use app::domain::{EmailAddress, OrganizationName, Password, PersonName};
+use app::server::services::setup::{self, NewAdmin};
+use clap::{Parser, Subcommand};
+use std::io::Read as _;
+
+#[derive(Debug, Parser)]
+#[command(name = "embark", version, about = "Embark: the employee account lifecycle, self-hosted.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Create an administrator who can sign in at once. The password is read
+    /// from EMBARK_ADMIN_PASSWORD, or else from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Names the organisation too, if it has no name yet.
+        #[arg(long)]
+        organization: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    crate::telemetry::init(config.log_json);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            startup::connect_and_migrate(config.database_url()).await?;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::CreateAdmin { email, name, organization } => create_admin(config, &email, &name, organization.as_deref()).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let pool = startup::connect_and_migrate(config.database_url()).await?;
+    let (state, setup_secret) = startup::build_state(pool.clone(), &config).await?;
+    let leptos_options = leptos::config::get_configuration(None)
+        .context("could not read the Leptos site configuration")?
+        .leptos_options;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    startup::spawn_session_cleanup(pool);
+    tracing::info!(address = %config.listen, public_url = %config.public_url, "Embark is serving");
+    if let Some(secret) = setup_secret {
+        // SECURITY: the one-time setup secret goes to the operator's console
+        // by design; it is useless once the first administrator exists and a
+        // restart replaces it.
+        println!(
+            "\nNo administrator exists yet. Open this one-time link to set up Embark:\n\n    {}/setup/{secret}\n",
+            config.public_url
+        );
+    }
+    startup::serve(listener, startup::router(state, leptos_options)).await
+}
+
+async fn create_admin(config: Config, email: &str, name: &str, organization: Option<&str>) -> anyhow::Result<()> {
+    let password = match std::env::var("EMBARK_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).context("could not read the password from standard input")?;
+            input.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let full_name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let organization = organization
+        .map(OrganizationName::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--organization: {e}"))?;
+    let password = Password::parse(&password, &[full_name.as_ref(), email.as_ref()]).map_err(|p| anyhow::anyhow!("password: {}", p.message()))?;
+
+    let pool = startup::connect_and_migrate(config.database_url()).await?;
+    let (state, _) = startup::build_state(pool, &config).await?;
+    let admin = NewAdmin { full_name, email, password };
+    let id = setup::create_admin(&state, &admin, organization.as_ref(), time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| anyhow::anyhow!("could not create the administrator: {e}"))?;
+    println!("Created administrator {} ({}). They can sign in now.", admin.email, id);
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Plain HTTP routes outside the Leptos app.
+
+use app::server::AppState;
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use tower_sessions::Session;
+
+/// Liveness and readiness: 200 when the database answers.
+pub async fn healthz(Extension(state): Extension<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// The one-time setup link. Opening it marks this browser's session as
+/// allowed to run setup, then moves to `/setup` so the secret leaves the
+/// address bar (SECURITY.md rule 7).
+pub async fn open_setup_link(Extension(state): Extension<AppState>, session: Session, Path(secret): Path<String>) -> Response {
+    let admin_exists = match app::server::db::accounts::admin_exists(&state.pool).await {
+        Ok(exists) => exists,
+        Err(error) => {
+            tracing::error!(error = %error, "setup link: database unreachable");
+            return error_page(StatusCode::SERVICE_UNAVAILABLE, "Embark can't reach its database right now. Please try again in a minute.");
+        }
+    };
+    let destination = if admin_exists {
+        "/sign-in"
+    } else if state.setup.opens_with(&secret) {
+        if let Err(error) = app::server::session::grant_setup(&session).await {
+            tracing::error!(error = %error, "setup link: could not write the session");
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please open the link again.");
+        }
+        "/setup"
+    } else {
+        tracing::warn!("setup link: a wrong or outdated secret was presented");
+        "/setup"
+    };
+    let mut response = Redirect::to(destination).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A minimal page in the app's look for failures outside the Leptos app.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Error {code} · Embark</title><link rel=\"stylesheet\" href=\"/pkg/embark.css\"></head>\
+         <body><main class=\"centered-page\"><div class=\"card\"><p class=\"eyebrow\">Error {code}</p><h1>Something went wrong</h1>\
+         <p>{message}</p><p><a class=\"button\" href=\"/\">Go to your home page</a></p></div></main></body></html>",
+        code = status.as_u16(),
+    );
+    (status, Html(body)).into_response()
+}
+
+/// What a panicking request gets: the 500 page, never the panic message.
+pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator.")
+}

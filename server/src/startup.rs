@@ -1,0 +1,138 @@
+//! Wiring: database, state, router, and serving with graceful shutdown.
+
+use crate::config::Config;
+use crate::{middleware, routes};
+use app::server::crypto::{PasswordHasher, SecretSealer};
+use app::server::services::setup::SetupGate;
+use app::server::AppState;
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Connects to PostgreSQL, creating the database when it does not exist yet,
+/// and brings the schema up to date.
+pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
+    use sqlx::migrate::MigrateDatabase as _;
+    if !sqlx::Postgres::database_exists(database_url).await.unwrap_or(true) {
+        sqlx::Postgres::create_database(database_url)
+            .await
+            .map_err(|e| anyhow::anyhow!("could not create the database named in DATABASE_URL: {e}"))?;
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not connect to PostgreSQL at DATABASE_URL: {e}"))?;
+    MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("could not apply database migrations: {e}"))?;
+    Ok(pool)
+}
+
+/// The state every handler shares, and the first-run setup secret when no
+/// administrator exists yet.
+pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppState, Option<String>)> {
+    let (setup, secret) = SetupGate::generate();
+    let needs_setup = !app::server::db::accounts::admin_exists(&pool).await?;
+    let state = AppState {
+        pool,
+        hasher: PasswordHasher::new(),
+        sealer: SecretSealer::new(&config.secret_key),
+        public_url: config.public_url.clone(),
+        setup,
+    };
+    Ok((state, needs_setup.then_some(secret)))
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let https = state.public_url.starts_with("https://");
+    // SECURITY: SameSite=Lax, not Strict, so the session survives the
+    // redirect back from an identity provider; the `__Host-` prefix pins the
+    // cookie to this exact origin when served over https.
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
+        .with_name(if https { "__Host-embark_session" } else { "embark_session" })
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(app::server::session::IDLE_TIMEOUT));
+
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |req: axum::extract::Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
+    };
+
+    Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/setup/{secret}", get(routes::open_setup_link))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&leptos_options, routes, context, {
+            let leptos_options = leptos_options.clone();
+            move || shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(middleware::page_access))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_viewer))
+        .layer(axum::Extension(state.clone()))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(middleware::AllowedOrigin::new(&state.public_url), middleware::csrf_guard))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(routes::panic_response))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> anyhow::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Deletes expired sessions from the store now and then.
+pub fn spawn_session_cleanup(pool: PgPool) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let store = PostgresStore::new(pool);
+    tokio::spawn(async move {
+        if let Err(e) = store.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {
+            tracing::warn!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+}

@@ -1,0 +1,116 @@
+use app::domain::{EmailAddress, Password, PersonName};
+use app::server::crypto::{PasswordHasher, SecretSealer};
+use app::server::db::audit::Actor;
+use app::server::services::lifecycle::{self, Invitation, NewPerson};
+use app::server::services::setup::{self, NewAdmin, SetupGate};
+use app::server::AppState;
+use app::domain::AccountId;
+use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::redirect::Policy;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+pub const PASSWORD: &str = "a perfectly long passphrase";
+
+/// A running Embark and a browser-like client (cookies kept, redirects not
+/// followed, so tests see them).
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    /// The first-run setup secret this server would have printed.
+    pub setup_secret: String,
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    server::telemetry::init(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (setup, setup_secret) = SetupGate::generate();
+    let state = AppState {
+        pool,
+        hasher: PasswordHasher::new(),
+        sealer: SecretSealer::new(&SecretString::from("test-secret-key-".repeat(3))),
+        public_url: address.clone(),
+        setup,
+    };
+    let leptos_options = leptos::config::LeptosOptions::builder().output_name("embark").site_root("target/site").build();
+    let router = server::startup::router(state.clone(), leptos_options);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp { address, state, client: new_client(), setup_secret }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A same-origin GET, as a browser navigation.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header(ACCEPT, "text/html").send().await.unwrap()
+    }
+
+    /// A same-origin form post to a server function, as the app's JavaScript
+    /// makes it (JSON answer, no redirect).
+    pub async fn call(&self, client: &reqwest::Client, server_fn: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{server_fn}")))
+            .header(ORIGIN, &self.address)
+            .header(ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs `client` in through the plain HTML form post.
+    pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        client
+            .post(self.url("/api/sign_in"))
+            .header(ORIGIN, &self.address)
+            .header(ACCEPT, "text/html")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_admin(&self, email: &str) -> AccountId {
+        let admin = NewAdmin {
+            full_name: PersonName::parse("Ada Admin").unwrap(),
+            email: EmailAddress::parse(email).unwrap(),
+            password: Password::parse(PASSWORD, &[]).unwrap(),
+        };
+        setup::create_admin(&self.state, &admin, None, OffsetDateTime::now_utc()).await.unwrap()
+    }
+
+    /// An employee who has claimed their account with [`PASSWORD`].
+    pub async fn create_claimed_employee(&self, email: &str) -> AccountId {
+        let now = OffsetDateTime::now_utc();
+        let person = NewPerson::employee(PersonName::parse("Eve Employee").unwrap(), EmailAddress::parse(email).unwrap());
+        let (id, link) = lifecycle::create(&self.state, &person, Some(&Invitation::default()), &Actor::system(), now).await.unwrap();
+        let hash = self.state.hasher.hash(PASSWORD).await.unwrap();
+        lifecycle::claim(&self.state, link.unwrap().secret.expose_secret(), Some(&hash), now).await.unwrap();
+        id
+    }
+
+    /// The value of the session cookie `client` holds for this app.
+    pub fn session_cookie(&self, response: &reqwest::Response) -> Option<String> {
+        response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("embark_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
