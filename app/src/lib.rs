@@ -51,6 +51,35 @@ pub struct AuthContext {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/embark.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Embark".to_owned() } else { format!("{text} · Embark") }/>
+        // Pages render whole on the server (SsrMode::Async): they work before
+        // and without the script, and their status code is known up front.
+        <Router>
+            <Routes fallback=pages::errors::NotFound>
+                <ParentRoute path=path!("") ssr=SsrMode::Async view=AuthRoot>
+                    <Route path=path!("") ssr=SsrMode::Async view=pages::home::HomePage/>
+                    <Route path=path!("sign-in") ssr=SsrMode::Async view=pages::sign_in::SignInPage/>
+                    <Route path=path!("setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
+                    <ParentRoute path=path!("admin") ssr=SsrMode::Async view=admin::AdminLayout>
+                        <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
+                        <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>
+                        <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
+                        <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
+                        <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
+                    </ParentRoute>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Holds who is signed in for every page. It sits inside `<Routes>` because
+/// only there do server actions see the errors a plain (script-less) form
+/// post brings back in the URL.
+#[component]
+fn AuthRoot() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let complete_setup = ServerAction::<CompleteSetup>::new();
@@ -59,25 +88,5 @@ pub fn App() -> impl IntoView {
         |_| current_viewer(),
     );
     provide_context(AuthContext { viewer, sign_in, sign_out, complete_setup });
-
-    view! {
-        <Stylesheet id="leptos" href="/pkg/embark.css"/>
-        <Title formatter=|text: String| if text.is_empty() { "Embark".to_owned() } else { format!("{text} · Embark") }/>
-        // Pages render whole on the server (SsrMode::Async): they work before
-        // and without the script, and their status code is known up front.
-        <Router>
-            <Routes fallback=pages::errors::NotFound>
-                <Route path=path!("/") ssr=SsrMode::Async view=pages::home::HomePage/>
-                <Route path=path!("/sign-in") ssr=SsrMode::Async view=pages::sign_in::SignInPage/>
-                <Route path=path!("/setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
-                <ParentRoute path=path!("/admin") ssr=SsrMode::Async view=admin::AdminLayout>
-                    <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
-                    <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>
-                    <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
-                    <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
-                    <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
-                </ParentRoute>
-            </Routes>
-        </Router>
-    }
+    view! { <leptos_router::components::Outlet/> }
 }

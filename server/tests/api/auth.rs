@@ -220,3 +220,21 @@ async fn responses_carry_security_headers(pool: PgPool) {
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["cache-control"], "no-store");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_refused_plain_form_sign_in_comes_back_to_the_form_with_the_reason(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let response = app
+        .client
+        .post(app.url("/api/sign_in"))
+        .header(ORIGIN, &app.address)
+        .header(ACCEPT, "text/html")
+        .header(reqwest::header::REFERER, app.url("/sign-in"))
+        .form(&[("email", "nobody@example.com"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let page = app.client.get(location(&response)).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("match an active account"), "{page}");
+}

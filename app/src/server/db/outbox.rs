@@ -37,12 +37,103 @@ pub async fn enqueue(tx: &mut Transaction<'_, Postgres>, email: NewEmail<'_>) ->
 /// Withdraws queued mail for an account whose access just ended.
 pub async fn cancel_queued_for_account(tx: &mut Transaction<'_, Postgres>, account_id: AccountId, now: OffsetDateTime) -> sqlx::Result<u64> {
     let cancelled = sqlx::query(
-        "UPDATE email_outbox SET state = 'failed', last_error = 'cancelled: the account was deactivated', next_attempt_at = $2 \
-         WHERE account_id = $1 AND state = 'queued'",
+        "UPDATE email_outbox SET state = 'cancelled', last_error = 'the account was deactivated', next_attempt_at = $2 \
+         WHERE account_id = $1 AND state IN ('queued', 'sending')",
     )
     .bind(account_id)
     .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(cancelled.rows_affected())
+}
+
+/// A queued email leased to this worker, with what rendering it needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeasedEmail {
+    pub id: OutboxId,
+    pub kind: String,
+    pub recipient: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub account_status: Option<crate::domain::AccountStatus>,
+    pub full_name: Option<String>,
+    pub credential_state: Option<super::credentials::CredentialState>,
+    pub secret_sealed: Option<Vec<u8>>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub organization_name: String,
+    pub claim_email_subject: String,
+    pub claim_email_body: String,
+}
+
+/// Leases up to `limit` due emails for `lease`, in one statement. Emails
+/// whose lease ran out (their worker died mid-batch) are due again, which
+/// bounds what a crash can send twice to the batch that was in flight.
+pub async fn lease_due(pool: &sqlx::PgPool, now: OffsetDateTime, limit: i64, lease: time::Duration) -> sqlx::Result<Vec<LeasedEmail>> {
+    sqlx::query_as(
+        "WITH due AS ( \
+             SELECT id FROM email_outbox \
+             WHERE state IN ('queued', 'sending') AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED \
+         ), leased AS ( \
+             UPDATE email_outbox o SET state = 'sending', attempts = o.attempts + 1, next_attempt_at = $3 \
+             FROM due WHERE o.id = due.id \
+             RETURNING o.id, o.kind, o.recipient, o.payload, o.attempts, o.account_id, o.credential_id \
+         ) \
+         SELECT l.id, l.kind, l.recipient, l.payload, l.attempts, a.status AS account_status, a.full_name, \
+                c.state AS credential_state, c.secret_sealed, c.expires_at, \
+                s.organization_name, s.claim_email_subject, s.claim_email_body \
+         FROM leased l \
+         LEFT JOIN account a ON a.id = l.account_id \
+         LEFT JOIN claim_credential c ON c.id = l.credential_id \
+         CROSS JOIN settings s",
+    )
+    .bind(now)
+    .bind(limit)
+    .bind(now + lease)
+    .fetch_all(pool)
+    .await
+}
+
+/// Records delivery. Only a leased row is marked, so a row another worker
+/// re-leased after this one's lease expired is not touched twice.
+pub async fn mark_sent(pool: &sqlx::PgPool, id: OutboxId, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE email_outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND state = 'sending'")
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Puts the email back in the queue to try again at `retry_at`.
+pub async fn mark_retry(pool: &sqlx::PgPool, id: OutboxId, error: &str, retry_at: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE email_outbox SET state = 'queued', last_error = $2, next_attempt_at = $3 WHERE id = $1 AND state = 'sending'")
+        .bind(id)
+        .bind(error)
+        .bind(retry_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends the email: `failed` (delivery is hopeless) or `cancelled` (it must
+/// not be sent any more).
+pub async fn mark_final(pool: &sqlx::PgPool, id: OutboxId, state: OutboxState, reason: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE email_outbox SET state = $2, last_error = $3 WHERE id = $1 AND state = 'sending'")
+        .bind(id)
+        .bind(state)
+        .bind(reason)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
+#[sqlx(type_name = "outbox_state", rename_all = "lowercase")]
+pub enum OutboxState {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
 }

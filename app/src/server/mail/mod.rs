@@ -1,0 +1,190 @@
+//! Email: templates, the SMTP transport, and the outbox worker that delivers
+//! what services queued (ARCHITECTURE.md "Email through an outbox").
+
+pub mod templates;
+
+use crate::domain::{AccountStatus, PersonName};
+use crate::server::db::credentials::CredentialState;
+use crate::server::db::outbox::{self, LeasedEmail, OutboxState};
+use crate::server::AppState;
+use futures::StreamExt as _;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration as StdDuration;
+use templates::{render_claim_email, ClaimEmailInput, RenderedEmail};
+use time::{Duration, OffsetDateTime};
+
+/// Emails leased per round trip.
+pub const BATCH_SIZE: i64 = 200;
+/// Emails in flight at once over the pooled SMTP connections.
+pub const CONCURRENCY: usize = 16;
+/// How long a leased email belongs to its worker before another may retry it.
+pub const LEASE: Duration = Duration::minutes(2);
+/// Attempts before an email is marked failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// Sends email through one SMTP server over a pool of connections.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Why one message was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Trying again will not help (bad address, rejected recipient).
+    #[error("{0}")]
+    Permanent(String),
+    #[error("{0}")]
+    Transient(String),
+}
+
+impl Mailer {
+    /// `url`: smtp://[user:pass@]host[:port][?tls=required], or smtps://…
+    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("EMBARK_SMTP_URL is not usable: {e}"))?
+            .pool_config(PoolConfig::new().max_size(CONCURRENCY as u32))
+            .timeout(Some(StdDuration::from_secs(20)))
+            .build();
+        let from = from.parse().map_err(|e| anyhow::anyhow!("EMBARK_MAIL_FROM is not a valid sender: {e}"))?;
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, to: &str, email: &RenderedEmail) -> Result<(), SendError> {
+        let to: Mailbox = to.parse().map_err(|e| SendError::Permanent(format!("the address {to:?} cannot receive mail: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone())),
+            )
+            .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                SendError::Permanent(e.to_string())
+            } else {
+                SendError::Transient(e.to_string())
+            }
+        })
+    }
+
+    /// True when the SMTP server answers.
+    pub async fn test_connection(&self) -> bool {
+        self.transport.test_connection().await.unwrap_or(false)
+    }
+}
+
+/// What to do with one leased email.
+enum Prepared {
+    Send(RenderedEmail),
+    Cancel(&'static str),
+}
+
+/// Renders a leased email, or says why it must not be sent any more.
+fn prepare(state: &AppState, email: &LeasedEmail) -> anyhow::Result<Prepared> {
+    match email.kind.as_str() {
+        outbox::CLAIM_INVITATION => {
+            if email.account_status != Some(AccountStatus::Invited) {
+                return Ok(Prepared::Cancel("the account is no longer waiting to be claimed"));
+            }
+            if email.credential_state != Some(CredentialState::Active) {
+                return Ok(Prepared::Cancel("a newer invitation replaced this one"));
+            }
+            let (Some(sealed), Some(expires_at), Some(full_name)) = (&email.secret_sealed, email.expires_at, &email.full_name) else {
+                return Ok(Prepared::Cancel("the invitation no longer exists"));
+            };
+            let secret = state.sealer.open(sealed)?;
+            let link = format!("{}/claim/{secret}", state.public_url);
+            let first_name = PersonName::parse(full_name).map(|n| n.first_name().to_owned()).unwrap_or_else(|_| full_name.clone());
+            let personal_message = email.payload.get("personal_message").and_then(|m| m.as_str());
+            Ok(Prepared::Send(render_claim_email(&ClaimEmailInput {
+                subject_template: &email.claim_email_subject,
+                body_template: &email.claim_email_body,
+                first_name: &first_name,
+                organization: &email.organization_name,
+                link: &link,
+                expires_at,
+                personal_message,
+            })))
+        }
+        other => anyhow::bail!("unknown email kind {other:?}"),
+    }
+}
+
+/// Delay before attempt `attempts + 1`: 30 s, doubling, at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    Duration::seconds((30_i64 << exponent).min(3600))
+}
+
+/// Leases one batch of due email, sends it, and records each outcome.
+/// Returns how many emails it handled.
+pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> anyhow::Result<usize> {
+    let batch = outbox::lease_due(&state.pool, now, BATCH_SIZE, LEASE).await?;
+    let handled = batch.len();
+    futures::stream::iter(batch)
+        .for_each_concurrent(CONCURRENCY, |email| async move {
+            if let Err(error) = deliver(state, mailer, &email).await {
+                tracing::error!(email_id = %email.id, error = %error, "could not record an email's outcome");
+            }
+        })
+        .await;
+    Ok(handled)
+}
+
+async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyhow::Result<()> {
+    let pool = &state.pool;
+    let rendered = match prepare(state, email) {
+        Ok(Prepared::Send(rendered)) => rendered,
+        Ok(Prepared::Cancel(reason)) => return Ok(outbox::mark_final(pool, email.id, OutboxState::Cancelled, reason).await?),
+        Err(error) => return Ok(outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("could not be prepared: {error}")).await?),
+    };
+    match mailer.send(&email.recipient, &rendered).await {
+        Ok(()) => outbox::mark_sent(pool, email.id, OffsetDateTime::now_utc()).await?,
+        Err(SendError::Permanent(error)) => outbox::mark_final(pool, email.id, OutboxState::Failed, &error).await?,
+        Err(SendError::Transient(error)) if email.attempts >= MAX_ATTEMPTS => {
+            outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("gave up after {MAX_ATTEMPTS} attempts: {error}")).await?
+        }
+        Err(SendError::Transient(error)) => {
+            tracing::warn!(email_id = %email.id, attempts = email.attempts, error = %error, "email not delivered; will retry");
+            outbox::mark_retry(pool, email.id, &error, OffsetDateTime::now_utc() + backoff(email.attempts)).await?
+        }
+    }
+    Ok(())
+}
+
+/// Runs the outbox worker until the process ends: busy while there is due
+/// mail, polling once a second when there is none.
+pub fn spawn_outbox_worker(state: AppState, mailer: Mailer) {
+    tokio::spawn(async move {
+        loop {
+            match dispatch_due(&state, &mailer, OffsetDateTime::now_utc()).await {
+                Ok(0) => tokio::time::sleep(StdDuration::from_secs(1)).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(error = %error, "outbox worker: could not lease email; retrying in 5 s");
+                    tokio::time::sleep(StdDuration::from_secs(5)).await;
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(8), Duration::hours(1));
+    }
+}
