@@ -46,6 +46,8 @@ export default defineConfig({
       EMBARK_PUBLIC_URL: baseURL,
       EMBARK_SECRET_KEY: required('EMBARK_SECRET_KEY'),
       LEPTOS_SITE_ROOT: required('EMBARK_E2E_SITE_ROOT'),
+      EMBARK_SMTP_URL: required('EMBARK_TEST_SMTP_URL'),
+      EMBARK_MAIL_FROM: 'Embark <embark@acme.test>',
       RUST_LOG: 'info',
     },
   },

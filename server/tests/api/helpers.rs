@@ -114,3 +114,29 @@ impl TestApp {
 pub fn location(response: &reqwest::Response) -> String {
     response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
+
+/// The SMTP server scripts/test starts (maildev) and the mail it received.
+pub struct SmtpSink {
+    pub smtp_url: String,
+    api: String,
+}
+
+impl SmtpSink {
+    pub fn from_env() -> Self {
+        let get = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test, which starts the SMTP server"));
+        Self { smtp_url: get("EMBARK_TEST_SMTP_URL"), api: get("EMBARK_TEST_MAILDEV_URL") }
+    }
+
+    /// Every message delivered to `address`, oldest first.
+    pub async fn messages_to(&self, address: &str) -> Vec<serde_json::Value> {
+        let all: Vec<serde_json::Value> = reqwest::get(format!("{}/email", self.api)).await.unwrap().json().await.unwrap();
+        all.into_iter()
+            .filter(|m| m["to"].as_array().is_some_and(|to| to.iter().any(|t| t["address"].as_str() == Some(address))))
+            .collect()
+    }
+}
+
+/// A recipient address no other test uses, so tests can share one SMTP sink.
+pub fn unique_address(label: &str) -> String {
+    format!("{label}-{}@example.com", uuid::Uuid::new_v4().simple())
+}

@@ -5,4 +5,5 @@ mod helpers;
 
 mod auth;
 mod lifecycle;
+mod mail;
 mod setup;

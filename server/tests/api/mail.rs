@@ -1,0 +1,127 @@
+//! The outbox delivering to a real SMTP server (maildev).
+
+use crate::helpers::{spawn_app, unique_address, SmtpSink};
+use app::domain::{AccountId, EmailAddress, PersonName};
+use app::server::db::audit::Actor;
+use app::server::mail::{dispatch_due, Mailer, LEASE};
+use app::server::services::lifecycle::{self, Invitation, NewPerson};
+use app::server::AppState;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+async fn invite(state: &AppState, email: &str, message: Option<&str>) -> (AccountId, String) {
+    let person = NewPerson::employee(PersonName::parse("Grace Hopper").unwrap(), EmailAddress::parse(email).unwrap());
+    let invitation = Invitation { personal_message: message.map(str::to_owned) };
+    let (id, link) = lifecycle::create(state, &person, Some(&invitation), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    (id, link.unwrap().secret.expose_secret().to_owned())
+}
+
+async fn outbox_states(state: &AppState, id: AccountId) -> Vec<String> {
+    sqlx::query_scalar("SELECT state::text FROM email_outbox WHERE account_id = $1 ORDER BY created_at, id").bind(id).fetch_all(&state.pool).await.unwrap()
+}
+
+fn mailer(smtp: &SmtpSink) -> Mailer {
+    Mailer::new(&smtp.smtp_url, "Embark <embark@acme.test>").unwrap()
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn an_invitation_reaches_the_smtp_server_once_with_a_working_link(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let smtp = SmtpSink::from_env();
+    let address = unique_address("grace");
+    let (id, secret) = invite(&app.state, &address, Some("Welcome aboard, Grace!")).await;
+
+    dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc()).await.unwrap();
+    dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc()).await.unwrap();
+
+    let messages = smtp.messages_to(&address).await;
+    assert_eq!(messages.len(), 1, "sent exactly once");
+    let message = &messages[0];
+    let link = format!("{}/claim/{secret}", app.address);
+    assert!(message["text"].as_str().unwrap().contains(&link));
+    assert!(message["html"].as_str().unwrap().contains(&format!("href=\"{link}\"")));
+    assert!(message["text"].as_str().unwrap().starts_with("Welcome aboard, Grace!"));
+    assert!(message["text"].as_str().unwrap().contains("Hi Grace,"));
+    assert_eq!(outbox_states(&app.state, id).await, ["sent"]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_resent_invitation_cancels_the_unsent_email_with_the_old_link(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let smtp = SmtpSink::from_env();
+    let address = unique_address("resend");
+    let (id, _) = invite(&app.state, &address, None).await;
+    let newer = lifecycle::invite(&app.state, id, &Invitation::default(), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+
+    dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc()).await.unwrap();
+
+    let messages = smtp.messages_to(&address).await;
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0]["text"].as_str().unwrap().contains(newer.secret.expose_secret()));
+    assert_eq!(outbox_states(&app.state, id).await, ["cancelled", "sent"]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn when_smtp_is_down_mail_waits_and_is_retried_with_backoff(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let address = unique_address("down");
+    let (id, _) = invite(&app.state, &address, None).await;
+    // Nothing listens on port 9 (discard) here.
+    let unreachable = Mailer::new("smtp://127.0.0.1:9", "Embark <embark@acme.test>").unwrap();
+    let before = OffsetDateTime::now_utc();
+    dispatch_due(&app.state, &unreachable, before).await.unwrap();
+
+    let (state, attempts, error, next): (String, i32, Option<String>, OffsetDateTime) =
+        sqlx::query_as("SELECT state::text, attempts, last_error, next_attempt_at FROM email_outbox WHERE account_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "queued");
+    assert_eq!(attempts, 1);
+    assert!(error.is_some());
+    assert!(next >= before + time::Duration::seconds(29), "retried later, not at once");
+
+    // Once the server is back and the retry is due, the mail goes out.
+    let smtp = SmtpSink::from_env();
+    dispatch_due(&app.state, &mailer(&smtp), next).await.unwrap();
+    assert_eq!(smtp.messages_to(&address).await.len(), 1);
+    assert_eq!(outbox_states(&app.state, id).await, ["sent"]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn mail_leased_by_a_worker_that_died_is_sent_after_its_lease_runs_out(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let smtp = SmtpSink::from_env();
+    let address = unique_address("crash");
+    let (id, _) = invite(&app.state, &address, None).await;
+    let now = OffsetDateTime::now_utc();
+    // A worker leases the batch and dies before sending.
+    let leased = app::server::db::outbox::lease_due(&app.state.pool, now, 10, LEASE).await.unwrap();
+    assert_eq!(leased.len(), 1);
+
+    // While the lease holds, nobody else takes it.
+    assert_eq!(dispatch_due(&app.state, &mailer(&smtp), now).await.unwrap(), 0);
+    // After it runs out, the next worker sends it.
+    assert_eq!(dispatch_due(&app.state, &mailer(&smtp), now + LEASE + time::Duration::seconds(1)).await.unwrap(), 1);
+    assert_eq!(smtp.messages_to(&address).await.len(), 1);
+    assert_eq!(outbox_states(&app.state, id).await, ["sent"]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn uninvited_and_deactivated_people_receive_no_mail(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let smtp = SmtpSink::from_env();
+    let uninvited = unique_address("uninvited");
+    let person = NewPerson::employee(PersonName::parse("Una Uninvited").unwrap(), EmailAddress::parse(&uninvited).unwrap());
+    lifecycle::create(&app.state, &person, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let gone = unique_address("gone");
+    let (id, _) = invite(&app.state, &gone, None).await;
+    lifecycle::deactivate(&app.state, id, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+
+    dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc()).await.unwrap();
+    assert!(smtp.messages_to(&uninvited).await.is_empty());
+    assert!(smtp.messages_to(&gone).await.is_empty());
+    assert_eq!(outbox_states(&app.state, id).await, ["cancelled"]);
+}
