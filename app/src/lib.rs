@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod claim;
 pub mod components;
 pub mod domain;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod pages;
 pub mod server;
 
 use auth::{current_viewer, CompleteSetup, SignIn, SignOut, Viewer};
+use claim::FinishClaim;
 use error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -46,6 +48,8 @@ pub struct AuthContext {
     pub sign_out: ServerAction<SignOut>,
     /// First-run setup signs the new administrator in.
     pub complete_setup: ServerAction<CompleteSetup>,
+    /// Completing a claim signs the person in.
+    pub finish_claim: ServerAction<FinishClaim>,
 }
 
 #[component]
@@ -62,9 +66,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") ssr=SsrMode::Async view=pages::home::HomePage/>
                     <Route path=path!("sign-in") ssr=SsrMode::Async view=pages::sign_in::SignInPage/>
                     <Route path=path!("setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
+                    <Route path=path!("claim") ssr=SsrMode::Async view=claim::ClaimPage/>
                     <ParentRoute path=path!("admin") ssr=SsrMode::Async view=admin::AdminLayout>
                         <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
                         <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>
+                        <Route path=path!("people/new") ssr=SsrMode::Async view=admin::AddPersonPage/>
                         <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
@@ -83,10 +89,11 @@ fn AuthRoot() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let complete_setup = ServerAction::<CompleteSetup>::new();
+    let finish_claim = ServerAction::<FinishClaim>::new();
     let viewer = Resource::new(
-        move || (sign_in.version().get(), sign_out.version().get(), complete_setup.version().get()),
+        move || (sign_in.version().get(), sign_out.version().get(), complete_setup.version().get(), finish_claim.version().get()),
         |_| current_viewer(),
     );
-    provide_context(AuthContext { viewer, sign_in, sign_out, complete_setup });
+    provide_context(AuthContext { viewer, sign_in, sign_out, complete_setup, finish_claim });
     view! { <leptos_router::components::Outlet/> }
 }

@@ -82,7 +82,7 @@ pub enum Access {
 /// Deny by default: a path is open to anyone only when listed here. Server
 /// functions (`/api/…`) authorise themselves, each stating who may call it.
 pub fn access_for(path: &str) -> Access {
-    const OPEN: [&str; 4] = ["/sign-in", "/setup", "/healthz", "/favicon.ico"];
+    const OPEN: [&str; 5] = ["/sign-in", "/setup", "/claim", "/healthz", "/favicon.ico"];
     const OPEN_PREFIXES: [&str; 4] = ["/setup/", "/claim/", "/pkg/", "/api/"];
     if path == "/admin" || path.starts_with("/admin/") {
         Access::Admin

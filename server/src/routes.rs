@@ -48,6 +48,32 @@ pub async fn open_setup_link(Extension(state): Extension<AppState>, session: Ses
     response
 }
 
+/// A claim link from an invitation email. Opening it never spends it (mail
+/// scanners open links first): it records what the link is in a fresh session
+/// and moves to `/claim`, where the wizard, or an honest explanation of why the
+/// link cannot be used, is shown without the secret in the address bar
+/// (SECURITY.md rules 2, 3 and 7).
+pub async fn open_claim_link(
+    Extension(state): Extension<AppState>,
+    viewer: Option<Extension<app::auth::Viewer>>,
+    session: Session,
+    Path(secret): Path<String>,
+) -> Response {
+    let now = time::OffsetDateTime::now_utc();
+    let viewer = viewer.map(|Extension(viewer)| viewer);
+    let mut response = match app::server::services::claim::open_link(&state, &session, &secret, viewer.as_ref(), now).await {
+        Ok(()) => Redirect::to("/claim").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "claim link: could not be looked up");
+            error_page(StatusCode::SERVICE_UNAVAILABLE, "Embark can't open your link right now. Please try again in a minute.")
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// A minimal page in the app's look for failures outside the Leptos app.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     let body = format!(

@@ -81,6 +81,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/setup/{secret}", get(routes::open_setup_link))
+        .route("/claim/{secret}", get(routes::open_claim_link))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&leptos_options, routes, context, {
             let leptos_options = leptos_options.clone();

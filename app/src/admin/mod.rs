@@ -1,5 +1,9 @@
 //! The admin panel: its shell and pages.
 
+pub mod people;
+
+pub use people::{AddPersonPage, PeoplePage};
+
 use crate::components::{EmptyState, SiteHeader};
 use crate::domain::AccountStatus;
 use crate::error::AppError;
@@ -96,17 +100,6 @@ pub fn AdminOverviewPage() -> impl IntoView {
                 }).map_err(|error| error)
             })}
         </Transition>
-    }
-}
-
-#[component]
-pub fn PeoplePage() -> impl IntoView {
-    view! {
-        <Title text="People"/>
-        <h1>"People"</h1>
-        <EmptyState title="No one to list yet">
-            <p>"Everyone you provision will be listed here, with their status, a search and per-person actions."</p>
-        </EmptyState>
     }
 }
 

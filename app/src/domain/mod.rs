@@ -12,7 +12,7 @@ pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};
 pub use ids::{AccountId, CredentialId, GroupId, OutboxId};
 pub use password::{Password, PasswordProblem, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
-pub use person::{OrganizationName, PersonName};
+pub use person::{optional_line, OrganizationName, PersonName, ProfileDetails};
 pub use status::{AccountStatus, Role};
 
 use unicode_normalization::UnicodeNormalization;

@@ -76,3 +76,43 @@ mod tests {
         assert_eq!(OrganizationName::parse(" Acme ").unwrap().as_ref(), "Acme");
     }
 }
+
+/// Optional one-line profile text (title, department, …): trimmed, at most
+/// 200 characters, no line breaks. Empty means "not given".
+pub fn optional_line(field: &str, raw: &str) -> Result<String, FieldError> {
+    let trimmed = raw.trim();
+    if trimmed.chars().count() > 200 {
+        return Err(FieldError::new(field, "This can be at most 200 characters long."));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "This cannot contain line breaks or control characters."));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The details a person confirms or amends when they claim their account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileDetails {
+    pub full_name: PersonName,
+    pub title: String,
+    pub department: String,
+    pub location: String,
+    pub phone: String,
+}
+
+impl ProfileDetails {
+    pub fn parse(full_name: &str, title: &str, department: &str, location: &str, phone: &str) -> Result<Self, super::FieldErrors> {
+        let mut errors = super::FieldErrors::default();
+        let full_name = errors.take(PersonName::parse(full_name));
+        let title = errors.take(optional_line("title", title));
+        let department = errors.take(optional_line("department", department));
+        let location = errors.take(optional_line("location", location));
+        let phone = errors.take(optional_line("phone", phone));
+        match (full_name, title, department, location, phone) {
+            (Some(full_name), Some(title), Some(department), Some(location), Some(phone)) if errors.is_empty() => {
+                Ok(Self { full_name, title, department, location, phone })
+            }
+            _ => Err(errors),
+        }
+    }
+}

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod claim;
 mod lifecycle;
 mod mail;
 mod setup;

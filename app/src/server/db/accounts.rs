@@ -218,3 +218,76 @@ pub async fn find_for_update(tx: &mut Transaction<'_, Postgres>, id: AccountId) 
 pub async fn count_by_status(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<(AccountStatus, i64)>> {
     sqlx::query_as("SELECT status, count(*) FROM account GROUP BY status").fetch_all(executor).await
 }
+
+/// Saves what the person confirmed in the claim wizard.
+pub async fn update_profile(
+    tx: &mut Transaction<'_, Postgres>,
+    id: AccountId,
+    profile: &crate::domain::ProfileDetails,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE account SET full_name = $2, title = $3, department = $4, location = $5, phone = $6, updated_at = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(profile.full_name.as_ref())
+    .bind(&profile.title)
+    .bind(&profile.department)
+    .bind(&profile.location)
+    .bind(&profile.phone)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_terms_accepted(tx: &mut Transaction<'_, Postgres>, id: AccountId, version: i32, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE account SET terms_accepted_version = $2, terms_accepted_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(version)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// One row of the People list.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct PersonRow {
+    pub id: AccountId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub title: String,
+    pub department: String,
+    pub status: AccountStatus,
+}
+
+/// A page of the People list in name order, after the (name, id) cursor,
+/// optionally filtered by status and by a search over name, email and
+/// external id. Keyset pagination: the cost of a page does not grow with its
+/// depth.
+pub async fn list_people(
+    executor: impl PgExecutor<'_>,
+    search: Option<&str>,
+    status: Option<AccountStatus>,
+    after: Option<(&str, AccountId)>,
+    limit: i64,
+) -> sqlx::Result<Vec<PersonRow>> {
+    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    sqlx::query_as(
+        "SELECT id, full_name, email, external_id, title, department, status FROM account \
+         WHERE ($1::account_status IS NULL OR status = $1) \
+           AND ($2::text IS NULL OR lower(full_name) LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\' \
+                OR lower(external_id) LIKE $2 ESCAPE '\\') \
+           AND ($3::text IS NULL OR (lower(full_name), id) > ($3, $4)) \
+         ORDER BY lower(full_name), id LIMIT $5",
+    )
+    .bind(status)
+    .bind(pattern)
+    .bind(after.map(|(name, _)| name.to_lowercase()))
+    .bind(after.map(|(_, id)| id))
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}

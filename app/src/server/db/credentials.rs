@@ -93,3 +93,11 @@ pub async fn spend(tx: &mut Transaction<'_, Postgres>, secret_hash: &[u8], now: 
     .fetch_optional(&mut **tx)
     .await
 }
+
+/// When the account's newest credential was issued.
+pub async fn newest_created_at(executor: impl sqlx::PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar("SELECT max(created_at) FROM claim_credential WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(executor)
+        .await
+}

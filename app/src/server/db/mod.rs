@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod groups;
 pub mod outbox;
 pub mod settings;
 

@@ -5,10 +5,13 @@ use time::OffsetDateTime;
 pub struct SettingsRow {
     pub organization_name: String,
     pub claim_link_lifetime_days: i32,
+    pub require_terms: bool,
+    pub terms_text: String,
+    pub terms_version: i32,
 }
 
 pub async fn get(executor: impl PgExecutor<'_>) -> sqlx::Result<SettingsRow> {
-    sqlx::query_as("SELECT organization_name, claim_link_lifetime_days FROM settings").fetch_one(executor).await
+    sqlx::query_as("SELECT organization_name, claim_link_lifetime_days, require_terms, terms_text, terms_version FROM settings").fetch_one(executor).await
 }
 
 /// Locks the settings row for the rest of the transaction; serialises

@@ -54,12 +54,22 @@ pub fn render_claim_email(input: &ClaimEmailInput<'_>) -> RenderedEmail {
         text.push_str("\n\n---\n\n");
     }
     text.push_str(&body);
-    text.push_str(&format!("\n\nThis link works until {expiry} and only for you. If you weren't expecting it, you can ignore this email.\n"));
+    let footer = footer(&body, &expiry);
+    text.push_str(&format!("\n\n{footer}\n"));
 
-    RenderedEmail { subject, html: html_body(&body, message, input.link, &expiry), text }
+    RenderedEmail { subject, html: html_body(&body, message, input.link, &footer), text }
 }
 
-fn html_body(body: &str, message: Option<&str>, link: &str, expiry: &str) -> String {
+/// The closing line. It states the expiry unless the admin's text already does.
+fn footer(body: &str, expiry: &str) -> String {
+    if body.contains(expiry) {
+        "This link is only for you. If you weren't expecting it, you can ignore this email.".to_owned()
+    } else {
+        format!("This link works until {expiry} and only for you. If you weren't expecting it, you can ignore this email.")
+    }
+}
+
+fn html_body(body: &str, message: Option<&str>, link: &str, footer: &str) -> String {
     use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
     let paragraph = |raw: &str| format!("<p style=\"margin:0 0 16px\">{}</p>", text(raw.trim()).replace('\n', "<br>"));
     let mut html = String::from(
@@ -86,10 +96,7 @@ fn html_body(body: &str, message: Option<&str>, link: &str, expiry: &str) -> Str
             html.push_str(&escaped.replace(&escaped_link, &format!("<a href=\"{}\" style=\"color:#1f5fbf\">{escaped_link}</a>", attr(link))));
         }
     }
-    html.push_str(&format!(
-        "<p style=\"margin:24px 0 0;font-size:13px;color:#4a5360\">This link works until {} and only for you. If you weren't expecting it, you can ignore this email.</p></div></body></html>",
-        text(expiry)
-    ));
+    html.push_str(&format!("<p style=\"margin:24px 0 0;font-size:13px;color:#4a5360\">{}</p></div></body></html>", text(footer)));
     html
 }
 
@@ -131,6 +138,15 @@ mod tests {
     fn the_subject_never_carries_a_line_break() {
         let email = render_claim_email(&input("Hello\r\nBcc: victim@example.com", "{link}", None));
         assert!(!email.subject.contains(['\r', '\n']));
+    }
+
+    #[test]
+    fn the_expiry_is_stated_once_whatever_the_template_says() {
+        let with = render_claim_email(&input("s", "{link} until {expiry_date}", None));
+        assert_eq!(with.text.matches("22 December 2026").count(), 1);
+        let without = render_claim_email(&input("s", "{link}", None));
+        assert_eq!(without.text.matches("22 December 2026").count(), 1);
+        assert!(without.html.contains("22 December 2026"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!                                 reactivate ◄──┘
 //! ```
 
-use crate::domain::{AccountId, AccountStatus, CredentialId, EmailAddress, Password, PersonName, Role};
+use crate::domain::{AccountId, AccountStatus, CredentialId, EmailAddress, GroupId, Password, PersonName, ProfileDetails, Role};
 use crate::server::crypto::{generate_secret, secret_digest};
 use crate::server::db::{self, accounts, audit, credentials, outbox};
 use crate::server::db::audit::{Actor, AuditEvent};
@@ -253,7 +253,12 @@ impl From<sqlx::Error> for ClaimFailure {
 /// Tells what a claim secret is, without spending it (opening a link must
 /// never spend it: mail scanners open links first).
 pub async fn inspect_claim_secret(state: &AppState, secret: &str, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
-    let found = credentials::find_by_hash(&state.pool, &secret_digest(secret)).await?;
+    inspect_claim_digest(state, &secret_digest(secret), now).await
+}
+
+/// [`inspect_claim_secret`] for a secret already hashed.
+pub async fn inspect_claim_digest(state: &AppState, digest: &[u8], now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
+    let found = credentials::find_by_hash(&state.pool, digest).await?;
     let credential = classify(found, now)?;
     let account = accounts::find(&state.pool, credential.account_id).await?.ok_or(ClaimError::Unknown)?;
     if account.status != AccountStatus::Invited {
@@ -272,27 +277,51 @@ fn classify(found: Option<credentials::CredentialRow>, now: OffsetDateTime) -> R
     }
 }
 
-/// invited → claimed: spends the secret and marks the account claimed in one
-/// transaction, so of any number of concurrent completions exactly one wins.
-/// `password_hash` is None for people who sign in through SSO.
-pub async fn claim(
+/// What a person chose in the claim wizard; applied in the claiming
+/// transaction.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimDetails {
+    /// None for people who sign in through SSO.
+    pub password_hash: Option<String>,
+    pub profile: Option<ProfileDetails>,
+    pub terms_version: Option<i32>,
+    pub groups: Vec<GroupId>,
+}
+
+/// invited → claimed with only a password (tests, and callers without a
+/// wizard).
+pub async fn claim(state: &AppState, secret: &str, password_hash: Option<&str>, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
+    let details = ClaimDetails { password_hash: password_hash.map(str::to_owned), ..ClaimDetails::default() };
+    claim_with_digest(state, &secret_digest(secret), &details, now).await
+}
+
+/// invited → claimed: spends the credential and marks the account claimed in
+/// one transaction, with the person's choices, so of any number of concurrent
+/// completions exactly one wins and a failure leaves nothing half-done.
+pub async fn claim_with_digest(
     state: &AppState,
-    secret: &str,
-    password_hash: Option<&str>,
+    digest: &[u8],
+    details: &ClaimDetails,
     now: OffsetDateTime,
 ) -> Result<AccountId, ClaimFailure> {
-    let digest = secret_digest(secret);
     let mut tx = state.pool.begin().await?;
-    let Some((credential_id, account_id)) = credentials::spend(&mut tx, &digest, now).await? else {
+    let Some((credential_id, account_id)) = credentials::spend(&mut tx, digest, now).await? else {
         drop(tx);
-        let found = credentials::find_by_hash(&state.pool, &digest).await?;
+        let found = credentials::find_by_hash(&state.pool, digest).await?;
         // A credential that is active and unexpired here lost a race with a
         // concurrent completion that has since committed.
         return Err(classify(found, now).err().unwrap_or(ClaimError::AlreadyUsed).into());
     };
-    if !accounts::mark_claimed(&mut tx, account_id, password_hash, now).await? {
+    if !accounts::mark_claimed(&mut tx, account_id, details.password_hash.as_deref(), now).await? {
         return Err(ClaimError::NotClaimable.into());
     }
+    if let Some(profile) = &details.profile {
+        accounts::update_profile(&mut tx, account_id, profile, now).await?;
+    }
+    if let Some(version) = details.terms_version {
+        accounts::record_terms_accepted(&mut tx, account_id, version, now).await?;
+    }
+    let joined = db::groups::join_allowed(&mut tx, account_id, &details.groups, now).await?;
     let account = accounts::find(&mut *tx, account_id).await?.ok_or(ClaimError::Unknown)?;
     audit::record(
         &mut tx,
@@ -301,7 +330,7 @@ pub async fn claim(
             action: "account.claimed",
             target_id: Some(account_id),
             target_label: &target_label(&account.full_name, account.email.as_deref()),
-            details: json!({ "credential_id": credential_id }),
+            details: json!({ "credential_id": credential_id, "groups_joined": joined, "terms_version": details.terms_version }),
             now,
         },
     )

@@ -2,5 +2,6 @@
 //! one transaction, and reports failure through its own error enum.
 
 pub mod auth;
+pub mod claim;
 pub mod lifecycle;
 pub mod setup;

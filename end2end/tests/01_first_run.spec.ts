@@ -1,45 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-import * as fs from 'node:fs';
-import { serverLog } from '../playwright.config';
-
-/** The one-time setup link the server printed when it started. */
-function setupLinkFromServerLog(): string {
-  const log = fs.readFileSync(serverLog, 'utf8');
-  const match = log.match(/https?:\/\/\S+\/setup\/[A-Za-z0-9_-]+/);
-  if (!match) throw new Error(`no setup link in the server log:\n${log}`);
-  return match[0];
-}
-
-/**
- * Collects browser errors such as panics and hydration mismatches. HTTP
- * statuses the app answers on purpose (a 422 for a refused form) are not
- * errors of the page.
- */
-function watchForBrowserErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
-  });
-  return errors;
-}
-
-/** Saves what a person sees, for review (end2end/.artifacts/screens). */
-async function snapshot(page: Page, name: string) {
-  await page.screenshot({ path: `.artifacts/screens/${name}.png`, fullPage: true });
-}
-
-/** Resolves once the wasm app has taken over the server-rendered page. */
-async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => (window as any).__embark_hydrated === true);
-}
-
-const admin = {
-  organisation: 'Acme Robotics',
-  name: 'Ada Lovelace',
-  email: 'ada@acme.test',
-  password: 'analytical engine punched cards',
-};
+import { test, expect } from '@playwright/test';
+import { admin, setupLinkFromServerLog, snapshot, waitForHydration, watchForBrowserErrors } from '../support/helpers';
 
 test.describe.serial('first run', () => {
   test('the setup link creates the first admin, who lands in the admin panel', async ({ page }) => {

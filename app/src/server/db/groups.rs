@@ -1,0 +1,96 @@
+use crate::domain::{AccountId, GroupId};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgExecutor, Postgres, Transaction};
+use time::OffsetDateTime;
+
+/// A group as the claim wizard and home page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct GroupSummary {
+    pub id: GroupId,
+    pub name: String,
+    pub description: String,
+}
+
+/// Groups the admin suggests to everyone who claims.
+pub async fn suggested(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupSummary>> {
+    sqlx::query_as("SELECT id, name, description FROM account_group WHERE suggested_at_claim ORDER BY name_normalized LIMIT 50")
+        .fetch_all(executor)
+        .await
+}
+
+/// Open groups whose name contains `query` (case-insensitive).
+pub async fn search_open(executor: impl PgExecutor<'_>, query: &str, limit: i64) -> sqlx::Result<Vec<GroupSummary>> {
+    sqlx::query_as(
+        "SELECT id, name, description FROM account_group \
+         WHERE is_open AND name_normalized LIKE '%' || $1 || '%' ESCAPE '\\' ORDER BY name_normalized LIMIT $2",
+    )
+    .bind(crate::domain::normalize_identifier(query).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
+
+/// The groups an account belongs to.
+pub async fn of_account(executor: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<Vec<GroupSummary>> {
+    sqlx::query_as(
+        "SELECT g.id, g.name, g.description FROM account_group g JOIN group_membership m ON m.group_id = g.id \
+         WHERE m.account_id = $1 ORDER BY g.name_normalized",
+    )
+    .bind(account)
+    .fetch_all(executor)
+    .await
+}
+
+/// Adds the account to those of `groups` a claiming person may pick (open or
+/// suggested); other ids are ignored. Returns how many memberships were added.
+pub async fn join_allowed(tx: &mut Transaction<'_, Postgres>, account: AccountId, groups: &[GroupId], now: OffsetDateTime) -> sqlx::Result<u64> {
+    let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.0).collect();
+    let added = sqlx::query(
+        "INSERT INTO group_membership (group_id, account_id, added_at) \
+         SELECT id, $1, $3 FROM account_group WHERE id = ANY($2) AND (is_open OR suggested_at_claim) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(account)
+    .bind(&ids)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(added.rows_affected())
+}
+
+/// Creates a group (used by the admin panel and tests).
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    name: &str,
+    description: &str,
+    is_open: bool,
+    suggested_at_claim: bool,
+    now: OffsetDateTime,
+) -> sqlx::Result<GroupId> {
+    let id = GroupId::new();
+    sqlx::query(
+        "INSERT INTO account_group (id, name, name_normalized, description, is_open, suggested_at_claim, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(crate::domain::normalize_identifier(name))
+    .bind(description)
+    .bind(is_open)
+    .bind(suggested_at_claim)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Adds any account (including uninvited ones) to a group.
+pub async fn add_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO group_membership (group_id, account_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(group)
+        .bind(account)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

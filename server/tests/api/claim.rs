@@ -1,0 +1,261 @@
+//! The claim link and wizard over HTTP, as a browser drives them.
+
+use crate::helpers::{location, new_client, spawn_app, TestApp, PASSWORD};
+use app::domain::{AccountId, AccountStatus, EmailAddress, GroupId, PersonName};
+use app::server::db::audit::Actor;
+use app::server::services::lifecycle::{self, Invitation, NewPerson};
+use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+async fn invite(app: &TestApp, email: &str) -> (AccountId, String) {
+    let mut person = NewPerson::employee(PersonName::parse("Grace Hopper").unwrap(), EmailAddress::parse(email).unwrap());
+    person.title = "Rear Admiral".into();
+    let (id, link) = lifecycle::create(&app.state, &person, Some(&Invitation::default()), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    (id, link.unwrap().secret.expose_secret().to_owned())
+}
+
+async fn group(app: &TestApp, name: &str, is_open: bool, suggested: bool) -> GroupId {
+    let mut tx = app.state.pool.begin().await.unwrap();
+    let id = app::server::db::groups::insert(&mut tx, name, "", is_open, suggested, OffsetDateTime::now_utc()).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn claim_page(app: &TestApp, client: &reqwest::Client) -> String {
+    client.get(app.url("/claim")).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap()
+}
+
+async fn status(app: &TestApp, id: AccountId) -> AccountStatus {
+    sqlx::query_scalar("SELECT status FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap()
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn opening_a_claim_link_never_spends_it_and_takes_the_secret_out_of_the_address(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    // A mail scanner opens it first.
+    let scanner = new_client().get(app.url(&format!("/claim/{secret}"))).send().await.unwrap();
+    assert_eq!(scanner.status(), StatusCode::SEE_OTHER);
+    let person = app.get(&format!("/claim/{secret}")).await;
+    assert_eq!(location(&person), "/claim");
+    assert_eq!(person.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(person.headers()["cache-control"], "no-store");
+    assert!(claim_page(&app, &app.client).await.contains("Check your profile"));
+    assert_eq!(status(&app, id).await, AccountStatus::Invited);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_wizard_claims_the_account_with_the_persons_choices_and_signs_them_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    let suggested = group(&app, "Engineering", true, true).await;
+    let searched = group(&app, "Chess club", true, false).await;
+    let closed = group(&app, "Board", false, false).await;
+
+    app.get(&format!("/claim/{secret}")).await;
+    let page = claim_page(&app, &app.client).await;
+    assert!(page.contains("Step 1 of 3"), "{page}");
+    assert!(page.contains("Rear Admiral"), "prefilled from provisioning");
+
+    let profile = app.call(&app.client, "claim_profile", &[("full_name", "Grace B. Hopper"), ("title", "Rear Admiral"), ("department", "Navy"), ("location", "Arlington"), ("phone", "")]).await;
+    assert_eq!(profile.status(), StatusCode::OK, "{}", profile.text().await.unwrap());
+    let weak = app.call(&app.client, "claim_password", &[("password", "grace-hopper-99"), ("password_confirmation", "grace-hopper-99")]).await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY, "the person's own name is refused");
+    let password = app.call(&app.client, "claim_password", &[("password", PASSWORD), ("password_confirmation", PASSWORD)]).await;
+    assert_eq!(password.status(), StatusCode::OK);
+
+    let search = app.client.get(app.url("/claim?q=chess")).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
+    assert!(search.contains("Chess club") && search.contains("Engineering"));
+    assert!(!search.contains("Board"));
+
+    let finish = app
+        .call(&app.client, "claim_finish", &[("groups[0]", &suggested.to_string()), ("groups[1]", &searched.to_string()), ("groups[2]", &closed.to_string())])
+        .await;
+    assert_eq!(finish.status(), StatusCode::OK, "{}", finish.text().await.unwrap());
+
+    assert_eq!(status(&app, id).await, AccountStatus::Claimed);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK, "signed in at once");
+    let (name, department): (String, String) = sqlx::query_as("SELECT full_name, department FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!((name.as_str(), department.as_str()), ("Grace B. Hopper", "Navy"));
+    let mut groups: Vec<String> = sqlx::query_scalar("SELECT g.name FROM group_membership m JOIN account_group g ON g.id = m.group_id WHERE m.account_id = $1")
+        .bind(id)
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    groups.sort();
+    assert_eq!(groups, ["Chess club", "Engineering"], "a closed group outside the pool is not joined");
+
+    // The new password signs in; the link is spent.
+    assert_eq!(location(&app.sign_in(&new_client(), "grace@example.com", PASSWORD).await), "/");
+    let later = new_client();
+    later.get(app.url(&format!("/claim/{secret}"))).send().await.unwrap();
+    assert!(claim_page(&app, &later).await.contains("already been claimed"));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_server_enforces_the_wizards_order(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    app.get(&format!("/claim/{secret}")).await;
+    let early_password = app.call(&app.client, "claim_password", &[("password", PASSWORD), ("password_confirmation", PASSWORD)]).await;
+    assert_eq!(early_password.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early_password.text().await.unwrap().contains("earlier steps"));
+    let early_finish = app.call(&app.client, "claim_finish", &[]).await;
+    assert_eq!(early_finish.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status(&app, id).await, AccountStatus::Invited);
+
+    // Without having opened a link, nothing can be claimed at all.
+    let stranger = app.call(&new_client(), "claim_profile", &[("full_name", "X"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
+    assert_eq!(stranger.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn required_terms_come_first_and_their_version_is_recorded(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    sqlx::query("UPDATE settings SET require_terms = true, terms_text = 'Be kind.', terms_version = 3").execute(&app.state.pool).await.unwrap();
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    app.get(&format!("/claim/{secret}")).await;
+    let page = claim_page(&app, &app.client).await;
+    assert!(page.contains("Be kind.") && page.contains("Step 1 of 4"), "{page}");
+    let skipped = app.call(&app.client, "claim_profile", &[("full_name", "Grace"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
+    assert_eq!(skipped.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.call(&app.client, "claim_accept_terms", &[]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.call(&app.client, "claim_accept_terms", &[("accepted", "yes")]).await.status(), StatusCode::OK);
+    app.call(&app.client, "claim_profile", &[("full_name", "Grace"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
+    app.call(&app.client, "claim_password", &[("password", PASSWORD), ("password_confirmation", PASSWORD)]).await;
+    assert_eq!(app.call(&app.client, "claim_finish", &[]).await.status(), StatusCode::OK);
+    let (version, at): (Option<i32>, Option<OffsetDateTime>) =
+        sqlx::query_as("SELECT terms_accepted_version, terms_accepted_at FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(version, Some(3));
+    assert!(at.is_some());
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn bad_links_get_an_honest_page_before_any_form(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let unknown = new_client();
+    unknown.get(app.url("/claim/not-a-real-link")).send().await.unwrap();
+    let page = claim_page(&app, &unknown).await;
+    assert!(page.contains("recognise this link") && !page.contains("<form"), "{page}");
+
+    let (id, first) = invite(&app, "grace@example.com").await;
+    lifecycle::invite(&app.state, id, &Invitation::default(), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let replaced = new_client();
+    replaced.get(app.url(&format!("/claim/{first}"))).send().await.unwrap();
+    assert!(claim_page(&app, &replaced).await.contains("This link has been replaced"));
+
+    let (_, uninvited_then_deactivated) = invite(&app, "gone@example.com").await;
+    let gone_id: AccountId = sqlx::query_scalar("SELECT id FROM account WHERE email = 'gone@example.com'").fetch_one(&app.state.pool).await.unwrap();
+    lifecycle::deactivate(&app.state, gone_id, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let deactivated = new_client();
+    deactivated.get(app.url(&format!("/claim/{uninvited_then_deactivated}"))).send().await.unwrap();
+    assert!(claim_page(&app, &deactivated).await.contains("This link has been replaced"), "deactivation revokes links");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn an_expired_link_can_mail_a_new_one_to_the_address_on_file_once_in_a_while(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    sqlx::query("UPDATE claim_credential SET expires_at = now() - interval '1 day', created_at = now() - interval '31 days' WHERE account_id = $1")
+        .bind(id)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    app.get(&format!("/claim/{secret}")).await;
+    let page = claim_page(&app, &app.client).await;
+    assert!(page.contains("This link has expired") && page.contains("Email me a new link"), "{page}");
+
+    assert_eq!(app.call(&app.client, "claim_new_link", &[]).await.status(), StatusCode::OK);
+    let queued: Vec<String> = sqlx::query_scalar("SELECT recipient FROM email_outbox WHERE account_id = $1 AND state = 'queued' ORDER BY created_at").bind(id).fetch_all(&app.state.pool).await.unwrap();
+    assert_eq!(queued.last().map(String::as_str), Some("grace@example.com"));
+    let again = app.call(&app.client, "claim_new_link", &[]).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().await.unwrap().contains("a few minutes ago"));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_claim_is_refused_while_someone_else_is_signed_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    app.get(&format!("/claim/{secret}")).await;
+    assert!(claim_page(&app, &app.client).await.contains("signed in as someone else"));
+    let attempt = app.call(&app.client, "claim_finish", &[]).await;
+    assert_eq!(attempt.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status(&app, id).await, AccountStatus::Invited);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn an_admin_adds_a_person_who_is_invited_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let form = [
+        ("email", "grace@example.com"), ("full_name", "Grace Hopper"), ("title", "Admiral"), ("department", "Navy"),
+        ("location", ""), ("phone", ""), ("external_id", "E-7"), ("personal_message", "Welcome!"),
+    ];
+    let added = app.call(&app.client, "admin_add_person", &form).await;
+    assert_eq!(added.status(), StatusCode::OK, "{}", added.text().await.unwrap());
+    let (status, queued): (AccountStatus, i64) = sqlx::query_as(
+        "SELECT a.status, (SELECT count(*) FROM email_outbox o WHERE o.account_id = a.id) FROM account a WHERE email = 'grace@example.com'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!((status, queued), (AccountStatus::Invited, 1));
+
+    let duplicate = app.call(&app.client, "admin_add_person", &form).await;
+    assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(duplicate.text().await.unwrap().contains("Someone already has this email address"));
+    let people = app.get("/admin/people?q=grace").await.text().await.unwrap();
+    assert!(people.contains("Grace Hopper") && people.contains("Invited"), "{people}");
+
+    let employee = new_client();
+    app.create_claimed_employee("eve@example.com").await;
+    app.sign_in(&employee, "eve@example.com", PASSWORD).await;
+    assert_eq!(app.call(&employee, "admin_add_person", &form).await.status(), StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_people_list_pages_by_name_and_filters_by_status(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    for i in 0..60 {
+        let person = NewPerson::employee(PersonName::parse(&format!("Person {i:03}")).unwrap(), EmailAddress::parse(&format!("p{i}@example.com")).unwrap());
+        lifecycle::create(&app.state, &person, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    }
+    let first: serde_json::Value = app.call(&app.client, "admin_people", &[("status", "uninvited")]).await.json().await.unwrap();
+    assert_eq!(first["people"].as_array().unwrap().len(), 50);
+    assert_eq!(first["people"][0]["full_name"], "Person 000");
+    let cursor = first["next"].as_str().unwrap().to_owned();
+    let second: serde_json::Value = app.call(&app.client, "admin_people", &[("status", "uninvited"), ("after", &cursor)]).await.json().await.unwrap();
+    let names: Vec<&str> = second["people"].as_array().unwrap().iter().map(|p| p["full_name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 10);
+    assert_eq!(names[0], "Person 050");
+    assert!(second["next"].is_null());
+    let claimed: serde_json::Value = app.call(&app.client, "admin_people", &[("status", "claimed")]).await.json().await.unwrap();
+    assert_eq!(claimed["people"].as_array().unwrap().len(), 1, "only the admin");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn plain_form_posts_carry_the_session_through_the_wizard(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, secret) = invite(&app, "grace@example.com").await;
+    app.get(&format!("/claim/{secret}")).await;
+    let response = app
+        .client
+        .post(app.url("/api/claim_profile"))
+        .header(ORIGIN, &app.address)
+        .header(ACCEPT, "text/html")
+        .form(&[("full_name", "Grace"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/claim");
+    assert!(claim_page(&app, &app.client).await.contains("Choose a password"));
+}
