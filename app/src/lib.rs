@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
                         <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>
                         <Route path=path!("people/new") ssr=SsrMode::Async view=admin::AddPersonPage/>
+                        <Route path=path!("people/:id") ssr=SsrMode::Async view=admin::PersonPage/>
                         <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>

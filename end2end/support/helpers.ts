@@ -48,6 +48,7 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/\/sign-in/);
 }
 
 /** A message the real SMTP server (maildev) received. */
@@ -56,17 +57,26 @@ export interface ReceivedEmail {
   text: string;
   html: string;
   to: { address: string }[];
+  /** When the SMTP server received it (whole seconds). */
+  time: string;
 }
 
-/** Waits for the outbox worker to deliver mail to `address`, and returns it. */
-export async function emailTo(address: string): Promise<ReceivedEmail> {
+/**
+ * Waits for the outbox worker to deliver mail to `address` at or after
+ * `since`, and returns the newest such message.
+ */
+export async function emailTo(address: string, since: Date): Promise<ReceivedEmail> {
   const api = process.env.EMBARK_TEST_MAILDEV_URL;
   if (!api) throw new Error('EMBARK_TEST_MAILDEV_URL is not set: run the tests through scripts/test');
   let found: ReceivedEmail | undefined;
   await expect
     .poll(async () => {
       const all: ReceivedEmail[] = await (await fetch(`${api}/email`)).json();
-      found = all.find((m) => m.to.some((t) => t.address === address));
+      // The server stamps whole seconds.
+      const earliest = Math.floor(since.getTime() / 1000) * 1000;
+      found = all
+        .filter((m) => m.to.some((t) => t.address === address) && Date.parse(m.time) >= earliest)
+        .pop();
       return found !== undefined;
     }, { timeout: 20_000, message: `an email to ${address}` })
     .toBe(true);

@@ -1,8 +1,10 @@
 //! The admin panel: its shell and pages.
 
 pub mod people;
+pub mod person;
 
 pub use people::{AddPersonPage, PeoplePage};
+pub use person::PersonPage;
 
 use crate::components::{EmptyState, SiteHeader};
 use crate::domain::AccountStatus;

@@ -128,6 +128,7 @@ pub fn PeoplePage() -> impl IntoView {
     let status = move || query.with(|q| q.get("status"));
     let after = move || query.with(|q| q.get("after"));
     let added = move || query.with(|q| q.get("added")).is_some();
+    let deleted = move || query.with(|q| q.get("deleted")).is_some();
     let people = Resource::new(move || (search(), status(), after()), |(search, status, after)| list_people(search, status, after));
     view! {
         <Title text="People"/>
@@ -137,6 +138,9 @@ pub fn PeoplePage() -> impl IntoView {
         </div>
         <Show when=added>
             <div class="notice notice-ok" role="status"><strong>"Added: "</strong>"the person was created and their invitation is on its way."</div>
+        </Show>
+        <Show when=deleted>
+            <div class="notice notice-ok" role="status"><strong>"Deleted: "</strong>"the account is gone; the audit log keeps the record."</div>
         </Show>
         <form method="get" action="/admin/people" class="filters" role="search">
             <div class="field">
@@ -177,7 +181,7 @@ pub fn PeoplePage() -> impl IntoView {
                                 <tbody>
                                     {page.people.into_iter().map(|person| view! {
                                         <tr>
-                                            <th scope="row">{person.full_name}</th>
+                                            <th scope="row"><a href=format!("/admin/people/{}", person.id)>{person.full_name}</a></th>
                                             <td>{person.email.unwrap_or_default()}</td>
                                             <td>{person.title}</td>
                                             <td>{person.department}</td>

@@ -259,3 +259,44 @@ async fn plain_form_posts_carry_the_session_through_the_wizard(pool: PgPool) {
     assert_eq!(location(&response), "/claim");
     assert!(claim_page(&app, &app.client).await.contains("Choose a password"));
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn admins_preview_then_send_invitations_and_deactivate_and_delete_from_the_person_page(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let admin_id = app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let person = NewPerson::employee(PersonName::parse("Alan Turing").unwrap(), EmailAddress::parse("alan@example.com").unwrap());
+    let (id, _) = lifecycle::create(&app.state, &person, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let id_text = id.to_string();
+
+    let preview: serde_json::Value =
+        app.call(&app.client, "admin_person", &[("id", &id_text), ("preview_message", "Hello Alan")]).await.json().await.unwrap();
+    assert_eq!(preview["preview"]["to"], "alan@example.com");
+    assert!(preview["preview"]["text"].as_str().unwrap().starts_with("Hello Alan"));
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(queued, 0, "a preview sends nothing");
+
+    assert_eq!(app.call(&app.client, "admin_invite_person", &[("id", &id_text), ("personal_message", "Hello Alan")]).await.status(), StatusCode::OK);
+    assert_eq!(status(&app, id).await, AccountStatus::Invited);
+    assert_eq!(app.call(&app.client, "admin_invite_person", &[("id", &id_text), ("personal_message", "")]).await.status(), StatusCode::OK, "resend");
+    let links: Vec<String> = sqlx::query_scalar("SELECT state::text FROM claim_credential WHERE account_id = $1 ORDER BY created_at").bind(id).fetch_all(&app.state.pool).await.unwrap();
+    assert_eq!(links, ["revoked", "active"]);
+
+    let own = app.call(&app.client, "admin_deactivate_person", &[("id", &admin_id.to_string())]).await;
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY, "admins cannot lock themselves out");
+    let too_early = app.call(&app.client, "admin_delete_person", &[("id", &id_text)]).await;
+    assert_eq!(too_early.status(), StatusCode::UNPROCESSABLE_ENTITY, "only deactivated people can be deleted");
+    assert_eq!(app.call(&app.client, "admin_deactivate_person", &[("id", &id_text)]).await.status(), StatusCode::OK);
+    assert_eq!(app.call(&app.client, "admin_delete_person", &[("id", &id_text)]).await.status(), StatusCode::OK);
+    let page = app.get(&format!("/admin/people/{id}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("not found"));
+
+    let employee = new_client();
+    app.create_claimed_employee("eve@example.com").await;
+    app.sign_in(&employee, "eve@example.com", PASSWORD).await;
+    for server_fn in ["admin_person", "admin_invite_person", "admin_deactivate_person", "admin_reactivate_person", "admin_delete_person"] {
+        let response = app.call(&employee, server_fn, &[("id", &admin_id.to_string()), ("personal_message", "")]).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{server_fn}");
+    }
+}

@@ -101,3 +101,11 @@ pub async fn newest_created_at(executor: impl sqlx::PgExecutor<'_>, account_id: 
         .fetch_one(executor)
         .await
 }
+
+/// When the account's live claim link expires, if it has one.
+pub async fn active_link_expiry(executor: impl sqlx::PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar("SELECT expires_at FROM claim_credential WHERE account_id = $1 AND kind = 'link' AND state = 'active'")
+        .bind(account_id)
+        .fetch_optional(executor)
+        .await
+}

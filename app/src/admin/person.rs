@@ -1,0 +1,335 @@
+//! One person: details, status history, pending invitation, and the
+//! lifecycle actions an admin may take, each confirmed before it happens.
+
+use crate::components::{action_error, FormError};
+use crate::domain::{AccountId, AccountStatus};
+use crate::error::AppError;
+use crate::pages::errors::LoadError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub actor: String,
+    pub what: String,
+}
+
+/// Exactly what an invitation email will say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailPreview {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDetail {
+    pub id: AccountId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub title: String,
+    pub department: String,
+    pub location: String,
+    pub phone: String,
+    pub status: AccountStatus,
+    pub invitation_expires: Option<String>,
+    pub history: Vec<HistoryEntry>,
+    pub preview: Option<EmailPreview>,
+}
+
+/// How the audit log's actions read in a person's history.
+pub fn describe_action(action: &str) -> &'static str {
+    match action {
+        "account.created" => "Account created",
+        "account.invited" => "Invitation sent",
+        "account.invitation_resent" => "Invitation sent again",
+        "account.claimed" => "Account claimed",
+        "account.deactivated" => "Deactivated",
+        "account.reactivated" => "Reactivated",
+        "session.signed_in" => "Signed in",
+        _ => "Other change",
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn shown_time(at: time::OffsetDateTime) -> String {
+    format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
+}
+
+/// Admins only. With `preview_message`, also renders the invitation email
+/// the person would receive with that personal message.
+#[server(endpoint = "admin_person")]
+pub async fn fetch_person(id: AccountId, preview_message: Option<String>) -> Result<PersonDetail, AppError> {
+    use crate::domain::PersonName;
+    use crate::server::mail::templates::{render_claim_email, ClaimEmailInput};
+    use crate::server::{context, db};
+    context::require_admin()?;
+    let state = context::state()?;
+    let account = db::accounts::find(&state.pool, id).await.map_err(context::internal)?.ok_or_else(|| context::fail(AppError::NotFound))?;
+    let history = db::audit::for_target(&state.pool, id, 50)
+        .await
+        .map_err(context::internal)?
+        .into_iter()
+        .map(|e| HistoryEntry { at: shown_time(e.occurred_at), actor: e.actor_label, what: describe_action(&e.action).to_owned() })
+        .collect();
+    let invitation_expires = db::credentials::active_link_expiry(&state.pool, id).await.map_err(context::internal)?.map(shown_time);
+    let preview = match (preview_message, &account.email) {
+        (Some(message), Some(email)) => {
+            let settings = db::settings::get(&state.pool).await.map_err(context::internal)?;
+            let first_name = PersonName::parse(&account.full_name).map(|n| n.first_name().to_owned()).unwrap_or_default();
+            let expires_at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(settings.claim_link_lifetime_days));
+            let link = format!("{}/claim/(a new personal link)", state.public_url);
+            let rendered = render_claim_email(&ClaimEmailInput {
+                subject_template: &db::settings::claim_email_subject(&state.pool).await.map_err(context::internal)?,
+                body_template: &db::settings::claim_email_body(&state.pool).await.map_err(context::internal)?,
+                first_name: &first_name,
+                organization: &settings.organization_name,
+                link: &link,
+                expires_at,
+                personal_message: Some(message.as_str()),
+            });
+            Some(EmailPreview { to: email.clone(), subject: rendered.subject, text: rendered.text })
+        }
+        _ => None,
+    };
+    Ok(PersonDetail {
+        id,
+        full_name: account.full_name,
+        email: account.email,
+        external_id: account.external_id,
+        title: account.title,
+        department: account.department,
+        location: account.location,
+        phone: account.phone,
+        status: account.status,
+        invitation_expires,
+        history,
+        preview,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn lifecycle_refusal(error: crate::server::services::lifecycle::LifecycleError) -> AppError {
+    use crate::server::context;
+    use crate::server::services::lifecycle::LifecycleError;
+    match error {
+        LifecycleError::NotFound => context::fail(AppError::NotFound),
+        LifecycleError::Unexpected(e) => context::internal(e),
+        refused => context::fail(AppError::Refused(format!("Not done: {refused}."))),
+    }
+}
+
+/// Admins only: invites an uninvited person, or sends an invited person a
+/// new link (the previous one stops working).
+#[server(endpoint = "admin_invite_person")]
+pub async fn invite_person(id: AccountId, personal_message: String) -> Result<(), AppError> {
+    use crate::server::db::audit::Actor;
+    use crate::server::services::lifecycle::{self, Invitation};
+    use crate::server::context;
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    let message = personal_message.trim();
+    if message.chars().count() > 2000 {
+        return Err(context::fail(AppError::Refused("A personal message can be at most 2,000 characters long.".into())));
+    }
+    let invitation = Invitation { personal_message: (!message.is_empty()).then(|| message.to_owned()) };
+    let actor = Actor::account(admin.account_id, admin.full_name);
+    lifecycle::invite(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done=invited"));
+    Ok(())
+}
+
+/// Admins only: ends all of the person's access at once.
+#[server(endpoint = "admin_deactivate_person")]
+pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
+    use crate::server::db::audit::Actor;
+    use crate::server::services::lifecycle;
+    use crate::server::context;
+    let admin = context::require_admin()?;
+    if admin.account_id == id {
+        return Err(context::fail(AppError::Refused("You can't deactivate your own account.".into())));
+    }
+    let state = context::state()?;
+    let actor = Actor::account(admin.account_id, admin.full_name);
+    lifecycle::deactivate(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done=deactivated"));
+    Ok(())
+}
+
+/// Admins only.
+#[server(endpoint = "admin_reactivate_person")]
+pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
+    use crate::server::db::audit::Actor;
+    use crate::server::services::lifecycle;
+    use crate::server::context;
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    let actor = Actor::account(admin.account_id, admin.full_name);
+    lifecycle::reactivate(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done=reactivated"));
+    Ok(())
+}
+
+/// Admins only: deletes a deactivated person for good.
+#[server(endpoint = "admin_delete_person")]
+pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
+    use crate::server::db::audit::Actor;
+    use crate::server::services::lifecycle;
+    use crate::server::context;
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    let actor = Actor::account(admin.account_id, admin.full_name);
+    lifecycle::delete(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    leptos_axum::redirect("/admin/people?deleted=1");
+    Ok(())
+}
+
+#[component]
+pub fn PersonPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let invite = ServerAction::<InvitePerson>::new();
+    let deactivate = ServerAction::<DeactivatePerson>::new();
+    let reactivate = ServerAction::<ReactivatePerson>::new();
+    let delete = ServerAction::<DeletePerson>::new();
+    let id = move || params.with(|p| p.get("id")).and_then(|raw| raw.parse::<AccountId>().ok());
+    let preview_message = move || query.with(|q| q.get("message"));
+    let confirm = move || query.with(|q| q.get("confirm"));
+    let done = move || query.with(|q| q.get("done"));
+    let person = Resource::new(
+        move || (id(), preview_message(), invite.version().get(), deactivate.version().get(), reactivate.version().get()),
+        |(id, message, ..)| async move {
+            match id {
+                Some(id) => fetch_person(id, message).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let errors = Signal::derive(move || {
+        action_error(invite).get().or(action_error(deactivate).get()).or(action_error(reactivate).get()).or(action_error(delete).get())
+    });
+    view! {
+        <Title text="Person"/>
+        <p><a href="/admin/people">"← All people"</a></p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match person.await {
+                    Ok(person) => person_view(person, preview_message(), confirm(), done(), errors, invite, deactivate, reactivate, delete).into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn person_view(
+    person: PersonDetail,
+    preview_message: Option<String>,
+    confirm: Option<String>,
+    done: Option<String>,
+    errors: Signal<Option<AppError>>,
+    invite: ServerAction<InvitePerson>,
+    deactivate: ServerAction<DeactivatePerson>,
+    reactivate: ServerAction<ReactivatePerson>,
+    delete: ServerAction<DeletePerson>,
+) -> impl IntoView {
+    let id = person.id.to_string();
+    let base = format!("/admin/people/{id}");
+    let can_invite = matches!(person.status, AccountStatus::Uninvited | AccountStatus::Invited) && person.email.is_some();
+    let invite_label = if person.status == AccountStatus::Invited { "Resend invitation" } else { "Invite" };
+    let done_message = done.map(|d| match d.as_str() {
+        "invited" => "The invitation is on its way. Any earlier link no longer works.",
+        "deactivated" => "Deactivated. Their sessions, links and pending emails ended at once.",
+        "reactivated" => "Reactivated.",
+        _ => "Done.",
+    });
+    view! {
+        <div class="page-heading">
+            <h1>{person.full_name.clone()}</h1>
+            <span class=format!("status status-{}", person.status.as_str())>{person.status.label()}</span>
+        </div>
+        {done_message.map(|m| view! { <div class="notice notice-ok" role="status"><strong>"Done: "</strong>{m}</div> })}
+        <FormError error=errors/>
+        <dl class="facts">
+            <dt>"Email"</dt><dd>{person.email.clone().unwrap_or_else(|| "—".into())}</dd>
+            <dt>"External ID"</dt><dd>{person.external_id.clone().unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Job title"</dt><dd>{person.title.clone()}</dd>
+            <dt>"Department"</dt><dd>{person.department.clone()}</dd>
+            <dt>"Location"</dt><dd>{person.location.clone()}</dd>
+            <dt>"Phone"</dt><dd>{person.phone.clone()}</dd>
+            <dt>"Pending invitation"</dt>
+            <dd>{person.invitation_expires.clone().map_or_else(|| "None".to_owned(), |at| format!("Link works until {at}"))}</dd>
+        </dl>
+
+        <section class="actions" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">"Actions"</h2>
+            {can_invite.then({
+                let (id, base, preview_message, preview) = (id.clone(), base.clone(), preview_message.clone(), person.preview.clone());
+                move || match preview {
+                None => view! {
+                    <form method="get" action=base.clone() class="form-narrow">
+                        <div class="field">
+                            <label for="field-message">"Personal message (optional)"</label>
+                            <textarea id="field-message" name="message" rows="3">{preview_message.clone().unwrap_or_default()}</textarea>
+                        </div>
+                        <button type="submit" class="button">{format!("{invite_label}: preview the email")}</button>
+                    </form>
+                }.into_any(),
+                Some(preview) => view! {
+                    <div class="email-preview" role="region" aria-label="Email preview">
+                        <p><strong>"To: "</strong>{preview.to}</p>
+                        <p><strong>"Subject: "</strong>{preview.subject}</p>
+                        <pre>{preview.text}</pre>
+                    </div>
+                    <ActionForm action=invite>
+                        <input type="hidden" name="id" value=id.clone()/>
+                        <input type="hidden" name="personal_message" value=preview_message.clone().unwrap_or_default()/>
+                        <button type="submit" class="button">{format!("Send this email ({invite_label})")}</button>
+                        " "<a class="button button-quiet" href=base.clone()>"Cancel"</a>
+                    </ActionForm>
+                }.into_any(),
+            }})}
+            {match (person.status, confirm.as_deref()) {
+                (AccountStatus::Deactivated, Some("delete")) => view! {
+                    <div class="notice notice-error" role="alert"><strong>"Delete for good? "</strong>"The account and its memberships are removed; the audit log keeps a record that it existed. This cannot be undone."</div>
+                    <ActionForm action=delete>
+                        <input type="hidden" name="id" value=id.clone()/>
+                        <button type="submit" class="button button-danger">"Delete permanently"</button>
+                        " "<a class="button button-quiet" href=base.clone()>"Cancel"</a>
+                    </ActionForm>
+                }.into_any(),
+                (AccountStatus::Deactivated, _) => view! {
+                    <ActionForm action=reactivate>
+                        <input type="hidden" name="id" value=id.clone()/>
+                        <button type="submit" class="button">"Reactivate"</button>
+                    </ActionForm>
+                    <p><a class="button button-quiet" href=format!("{base}?confirm=delete")>"Delete…"</a></p>
+                }.into_any(),
+                (_, Some("deactivate")) => view! {
+                    <div class="notice notice-error" role="alert"><strong>"Deactivate? "</strong>"This signs them out everywhere at once, and their links and pending emails stop working. You can reactivate them later."</div>
+                    <ActionForm action=deactivate>
+                        <input type="hidden" name="id" value=id.clone()/>
+                        <button type="submit" class="button button-danger">"Deactivate now"</button>
+                        " "<a class="button button-quiet" href=base.clone()>"Cancel"</a>
+                    </ActionForm>
+                }.into_any(),
+                _ => view! { <p><a class="button button-quiet" href=format!("{base}?confirm=deactivate")>"Deactivate…"</a></p> }.into_any(),
+            }}
+        </section>
+
+        <section aria-labelledby="history-heading">
+            <h2 id="history-heading">"History"</h2>
+            <table class="data-table">
+                <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"By"</th></tr></thead>
+                <tbody>
+                    {person.history.into_iter().map(|e| view! { <tr><td>{e.at}</td><td>{e.what}</td><td>{e.actor}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
