@@ -300,3 +300,28 @@ async fn admins_preview_then_send_invitations_and_deactivate_and_delete_from_the
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{server_fn}");
     }
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn home_shows_your_groups_and_colleagues_including_those_not_yet_joined(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let eve = app.create_claimed_employee("eve@example.com").await;
+    let chess = group(&app, "Chess club", true, false).await;
+    let mut tx = app.state.pool.begin().await.unwrap();
+    app::server::db::groups::add_member(&mut tx, chess, eve, OffsetDateTime::now_utc()).await.unwrap();
+    tx.commit().await.unwrap();
+    let waiting = NewPerson::employee(PersonName::parse("Walter Waiting").unwrap(), EmailAddress::parse("walter@example.com").unwrap());
+    lifecycle::create(&app.state, &waiting, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let gone = NewPerson::employee(PersonName::parse("Gordon Gone").unwrap(), EmailAddress::parse("gordon@example.com").unwrap());
+    let (gone_id, _) = lifecycle::create(&app.state, &gone, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    lifecycle::deactivate(&app.state, gone_id, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+
+    app.sign_in(&app.client, "eve@example.com", PASSWORD).await;
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(home.contains("Chess club"), "{home}");
+    assert!(home.contains("Walter Waiting") && home.contains("Not joined yet"));
+    assert!(!home.contains("Gordon Gone"), "deactivated people are not listed");
+    let searched = app.get("/?q=walt").await.text().await.unwrap();
+    assert!(searched.contains("Walter Waiting"));
+    assert!(app.get("/?q=nobody-by-this-name").await.text().await.unwrap().contains("No one matches that search."));
+    assert_eq!(app.call(&new_client(), "home", &[]).await.status(), StatusCode::UNAUTHORIZED);
+}

@@ -291,3 +291,32 @@ pub async fn list_people(
     .fetch_all(executor)
     .await
 }
+
+/// A colleague as the directory shows them.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub id: AccountId,
+    pub full_name: String,
+    pub title: String,
+    pub department: String,
+    pub location: String,
+    pub email: Option<String>,
+    pub status: AccountStatus,
+}
+
+/// Colleagues whose name, title or department contains `search`, including
+/// people who have not claimed yet; deactivated people are not listed.
+pub async fn directory(executor: impl PgExecutor<'_>, search: Option<&str>, limit: i64) -> sqlx::Result<Vec<DirectoryEntry>> {
+    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    sqlx::query_as(
+        "SELECT id, full_name, title, department, location, email, status FROM account \
+         WHERE status <> 'deactivated' \
+           AND ($1::text IS NULL OR lower(full_name) LIKE $1 ESCAPE '\\' OR lower(title) LIKE $1 ESCAPE '\\' \
+                OR lower(department) LIKE $1 ESCAPE '\\') \
+         ORDER BY lower(full_name), id LIMIT $2",
+    )
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
