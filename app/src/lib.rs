@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("people/:id") ssr=SsrMode::Async view=admin::PersonPage/>
                         <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
+                        <Route path=path!("groups/:id") ssr=SsrMode::Async view=admin::GroupPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                     </ParentRoute>
                 </ParentRoute>

@@ -11,6 +11,15 @@ test('an admin adds a colleague, who claims the account from the email and lands
   // The admin adds Grace: she is invited at once.
   await signIn(page, admin.email, admin.password);
   await expect(page).toHaveURL(/\/admin$/);
+
+  // A group everyone is offered when they claim.
+  await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Groups' }).click();
+  await page.getByLabel('Name').fill('Engineering');
+  await page.getByLabel('Description').fill('Everyone who builds things');
+  await page.getByLabel(/^Suggested/).check();
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await expect(page.getByRole('status')).toContainText('The group was created.');
+
   await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'People' }).click();
   await page.getByRole('link', { name: 'Add person' }).click();
   await page.getByLabel('Email address').fill(grace.email);
@@ -65,11 +74,13 @@ test('an admin adds a colleague, who claims the account from the email and lands
   await person.getByRole('button', { name: 'Set password' }).click();
 
   await expect(person.getByRole('heading', { name: 'Join your groups' })).toBeVisible();
+  await person.getByLabel(/^Engineering/).check();
   await snapshot(person, 'claim-3-groups');
   await person.getByRole('button', { name: 'Finish and go to Embark' }).click();
 
   await expect(person).toHaveURL(/\/$/);
   await expect(person.getByRole('heading', { name: 'Welcome, Grace' })).toBeVisible();
+  await expect(person.getByRole('region', { name: 'Your groups' })).toContainText('Engineering');
   await snapshot(person, 'home-after-claim');
 
   // She signs out and back in with her new password.

@@ -1,8 +1,10 @@
 //! The admin panel: its shell and pages.
 
+pub mod groups;
 pub mod people;
 pub mod person;
 
+pub use groups::{GroupPage, GroupsPage};
 pub use people::{AddPersonPage, PeoplePage};
 pub use person::PersonPage;
 
@@ -112,17 +114,6 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
         <h1>"Unsent Invitations"</h1>
         <EmptyState title="No invitations waiting">
             <p>"People you provision without inviting them wait here until you invite them."</p>
-        </EmptyState>
-    }
-}
-
-#[component]
-pub fn GroupsPage() -> impl IntoView {
-    view! {
-        <Title text="Groups"/>
-        <h1>"Groups"</h1>
-        <EmptyState title="No groups yet">
-            <p>"Groups you create will be listed here. New people can pick suggested groups when they claim their account."</p>
         </EmptyState>
     }
 }

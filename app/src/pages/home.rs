@@ -1,5 +1,4 @@
 use crate::components::SiteHeader;
-use crate::domain::AccountStatus;
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use crate::AuthContext;
@@ -51,7 +50,7 @@ pub async fn fetch_home(search: Option<String>) -> Result<HomeData, AppError> {
                 department: c.department,
                 location: c.location,
                 email: c.email,
-                pending: c.status != AccountStatus::Claimed,
+                pending: c.status != crate::domain::AccountStatus::Claimed,
             })
             .collect(),
         search: search.unwrap_or_default(),

@@ -325,3 +325,43 @@ async fn home_shows_your_groups_and_colleagues_including_those_not_yet_joined(po
     assert!(app.get("/?q=nobody-by-this-name").await.text().await.unwrap().contains("No one matches that search."));
     assert_eq!(app.call(&new_client(), "home", &[]).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn admins_curate_groups_including_people_not_yet_invited(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let created = app.call(&app.client, "admin_create_group", &[("name", "Engineering"), ("description", "Builders"), ("is_open", "on"), ("suggested", "on")]).await;
+    assert_eq!(created.status(), StatusCode::OK, "{}", created.text().await.unwrap());
+    let duplicate = app.call(&app.client, "admin_create_group", &[("name", " engineering "), ("description", "")]).await;
+    assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(duplicate.text().await.unwrap().contains("already exists"));
+    let id: GroupId = sqlx::query_scalar("SELECT id FROM account_group WHERE name = 'Engineering'").fetch_one(&app.state.pool).await.unwrap();
+    let id_text = id.to_string();
+
+    let uninvited = NewPerson::employee(PersonName::parse("Una Uninvited").unwrap(), EmailAddress::parse("una@example.com").unwrap());
+    let (una, _) = lifecycle::create(&app.state, &uninvited, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    assert_eq!(app.call(&app.client, "admin_add_group_member", &[("id", &id_text), ("email", "UNA@example.com")]).await.status(), StatusCode::OK);
+    let unknown = app.call(&app.client, "admin_add_group_member", &[("id", &id_text), ("email", "nobody@example.com")]).await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let detail: serde_json::Value = app.call(&app.client, "admin_group", &[("id", &id_text)]).await.json().await.unwrap();
+    assert_eq!(detail["members"][0]["full_name"], "Una Uninvited");
+    assert_eq!(detail["group"]["suggested"], true);
+
+    let closed = app.call(&app.client, "admin_update_group", &[("id", &id_text), ("name", "Engineering"), ("description", "")]).await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    let (is_open, suggested): (bool, bool) = sqlx::query_as("SELECT is_open, suggested_at_claim FROM account_group WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!((is_open, suggested), (false, false), "unticked boxes turn the flags off");
+
+    assert_eq!(app.call(&app.client, "admin_remove_group_member", &[("id", &id_text), ("account", &una.to_string())]).await.status(), StatusCode::OK);
+    assert_eq!(app.call(&app.client, "admin_delete_group", &[("id", &id_text)]).await.status(), StatusCode::OK);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM account_group").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(left, 0);
+    let audited: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_event WHERE action LIKE 'group.%' ORDER BY id").fetch_all(&app.state.pool).await.unwrap();
+    assert_eq!(audited, ["group.created", "group.member_added", "group.updated", "group.member_removed", "group.deleted"]);
+
+    let employee = new_client();
+    app.create_claimed_employee("eve@example.com").await;
+    app.sign_in(&employee, "eve@example.com", PASSWORD).await;
+    assert_eq!(app.call(&employee, "admin_create_group", &[("name", "Mine"), ("description", "")]).await.status(), StatusCode::FORBIDDEN);
+}

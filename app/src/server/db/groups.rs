@@ -94,3 +94,84 @@ pub async fn add_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, acco
         .await?;
     Ok(())
 }
+
+/// A group as the admin panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct GroupRow {
+    pub id: GroupId,
+    pub name: String,
+    pub description: String,
+    pub is_open: bool,
+    pub suggested_at_claim: bool,
+    pub member_count: i64,
+}
+
+const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.is_open, g.suggested_at_claim, \
+    (SELECT count(*) FROM group_membership m WHERE m.group_id = g.id) AS member_count";
+
+pub async fn list(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM account_group g ORDER BY g.name_normalized LIMIT 500"))
+        .fetch_all(executor)
+        .await
+}
+
+pub async fn find(executor: impl PgExecutor<'_>, id: GroupId) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM account_group g WHERE g.id = $1")).bind(id).fetch_optional(executor).await
+}
+
+pub async fn update(
+    tx: &mut Transaction<'_, Postgres>,
+    id: GroupId,
+    name: &str,
+    description: &str,
+    is_open: bool,
+    suggested_at_claim: bool,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE account_group SET name = $2, name_normalized = $3, description = $4, is_open = $5, suggested_at_claim = $6, updated_at = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(crate::domain::normalize_identifier(name))
+    .bind(description)
+    .bind(is_open)
+    .bind(suggested_at_claim)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Deletes the group and its memberships; returns its name if it existed.
+pub async fn delete(tx: &mut Transaction<'_, Postgres>, id: GroupId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("DELETE FROM account_group WHERE id = $1 RETURNING name").bind(id).fetch_optional(&mut **tx).await
+}
+
+pub async fn remove_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId) -> sqlx::Result<bool> {
+    let removed = sqlx::query("DELETE FROM group_membership WHERE group_id = $1 AND account_id = $2")
+        .bind(group)
+        .bind(account)
+        .execute(&mut **tx)
+        .await?;
+    Ok(removed.rows_affected() == 1)
+}
+
+/// A member as the admin panel lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: AccountId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub status: crate::domain::AccountStatus,
+}
+
+pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as(
+        "SELECT a.id, a.full_name, a.email, a.status FROM group_membership m JOIN account a ON a.id = m.account_id \
+         WHERE m.group_id = $1 ORDER BY lower(a.full_name), a.id LIMIT 1000",
+    )
+    .bind(group)
+    .fetch_all(executor)
+    .await
+}

@@ -3,5 +3,6 @@
 
 pub mod auth;
 pub mod claim;
+pub mod groups;
 pub mod lifecycle;
 pub mod setup;
