@@ -58,7 +58,10 @@ test.describe.serial('first run', () => {
     // Client-side navigation inside the admin panel.
     await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Settings' }).click();
     await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
-    await expect(page.getByText(admin.organisation)).toBeVisible();
+    await expect(page.getByLabel('Organisation name')).toHaveValue(admin.organisation);
+    // The claim email preview follows what the admin types.
+    await page.getByLabel('Subject').fill('{first_name}, come aboard {organization}');
+    await expect(page.getByRole('region', { name: 'Claim email preview' })).toContainText('Grace, come aboard Acme Robotics');
     await snapshot(page, 'admin-settings');
 
     await page.getByRole('button', { name: 'Sign out' }).click();

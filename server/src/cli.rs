@@ -58,11 +58,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
     startup::spawn_session_cleanup(pool);
-    match &config.smtp {
-        Some(smtp) => {
-            let mailer = app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from)?;
-            app::server::mail::spawn_outbox_worker(state.clone(), mailer);
-        }
+    match state.mailer.clone() {
+        Some(mailer) => app::server::mail::spawn_outbox_worker(state.clone(), mailer),
         None => tracing::warn!("SMTP is not configured (EMBARK_SMTP_URL): invitations wait in the outbox until it is"),
     }
     tracing::info!(address = %config.listen, public_url = %config.public_url, "Embark is serving");

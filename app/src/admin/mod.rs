@@ -3,10 +3,12 @@
 pub mod groups;
 pub mod people;
 pub mod person;
+pub mod settings;
 
 pub use groups::{GroupPage, GroupsPage};
 pub use people::{AddPersonPage, PeoplePage};
 pub use person::PersonPage;
+pub use settings::SettingsPage;
 
 use crate::components::{EmptyState, SiteHeader};
 use crate::domain::AccountStatus;
@@ -115,24 +117,5 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
         <EmptyState title="No invitations waiting">
             <p>"People you provision without inviting them wait here until you invite them."</p>
         </EmptyState>
-    }
-}
-
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| fetch_admin_overview());
-    view! {
-        <Title text="Settings"/>
-        <h1>"Settings"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                overview.await.map(|overview| view! {
-                    <dl class="facts">
-                        <dt>"Organisation name"</dt>
-                        <dd>{overview.organization_name}</dd>
-                    </dl>
-                })
-            })}
-        </Transition>
     }
 }

@@ -60,10 +60,10 @@ fn shown_time(at: time::OffsetDateTime) -> String {
     format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
 }
 
-/// Admins only. With `preview_message`, also renders the invitation email
-/// the person would receive with that personal message.
+/// Admins only. With `preview`, also renders the invitation email the person
+/// would receive with `preview_message` as the personal message.
 #[server(endpoint = "admin_person")]
-pub async fn fetch_person(id: AccountId, preview_message: Option<String>) -> Result<PersonDetail, AppError> {
+pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message: Option<String>) -> Result<PersonDetail, AppError> {
     use crate::domain::PersonName;
     use crate::server::mail::templates::{render_claim_email, ClaimEmailInput};
     use crate::server::{context, db};
@@ -77,8 +77,9 @@ pub async fn fetch_person(id: AccountId, preview_message: Option<String>) -> Res
         .map(|e| HistoryEntry { at: shown_time(e.occurred_at), actor: e.actor_label, what: describe_action(&e.action).to_owned() })
         .collect();
     let invitation_expires = db::credentials::active_link_expiry(&state.pool, id).await.map_err(context::internal)?.map(shown_time);
-    let preview = match (preview_message, &account.email) {
-        (Some(message), Some(email)) => {
+    let preview = match (preview.unwrap_or(false), &account.email) {
+        (true, Some(email)) => {
+            let message = preview_message.unwrap_or_default();
             let settings = db::settings::get(&state.pool).await.map_err(context::internal)?;
             let first_name = PersonName::parse(&account.full_name).map(|n| n.first_name().to_owned()).unwrap_or_default();
             let expires_at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(settings.claim_link_lifetime_days));
@@ -198,13 +199,14 @@ pub fn PersonPage() -> impl IntoView {
     let delete = ServerAction::<DeletePerson>::new();
     let id = move || params.with(|p| p.get("id")).and_then(|raw| raw.parse::<AccountId>().ok());
     let preview_message = move || query.with(|q| q.get("message"));
+    let preview_requested = move || query.with(|q| q.get("preview")).is_some();
     let confirm = move || query.with(|q| q.get("confirm"));
     let done = move || query.with(|q| q.get("done"));
     let person = Resource::new(
-        move || (id(), preview_message(), invite.version().get(), deactivate.version().get(), reactivate.version().get()),
-        |(id, message, ..)| async move {
+        move || (id(), preview_requested(), preview_message(), invite.version().get(), deactivate.version().get(), reactivate.version().get()),
+        |(id, preview, message, ..)| async move {
             match id {
-                Some(id) => fetch_person(id, message).await,
+                Some(id) => fetch_person(id, Some(preview), message).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -273,6 +275,7 @@ fn person_view(
                 move || match preview {
                 None => view! {
                     <form method="get" action=base.clone() class="form-narrow">
+                        <input type="hidden" name="preview" value="1"/>
                         <div class="field">
                             <label for="field-message">"Personal message (optional)"</label>
                             <textarea id="field-message" name="message" rows="3">{preview_message.clone().unwrap_or_default()}</textarea>

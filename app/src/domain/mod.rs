@@ -1,6 +1,7 @@
 //! Value types that parse. Shared by the UI (wasm) and the server: a value of
 //! one of these types is valid by construction, so services accept only them.
 
+pub mod claim_email;
 mod email;
 mod field;
 mod ids;

@@ -12,4 +12,6 @@ pub struct AppState {
     /// source of links Embark hands out (SECURITY.md rule 6).
     pub public_url: String,
     pub setup: SetupGate,
+    /// None when SMTP is not configured: mail then waits in the outbox.
+    pub mailer: Option<super::mail::Mailer>,
 }

@@ -270,7 +270,7 @@ async fn admins_preview_then_send_invitations_and_deactivate_and_delete_from_the
     let id_text = id.to_string();
 
     let preview: serde_json::Value =
-        app.call(&app.client, "admin_person", &[("id", &id_text), ("preview_message", "Hello Alan")]).await.json().await.unwrap();
+        app.call(&app.client, "admin_person", &[("id", &id_text), ("preview", "true"), ("preview_message", "Hello Alan")]).await.json().await.unwrap();
     assert_eq!(preview["preview"]["to"], "alan@example.com");
     assert!(preview["preview"]["text"].as_str().unwrap().starts_with("Hello Alan"));
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
@@ -364,4 +364,38 @@ async fn admins_curate_groups_including_people_not_yet_invited(pool: PgPool) {
     app.create_claimed_employee("eve@example.com").await;
     app.sign_in(&employee, "eve@example.com", PASSWORD).await;
     assert_eq!(app.call(&employee, "admin_create_group", &[("name", "Mine"), ("description", "")]).await.status(), StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn settings_shape_the_claim_email_and_the_terms_and_refuse_bad_values(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let form = |lifetime: &'static str, terms: &'static str| {
+        [
+            ("organization_name", "Acme"), ("require_terms", "on"), ("terms_text", terms), ("link_lifetime_days", lifetime),
+            ("claim_email_subject", "Join {organization}, {first_name}"), ("claim_email_body", "Here: {link} (until {expiry_date})"),
+        ]
+    };
+    let bad = app.call(&app.client, "admin_save_settings", &form("0", "")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("link_lifetime_days") && bad.contains("terms_text"), "{bad}");
+
+    assert_eq!(app.call(&app.client, "admin_save_settings", &form("7", "Be kind.")).await.status(), StatusCode::OK);
+    assert_eq!(app.call(&app.client, "admin_save_settings", &form("7", "Be kind.")).await.status(), StatusCode::OK);
+    assert_eq!(app.call(&app.client, "admin_save_settings", &form("7", "Be very kind.")).await.status(), StatusCode::OK);
+    let (version, days): (i32, i32) = sqlx::query_as("SELECT terms_version, claim_link_lifetime_days FROM settings").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!((version, days), (3, 7), "only changed terms text makes a new version");
+
+    // The next invitation follows the new settings.
+    let (id, _) = invite(&app, "grace@example.com").await;
+    let expires_at: OffsetDateTime = sqlx::query_scalar("SELECT expires_at FROM claim_credential WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert!(expires_at - OffsetDateTime::now_utc() < time::Duration::days(8));
+    let preview: serde_json::Value = app.call(&app.client, "admin_person", &[("id", &id.to_string()), ("preview", "true")]).await.json().await.unwrap();
+    assert_eq!(preview["preview"]["subject"], "Join Acme, Grace");
+
+    let test_mail = app.call(&app.client, "admin_test_email", &[]).await;
+    assert_eq!(test_mail.status(), StatusCode::UNPROCESSABLE_ENTITY, "without SMTP the admin is told so");
+    assert!(test_mail.text().await.unwrap().contains("SMTP is not configured"));
 }

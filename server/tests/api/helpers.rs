@@ -34,6 +34,7 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
         sealer: SecretSealer::new(&SecretString::from("test-secret-key-".repeat(3))),
         public_url: address.clone(),
         setup,
+        mailer: None,
     };
     let leptos_options = leptos::config::LeptosOptions::builder().output_name("embark").site_root("target/site").build();
     let router = server::startup::router(state.clone(), leptos_options);

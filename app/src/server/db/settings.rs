@@ -37,3 +37,43 @@ pub async fn claim_email_subject(executor: impl PgExecutor<'_>) -> sqlx::Result<
 pub async fn claim_email_body(executor: impl PgExecutor<'_>) -> sqlx::Result<String> {
     sqlx::query_scalar("SELECT claim_email_body FROM settings").fetch_one(executor).await
 }
+
+/// Everything the Settings page edits.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EditableSettings {
+    pub organization_name: String,
+    pub require_terms: bool,
+    pub terms_text: String,
+    pub terms_version: i32,
+    pub claim_link_lifetime_days: i32,
+    pub claim_email_subject: String,
+    pub claim_email_body: String,
+}
+
+pub async fn editable(executor: impl PgExecutor<'_>) -> sqlx::Result<EditableSettings> {
+    sqlx::query_as(
+        "SELECT organization_name, require_terms, terms_text, terms_version, claim_link_lifetime_days, claim_email_subject, claim_email_body FROM settings",
+    )
+    .fetch_one(executor)
+    .await
+}
+
+/// Saves the settings; the terms version goes up when their text changes, so
+/// acceptances record which text was accepted.
+pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &EditableSettings, now: OffsetDateTime) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "UPDATE settings SET organization_name = $1, require_terms = $2, \
+           terms_version = CASE WHEN terms_text IS DISTINCT FROM $3 THEN terms_version + 1 ELSE terms_version END, \
+           terms_text = $3, claim_link_lifetime_days = $4, claim_email_subject = $5, claim_email_body = $6, updated_at = $7 \
+         RETURNING terms_version",
+    )
+    .bind(&settings.organization_name)
+    .bind(settings.require_terms)
+    .bind(&settings.terms_text)
+    .bind(settings.claim_link_lifetime_days)
+    .bind(&settings.claim_email_subject)
+    .bind(&settings.claim_email_body)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}

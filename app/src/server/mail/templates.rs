@@ -1,18 +1,7 @@
-//! The claim email, rendered from the admin's subject and body templates.
-//! Placeholders: {first_name}, {organization}, {link}, {expiry_date}.
+//! The claim email as sent: the shared words (`domain::claim_email`) in a
+//! plain-text and an HTML body.
 
-use time::OffsetDateTime;
-
-/// What one claim email needs.
-pub struct ClaimEmailInput<'a> {
-    pub subject_template: &'a str,
-    pub body_template: &'a str,
-    pub first_name: &'a str,
-    pub organization: &'a str,
-    pub link: &'a str,
-    pub expires_at: OffsetDateTime,
-    pub personal_message: Option<&'a str>,
-}
+pub use crate::domain::claim_email::{long_date, ClaimEmailInput};
 
 /// An email ready to send: a subject and two bodies saying the same thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,51 +11,10 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
-/// "22 December 2026": unambiguous in every locale.
-pub fn long_date(at: OffsetDateTime) -> String {
-    format!("{} {} {}", at.day(), at.month(), at.year())
-}
-
-fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_owned(), |text, (key, value)| text.replace(&format!("{{{key}}}"), value))
-}
-
 pub fn render_claim_email(input: &ClaimEmailInput<'_>) -> RenderedEmail {
-    let expiry = long_date(input.expires_at);
-    let values = [
-        ("first_name", input.first_name),
-        ("organization", input.organization),
-        ("link", input.link),
-        ("expiry_date", expiry.as_str()),
-    ];
-    // SECURITY: a header value never carries a line break (SECURITY.md rule 20).
-    let subject = fill(input.subject_template, &values).replace(['\r', '\n'], " ").trim().to_owned();
-    let mut body = fill(input.body_template, &values);
-    if !body.contains(input.link) {
-        // Whatever the admin wrote, the email must carry the link.
-        body.push_str(&format!("\n\n{}", input.link));
-    }
-    let message = input.personal_message.map(str::trim).filter(|m| !m.is_empty());
-
-    let mut text = String::new();
-    if let Some(message) = message {
-        text.push_str(message);
-        text.push_str("\n\n---\n\n");
-    }
-    text.push_str(&body);
-    let footer = footer(&body, &expiry);
-    text.push_str(&format!("\n\n{footer}\n"));
-
-    RenderedEmail { subject, html: html_body(&body, message, input.link, &footer), text }
-}
-
-/// The closing line. It states the expiry unless the admin's text already does.
-fn footer(body: &str, expiry: &str) -> String {
-    if body.contains(expiry) {
-        "This link is only for you. If you weren't expecting it, you can ignore this email.".to_owned()
-    } else {
-        format!("This link works until {expiry} and only for you. If you weren't expecting it, you can ignore this email.")
-    }
+    let words = crate::domain::claim_email::render(input);
+    let html = html_body(&words.body, words.personal_message.as_deref(), input.link, &words.footer);
+    RenderedEmail { subject: words.subject, text: words.text, html }
 }
 
 fn html_body(body: &str, message: Option<&str>, link: &str, footer: &str) -> String {

@@ -5,4 +5,5 @@ pub mod auth;
 pub mod claim;
 pub mod groups;
 pub mod lifecycle;
+pub mod settings;
 pub mod setup;
