@@ -11,6 +11,12 @@ test('an admin previews and resends an invitation, then deactivates and deletes 
   await expect(page.getByRole('status')).toContainText('invitation is on its way');
   const first = await emailTo('alan.turing@acme.test', sent);
 
+  // The Outgoing mail page shows it delivered.
+  await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Outgoing mail' }).click();
+  await expect(page.getByRole('row', { name: /Invitation for Alan Turing/ })).toContainText('Sent');
+  await snapshot(page, 'admin-outgoing-mail');
+  await page.goto('/admin/people');
+
   await page.getByRole('link', { name: 'Alan Turing' }).click();
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Alan Turing' })).toBeVisible();

@@ -1,11 +1,13 @@
 //! The admin panel: its shell and pages.
 
 pub mod groups;
+pub mod mail;
 pub mod people;
 pub mod person;
 pub mod settings;
 
 pub use groups::{GroupPage, GroupsPage};
+pub use mail::OutgoingMailPage;
 pub use people::{AddPersonPage, PeoplePage};
 pub use person::PersonPage;
 pub use settings::SettingsPage;
@@ -68,6 +70,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     <li><A href="/admin/people">"People"</A></li>
                                     <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
                                     <li><A href="/admin/groups">"Groups"</A></li>
+                                    <li><A href="/admin/mail">"Outgoing mail"</A></li>
                                     <li><A href="/admin/settings">"Settings"</A></li>
                                 </ul>
                             </nav>

@@ -125,3 +125,34 @@ async fn uninvited_and_deactivated_people_receive_no_mail(pool: PgPool) {
     assert!(smtp.messages_to(&gone).await.is_empty());
     assert_eq!(outbox_states(&app.state, id).await, ["cancelled"]);
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn without_smtp_admins_see_queued_mail_and_can_hand_over_a_live_link(pool: PgPool) {
+    use crate::helpers::{new_client, PASSWORD};
+    use reqwest::StatusCode;
+    let app = spawn_app(pool).await;
+    app.create_admin("ada@example.com").await;
+    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let (id, secret) = invite(&app.state, "grace@example.com", None).await;
+
+    let page: serde_json::Value = app.call(&app.client, "admin_mail", &[("state", "queued")]).await.json().await.unwrap();
+    assert_eq!(page["smtp_configured"], false);
+    assert_eq!(page["items"][0]["recipient"], "grace@example.com");
+    assert_eq!(page["items"][0]["what"], "Invitation for Grace Hopper");
+    let email_id = page["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let link: String = app.call(&app.client, "admin_reveal_link", &[("id", &email_id)]).await.json().await.unwrap();
+    assert_eq!(link, format!("{}/claim/{secret}", app.address));
+    let viewed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE action = 'invitation.link_viewed' AND target_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(viewed, 1);
+
+    // Once replaced, the old email's link is not shown.
+    lifecycle::invite(&app.state, id, &Invitation::default(), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    assert_eq!(app.call(&app.client, "admin_reveal_link", &[("id", &email_id)]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let employee = new_client();
+    app.create_claimed_employee("eve@example.com").await;
+    app.sign_in(&employee, "eve@example.com", PASSWORD).await;
+    assert_eq!(app.call(&employee, "admin_reveal_link", &[("id", &email_id)]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.call(&employee, "admin_mail", &[]).await.status(), StatusCode::FORBIDDEN);
+}

@@ -137,3 +137,66 @@ pub enum OutboxState {
     Failed,
     Cancelled,
 }
+
+impl OutboxState {
+    pub const ALL: [OutboxState; 5] = [Self::Queued, Self::Sending, Self::Sent, Self::Failed, Self::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One email as the Outgoing mail page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: OutboxId,
+    pub kind: String,
+    pub recipient: String,
+    pub full_name: Option<String>,
+    pub state: OutboxState,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+/// Newest first, optionally of one state, before the (created_at, id) cursor.
+pub async fn list(
+    executor: impl sqlx::PgExecutor<'_>,
+    state: Option<OutboxState>,
+    before: Option<(OffsetDateTime, OutboxId)>,
+    limit: i64,
+) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query_as(
+        "SELECT o.id, o.kind, o.recipient, a.full_name, o.state, o.attempts, o.last_error, o.created_at, o.sent_at \
+         FROM email_outbox o LEFT JOIN account a ON a.id = o.account_id \
+         WHERE ($1::outbox_state IS NULL OR o.state = $1) \
+           AND ($2::timestamptz IS NULL OR (o.created_at, o.id) < ($2, $3)) \
+         ORDER BY o.created_at DESC, o.id DESC LIMIT $4",
+    )
+    .bind(state)
+    .bind(before.map(|(at, _)| at))
+    .bind(before.map(|(_, id)| id))
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
+
+/// The sealed secret of a claim email's link, while that link is live.
+pub async fn live_link_of(executor: impl sqlx::PgExecutor<'_>, id: OutboxId) -> sqlx::Result<Option<(AccountId, String, Vec<u8>)>> {
+    sqlx::query_as(
+        "SELECT a.id, a.full_name, c.secret_sealed FROM email_outbox o \
+         JOIN claim_credential c ON c.id = o.credential_id AND c.state = 'active' AND c.expires_at > now() \
+         JOIN account a ON a.id = o.account_id AND a.status = 'invited' \
+         WHERE o.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(executor)
+    .await
+}

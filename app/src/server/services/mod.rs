@@ -5,5 +5,6 @@ pub mod auth;
 pub mod claim;
 pub mod groups;
 pub mod lifecycle;
+pub mod outbox;
 pub mod settings;
 pub mod setup;
