@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") ssr=SsrMode::Async view=AuthRoot>
                     <Route path=path!("") ssr=SsrMode::Async view=pages::home::HomePage/>
                     <Route path=path!("sign-in") ssr=SsrMode::Async view=pages::sign_in::SignInPage/>
+                    <Route path=path!("profile") ssr=SsrMode::Async view=pages::profile::ProfilePage/>
                     <Route path=path!("setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
                     <Route path=path!("claim") ssr=SsrMode::Async view=claim::ClaimPage/>
                     <ParentRoute path=path!("admin") ssr=SsrMode::Async view=admin::AdminLayout>

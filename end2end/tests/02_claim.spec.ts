@@ -90,6 +90,12 @@ test('an admin adds a colleague, who claims the account from the email and lands
   await person.getByLabel('Password').fill(grace.password);
   await person.getByRole('button', { name: 'Sign in' }).click();
   await expect(person.getByRole('heading', { name: 'Welcome, Grace' })).toBeVisible();
+  await person.getByRole('link', { name: 'Your profile' }).click();
+  await expect(person.getByLabel('Location')).toHaveValue('Arlington');
+  await person.getByLabel('Phone').fill('+1 555 0100');
+  await person.getByRole('button', { name: 'Save profile' }).click();
+  await expect(person.getByRole('status')).toContainText('your profile is up to date');
+  await snapshot(person, 'profile');
   await person.getByRole('button', { name: 'Sign out' }).click();
 
   // The link is spent now, and says so calmly.

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 const PAGE_SIZE: i64 = 50;
 const STATES: [(&str, &str); 5] = [("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed"), ("cancelled", "Cancelled")];
 

@@ -16,6 +16,7 @@ pub fn SiteHeader(viewer: Viewer) -> impl IntoView {
             <a class="brand" href="/">"Embark"</a>
             <nav aria-label="Main">
                 <A href="/">"Home"</A>
+                <A href="/profile">"Your profile"</A>
                 {is_admin.then(|| view! { <A href="/admin">"Admin panel"</A> })}
             </nav>
             <div class="who">

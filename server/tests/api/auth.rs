@@ -238,3 +238,31 @@ async fn a_refused_plain_form_sign_in_comes_back_to_the_form_with_the_reason(poo
     let page = app.client.get(location(&response)).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
     assert!(page.contains("match an active account"), "{page}");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn people_edit_their_profile_and_change_their_password_which_ends_other_sessions(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_claimed_employee("eve@example.com").await;
+    let laptop = new_client();
+    let phone = new_client();
+    app.sign_in(&laptop, "eve@example.com", PASSWORD).await;
+    app.sign_in(&phone, "eve@example.com", PASSWORD).await;
+
+    let saved = app.call(&laptop, "my_profile_save", &[("full_name", "Eve Example"), ("title", "Analyst"), ("department", ""), ("location", "Leeds"), ("phone", "")]).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let me: serde_json::Value = app.call(&laptop, "my_profile", &[]).await.json().await.unwrap();
+    assert_eq!((me["full_name"].as_str(), me["location"].as_str()), (Some("Eve Example"), Some("Leeds")));
+
+    let new = "a different long passphrase";
+    let wrong = app.call(&laptop, "my_password", &[("current_password", "not it"), ("new_password", new), ("new_password_confirmation", new)]).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.unwrap().contains("not your current password"));
+    let changed = app.call(&laptop, "my_password", &[("current_password", PASSWORD), ("new_password", new), ("new_password_confirmation", new)]).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+
+    assert_eq!(laptop.get(app.url("/profile")).send().await.unwrap().status(), StatusCode::OK, "this browser stays signed in");
+    assert_eq!(phone.get(app.url("/profile")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "other sessions end");
+    assert_eq!(app.call(&new_client(), "sign_in", &[("email", "eve@example.com"), ("password", PASSWORD)]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(location(&app.sign_in(&new_client(), "eve@example.com", new).await), "/");
+    assert_eq!(app.call(&new_client(), "my_profile", &[]).await.status(), StatusCode::UNAUTHORIZED);
+}

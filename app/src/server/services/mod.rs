@@ -6,5 +6,6 @@ pub mod claim;
 pub mod groups;
 pub mod lifecycle;
 pub mod outbox;
+pub mod profile;
 pub mod settings;
 pub mod setup;
