@@ -52,7 +52,7 @@ pub async fn list_mail(state: Option<String>, before: Option<String>) -> Result<
     });
     let rows = outbox::list(&app.pool, filter, cursor, PAGE_SIZE + 1).await.map_err(context::internal)?;
     let next = (rows.len() as i64 > PAGE_SIZE).then(|| rows.get(PAGE_SIZE as usize - 1).map(|r| format!("{}:{}", r.created_at.unix_timestamp_nanos(), r.id))).flatten();
-    let shown = |at: time::OffsetDateTime| format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute());
+    let shown = crate::domain::timestamp_label;
     let items = rows
         .into_iter()
         .take(PAGE_SIZE as usize)

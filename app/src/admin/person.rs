@@ -55,11 +55,6 @@ pub fn describe_action(action: &str) -> &'static str {
     }
 }
 
-#[cfg(feature = "ssr")]
-fn shown_time(at: time::OffsetDateTime) -> String {
-    format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
-}
-
 /// Admins only. With `preview`, also renders the invitation email the person
 /// would receive with `preview_message` as the personal message.
 #[server(endpoint = "admin_person")]
@@ -74,9 +69,9 @@ pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message:
         .await
         .map_err(context::internal)?
         .into_iter()
-        .map(|e| HistoryEntry { at: shown_time(e.occurred_at), actor: e.actor_label, what: describe_action(&e.action).to_owned() })
+        .map(|e| HistoryEntry { at: crate::domain::timestamp_label(e.occurred_at), actor: e.actor_label, what: describe_action(&e.action).to_owned() })
         .collect();
-    let invitation_expires = db::credentials::active_link_expiry(&state.pool, id).await.map_err(context::internal)?.map(shown_time);
+    let invitation_expires = db::credentials::active_link_expiry(&state.pool, id).await.map_err(context::internal)?.map(crate::domain::timestamp_label);
     let preview = match (preview.unwrap_or(false), &account.email) {
         (true, Some(email)) => {
             let message = preview_message.unwrap_or_default();

@@ -22,3 +22,9 @@ use unicode_normalization::UnicodeNormalization;
 pub fn normalize_identifier(raw: &str) -> String {
     raw.trim().nfkc().collect::<String>().to_lowercase()
 }
+
+/// "22 November 2026, 07:05 UTC": how the admin panel shows a moment.
+pub fn timestamp_label(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
+}

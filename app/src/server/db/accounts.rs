@@ -274,7 +274,7 @@ pub async fn list_people(
     after: Option<(&str, AccountId)>,
     limit: i64,
 ) -> sqlx::Result<Vec<PersonRow>> {
-    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern = search.map(super::contains_pattern);
     sqlx::query_as(
         "SELECT id, full_name, email, external_id, title, department, status FROM account \
          WHERE ($1::account_status IS NULL OR status = $1) \
@@ -307,7 +307,7 @@ pub struct DirectoryEntry {
 /// Colleagues whose name, title or department contains `search`, including
 /// people who have not claimed yet; deactivated people are not listed.
 pub async fn directory(executor: impl PgExecutor<'_>, search: Option<&str>, limit: i64) -> sqlx::Result<Vec<DirectoryEntry>> {
-    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern = search.map(super::contains_pattern);
     sqlx::query_as(
         "SELECT id, full_name, title, department, location, email, status FROM account \
          WHERE status <> 'deactivated' \

@@ -22,9 +22,9 @@ pub async fn suggested(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupS
 pub async fn search_open(executor: impl PgExecutor<'_>, query: &str, limit: i64) -> sqlx::Result<Vec<GroupSummary>> {
     sqlx::query_as(
         "SELECT id, name, description FROM account_group \
-         WHERE is_open AND name_normalized LIKE '%' || $1 || '%' ESCAPE '\\' ORDER BY name_normalized LIMIT $2",
+         WHERE is_open AND name_normalized LIKE $1 ESCAPE '\\' ORDER BY name_normalized LIMIT $2",
     )
-    .bind(crate::domain::normalize_identifier(query).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    .bind(super::contains_pattern(&crate::domain::normalize_identifier(query)))
     .bind(limit)
     .fetch_all(executor)
     .await

@@ -15,3 +15,18 @@ pub fn unique_violation(error: &sqlx::Error) -> Option<String> {
         _ => None,
     }
 }
+
+/// A LIKE pattern matching `text` anywhere, lowercased, with LIKE's own
+/// wildcards escaped (use with `ESCAPE '\\'`).
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_in_searches_match_themselves() {
+        assert_eq!(super::contains_pattern("50%_Off\\"), "%50\\%\\_off\\\\%");
+    }
+}
