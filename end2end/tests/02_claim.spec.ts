@@ -1,6 +1,9 @@
 import { test, expect, request } from '@playwright/test';
 import { admin, emailTo, signIn, snapshot, waitForHydration, watchForBrowserErrors } from '../support/helpers';
 
+/** A valid 1×1 PNG: enough for the server to decode, crop and re-encode. */
+const onePixelPng = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
 const grace = {
   email: 'grace.hopper@acme.test',
   name: 'Grace Hopper',
@@ -19,6 +22,13 @@ test('an admin adds a colleague, who claims the account from the email and lands
   await page.getByLabel(/^Suggested/).check();
   await page.getByRole('button', { name: 'Create group' }).click();
   await expect(page.getByRole('status')).toContainText('The group was created.');
+
+  // Everyone accepts the terms of use first.
+  await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel(/^Require terms/).check();
+  await page.getByLabel('Terms text').fill('Be kind. Keep company information inside the company.');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toContainText('your settings are in force');
 
   await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'People' }).click();
   await page.getByRole('link', { name: 'Add person' }).click();
@@ -57,10 +67,19 @@ test('an admin adds a colleague, who claims the account from the email and lands
   await person.goto(link!);
   await expect(person).toHaveURL(/\/claim$/);
   await waitForHydration(person);
+  await expect(person.getByText('Step 1 of 4')).toBeVisible();
+  await expect(person.getByRole('region', { name: 'Terms of use' })).toContainText('Be kind.');
+  await snapshot(person, 'claim-1-terms');
+  await person.getByLabel('I have read and accept the terms of use').check();
+  await person.getByRole('button', { name: 'Accept and continue' }).click();
+
   await expect(person.getByRole('heading', { name: 'Check your profile' })).toBeVisible();
-  await expect(person.getByText('Step 1 of 3')).toBeVisible();
+  await expect(person.getByText('Step 2 of 4')).toBeVisible();
   await expect(person.getByLabel('Job title')).toHaveValue('Computer scientist');
-  await snapshot(person, 'claim-1-profile');
+  await person.getByLabel('Profile picture (optional)').setInputFiles({ name: 'grace.png', mimeType: 'image/png', buffer: Buffer.from(onePixelPng, 'base64') });
+  await person.getByRole('button', { name: 'Upload picture' }).click();
+  await expect(person.getByRole('img', { name: 'Your profile picture' })).toBeVisible();
+  await snapshot(person, 'claim-2-profile');
   await person.getByLabel('Location').fill('Arlington');
   await person.getByRole('button', { name: 'Continue' }).click();
 
@@ -70,12 +89,12 @@ test('an admin adds a colleague, who claims the account from the email and lands
   await person.getByLabel('Password', { exact: true }).fill(grace.password);
   await expect(person.getByText('21 characters: good length.')).toBeVisible();
   await person.getByLabel('Repeat the password').fill(grace.password);
-  await snapshot(person, 'claim-2-password');
+  await snapshot(person, 'claim-3-password');
   await person.getByRole('button', { name: 'Set password' }).click();
 
   await expect(person.getByRole('heading', { name: 'Join your groups' })).toBeVisible();
   await person.getByLabel(/^Engineering/).check();
-  await snapshot(person, 'claim-3-groups');
+  await snapshot(person, 'claim-4-groups');
   await person.getByRole('button', { name: 'Finish and go to Embark' }).click();
 
   await expect(person).toHaveURL(/\/$/);
@@ -92,6 +111,7 @@ test('an admin adds a colleague, who claims the account from the email and lands
   await expect(person.getByRole('heading', { name: 'Welcome, Grace' })).toBeVisible();
   await person.getByRole('link', { name: 'Your profile' }).click();
   await expect(person.getByLabel('Location')).toHaveValue('Arlington');
+  await expect(person.getByRole('img', { name: 'Your profile picture' })).toBeVisible();
   await person.getByLabel('Phone').fill('+1 555 0100');
   await person.getByRole('button', { name: 'Save profile' }).click();
   await expect(person.getByRole('status')).toContainText('your profile is up to date');

@@ -1,7 +1,8 @@
 //! Plain HTTP routes outside the Leptos app.
 
 use app::server::AppState;
-use axum::extract::Path;
+use app::domain::PictureProblem;
+use axum::extract::{Multipart, Path};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
@@ -71,6 +72,88 @@ pub async fn open_claim_link(
     let headers = response.headers_mut();
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The picture field of a multipart upload. The body limit on the route stops
+/// an oversized upload while it streams.
+async fn picture_field(mut multipart: Multipart) -> Result<Vec<u8>, PictureProblem> {
+    while let Some(field) = multipart.next_field().await.map_err(|_| PictureProblem::TooLarge)? {
+        if field.name() == Some("picture") {
+            let bytes = field.bytes().await.map_err(|_| PictureProblem::TooLarge)?;
+            return if bytes.is_empty() { Err(PictureProblem::Missing) } else { Ok(bytes.to_vec()) };
+        }
+    }
+    Err(PictureProblem::Missing)
+}
+
+async fn normalized_upload(multipart: Multipart) -> Result<Vec<u8>, PictureProblem> {
+    app::server::picture::normalize_blocking(picture_field(multipart).await?).await
+}
+
+/// Uploading a picture in the claim wizard's profile step.
+pub async fn upload_claim_picture(session: Session, multipart: Multipart) -> Response {
+    use app::server::services::claim::{attach_picture, AttachPictureError};
+    match normalized_upload(multipart).await {
+        Ok(jpeg) => match attach_picture(&session, jpeg).await {
+            Ok(()) => Redirect::to("/claim").into_response(),
+            Err(AttachPictureError::NoClaim) => Redirect::to("/claim").into_response(),
+            Err(AttachPictureError::Unexpected(error)) => {
+                tracing::error!(error = %error, "claim picture: could not be kept");
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
+            }
+        },
+        Err(problem) => Redirect::to(&format!("/claim?picture_error={}", problem.code())).into_response(),
+    }
+}
+
+/// The picture chosen in the claim wizard, before the claim completes.
+pub async fn claim_picture(session: Session) -> Response {
+    use app::server::services::claim::{load, ClaimSession};
+    match load(&session).await {
+        Ok(Some(ClaimSession::InProgress(progress))) => progress.picture.map_or_else(|| StatusCode::NOT_FOUND.into_response(), jpeg_response),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A signed-in person replacing their picture.
+pub async fn upload_profile_picture(Extension(state): Extension<AppState>, viewer: Option<Extension<app::auth::Viewer>>, multipart: Multipart) -> Response {
+    let Some(Extension(viewer)) = viewer else {
+        return Redirect::to("/sign-in?next=%2Fprofile").into_response();
+    };
+    match normalized_upload(multipart).await {
+        Ok(jpeg) => match app::server::services::profile::set_picture(&state, viewer.account_id, &jpeg, time::OffsetDateTime::now_utc()).await {
+            Ok(()) => Redirect::to("/profile?done=picture").into_response(),
+            Err(error) => {
+                tracing::error!(error = %error, "profile picture: could not be saved");
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
+            }
+        },
+        Err(problem) => Redirect::to(&format!("/profile?picture_error={}", problem.code())).into_response(),
+    }
+}
+
+/// A person's picture, for signed-in colleagues (the page access rules
+/// keep everyone else out).
+pub async fn person_picture(Extension(state): Extension<AppState>, Path(id): Path<app::domain::AccountId>) -> Response {
+    match app::server::db::accounts::picture(&state.pool, id).await {
+        Ok(Some(jpeg)) => jpeg_response(jpeg),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "picture: database unreachable");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// Pictures are always Embark's own JPEGs, served with a fixed type (and
+/// `nosniff` from the security headers).
+fn jpeg_response(jpeg: Vec<u8>) -> Response {
+    let mut response = jpeg.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    // Revalidated on every view, so a new picture shows at once.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     response
 }
 

@@ -6,7 +6,8 @@ use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
 use app::{shell, App};
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -87,6 +88,9 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/healthz", get(routes::healthz))
         .route("/setup/{secret}", get(routes::open_setup_link))
         .route("/claim/{secret}", get(routes::open_claim_link))
+        .route("/claim/picture", get(routes::claim_picture).post(routes::upload_claim_picture).layer(picture_limit()))
+        .route("/profile/picture", post(routes::upload_profile_picture).layer(picture_limit()))
+        .route("/people/{id}/picture", get(routes::person_picture))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&leptos_options, routes, context, {
             let leptos_options = leptos_options.clone();
@@ -102,6 +106,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(routes::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+}
+
+/// Uploads may carry one picture and a little form overhead.
+fn picture_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(app::server::picture::MAX_UPLOAD_BYTES + 64 * 1024)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.

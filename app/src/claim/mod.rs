@@ -68,6 +68,8 @@ pub struct StepView {
     pub suggested_groups: Vec<GroupChoice>,
     pub search: String,
     pub search_results: Vec<GroupChoice>,
+    /// A picture was chosen (shown from `/claim/picture`).
+    pub has_picture: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +188,7 @@ pub async fn fetch_claim_view(search: Option<String>) -> Result<ClaimView, AppEr
         suggested_groups,
         search,
         search_results,
+        has_picture: progress.picture.is_some(),
     })))
 }
 
@@ -257,6 +260,7 @@ pub async fn finish_claim(groups: Option<Vec<GroupId>>) -> Result<(), AppError> 
         profile: progress.profile.clone(),
         terms_version: progress.terms_version,
         groups: groups.unwrap_or_default(),
+        picture: progress.picture.clone(),
     };
     let account_id = lifecycle::claim_with_digest(&state, &progress.digest_bytes(), &details, now).await.map_err(ssr::refusal)?;
     let account = db::accounts::find(&state.pool, account_id).await.map_err(context::internal)?.ok_or(AppError::NotFound)?;
@@ -297,6 +301,9 @@ pub fn ClaimPage() -> impl IntoView {
     let new_link = ServerAction::<RequestNewClaimLink>::new();
     let finish = auth.finish_claim;
     let search = move || use_query_map().with(|q| q.get("q"));
+    let picture_error = move || {
+        use_query_map().with(|q| q.get("picture_error")).and_then(|code| crate::domain::PictureProblem::from_code(&code))
+    };
     let claim = Resource::new(
         move || (search(), accept.version().get(), profile.version().get(), password.version().get(), finish.version().get()),
         |(search, ..)| fetch_claim_view(search),
@@ -308,7 +315,7 @@ pub fn ClaimPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match claim.await {
-                            Ok(ClaimView::Step(step)) => step_view(*step, accept, profile, password, finish).into_any(),
+                            Ok(ClaimView::Step(step)) => step_view(*step, picture_error(), accept, profile, password, finish).into_any(),
                             Ok(ClaimView::Problem(problem)) => problem_view(problem, new_link).into_any(),
                             Ok(ClaimView::NoClaim) => view! {
                                 <h1>"Open your invitation link"</h1>
@@ -348,6 +355,7 @@ fn progress_list(current: Step, steps: &[Step]) -> impl IntoView {
 
 fn step_view(
     view_data: StepView,
+    picture_error: Option<crate::domain::PictureProblem>,
     accept: ServerAction<AcceptTerms>,
     profile: ServerAction<SaveClaimProfile>,
     password: ServerAction<ChoosePassword>,
@@ -379,6 +387,7 @@ fn step_view(
             view! {
                 <h1>"Check your profile"</h1>
                 <p>"This is how colleagues at " {organization.clone()} " will see you. Correct anything that's out of date."</p>
+                {crate::components::picture_form("/claim/picture", view_data.has_picture.then_some("/claim/picture"), picture_error)}
                 <FormError error/>
                 <ActionForm action=profile>
                     <TextField label="Full name" name="full_name" autocomplete="name" required=true value=view_data.full_name.clone() error=field_error(error, "full_name")/>

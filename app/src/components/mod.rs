@@ -122,3 +122,22 @@ pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
         </div>
     }
 }
+
+/// Choosing a profile picture: a plain multipart form (it works without the
+/// script), the current picture if there is one, and why an upload failed.
+pub fn picture_form(action: &'static str, current: Option<&str>, problem: Option<crate::domain::PictureProblem>) -> impl IntoView {
+    let current = current.map(str::to_owned);
+    view! {
+        <form method="post" action=action enctype="multipart/form-data" class="picture-form">
+            {current.map(|src| view! { <img class="avatar" src=src alt="Your profile picture" width="96" height="96"/> })}
+            <div class="field">
+                <label for="field-picture">"Profile picture (optional)"</label>
+                <p class="hint" id="field-picture-hint">"PNG, JPEG or WebP, up to 5 MB. We crop it to a square."</p>
+                <input id="field-picture" name="picture" type="file" accept="image/png,image/jpeg,image/webp"
+                    aria-describedby="field-picture-hint" aria-invalid=problem.is_some().then_some("true")/>
+                {problem.map(|p| view! { <p class="field-error" role="alert"><span aria-hidden="true">"⚠ "</span>{p.to_string()}</p> })}
+            </div>
+            <button type="submit" class="button-quiet">"Upload picture"</button>
+        </form>
+    }
+}

@@ -7,6 +7,7 @@ mod field;
 mod ids;
 mod password;
 mod person;
+mod picture;
 mod status;
 
 pub use email::EmailAddress;
@@ -14,6 +15,7 @@ pub use field::{FieldError, FieldErrors};
 pub use ids::{AccountId, CredentialId, GroupId, OutboxId};
 pub use password::{Password, PasswordProblem, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 pub use person::{optional_line, OrganizationName, PersonName, ProfileDetails};
+pub use picture::PictureProblem;
 pub use status::{AccountStatus, Role};
 
 use unicode_normalization::UnicodeNormalization;

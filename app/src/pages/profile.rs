@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyProfile {
+    pub account_id: crate::domain::AccountId,
+    pub has_picture: bool,
     pub full_name: String,
     pub email: Option<String>,
     pub title: String,
@@ -29,7 +31,8 @@ pub async fn fetch_my_profile() -> Result<MyProfile, AppError> {
     let viewer = context::require_signed_in()?;
     let state = context::state()?;
     let a = db::accounts::find(&state.pool, viewer.account_id).await.map_err(context::internal)?.ok_or(AppError::NotFound)?;
-    Ok(MyProfile { full_name: a.full_name, email: a.email, title: a.title, department: a.department, location: a.location, phone: a.phone })
+    let has_picture = db::accounts::picture(&state.pool, a.id).await.map_err(context::internal)?.is_some();
+    Ok(MyProfile { account_id: a.id, has_picture, full_name: a.full_name, email: a.email, title: a.title, department: a.department, location: a.location, phone: a.phone })
 }
 
 /// Any signed-in person, for themselves.
@@ -81,6 +84,7 @@ pub fn ProfilePage() -> impl IntoView {
     let password = ServerAction::<ChangeMyPassword>::new();
     let profile = Resource::new(move || save.version().get(), |_| fetch_my_profile());
     let done = move || use_query_map().with(|q| q.get("done"));
+    let picture_error = move || use_query_map().with(|q| q.get("picture_error")).and_then(|c| crate::domain::PictureProblem::from_code(&c));
     view! {
         <Title text="Your profile"/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -92,11 +96,15 @@ pub fn ProfilePage() -> impl IntoView {
                             <h1>"Your profile"</h1>
                             {done().map(|d| view! {
                                 <div class="notice notice-ok" role="status"><strong>"Saved: "</strong>
-                                    {if d == "password" { "your new password is in force, and you were signed out everywhere else." } else { "your profile is up to date." }}
+                                    {match d.as_str() {
+                                        "password" => "your new password is in force, and you were signed out everywhere else.",
+                                        "picture" => "your new picture is in place.",
+                                        _ => "your profile is up to date.",
+                                    }}
                                 </div>
                             })}
                             {match profile.await {
-                                Ok(me) => profile_forms(me, save, password).into_any(),
+                                Ok(me) => profile_forms(me, picture_error(), save, password).into_any(),
                                 Err(error) => view! { <LoadError error/> }.into_any(),
                             }}
                         </main>
@@ -108,10 +116,20 @@ pub fn ProfilePage() -> impl IntoView {
     }
 }
 
-fn profile_forms(me: MyProfile, save: ServerAction<SaveMyProfile>, password: ServerAction<ChangeMyPassword>) -> impl IntoView {
+fn profile_forms(
+    me: MyProfile,
+    picture_error: Option<crate::domain::PictureProblem>,
+    save: ServerAction<SaveMyProfile>,
+    password: ServerAction<ChangeMyPassword>,
+) -> impl IntoView {
     let error = action_error(save);
     let password_error = action_error(password);
+    let picture_src = me.has_picture.then(|| format!("/people/{}/picture", me.account_id));
     view! {
+        <section aria-labelledby="picture-heading" class="actions">
+            <h2 id="picture-heading">"Picture"</h2>
+            {crate::components::picture_form("/profile/picture", picture_src.as_deref(), picture_error)}
+        </section>
         <section aria-labelledby="details-heading" class="actions">
             <h2 id="details-heading">"Details"</h2>
             <p class="hint">{format!("You sign in with {}.", me.email.clone().unwrap_or_default())}</p>

@@ -5,6 +5,7 @@ pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod mail;
+pub mod picture;
 pub mod session;
 pub mod services;
 pub mod state;

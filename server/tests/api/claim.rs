@@ -399,3 +399,51 @@ async fn settings_shape_the_claim_email_and_the_terms_and_refuse_bad_values(pool
     assert_eq!(test_mail.status(), StatusCode::UNPROCESSABLE_ENTITY, "without SMTP the admin is told so");
     assert!(test_mail.text().await.unwrap().contains("SMTP is not configured"));
 }
+
+fn png(width: u32, height: u32, colour: [u8; 3]) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb(colour));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(app: &TestApp, client: &reqwest::Client, path: &str, bytes: Vec<u8>, file_name: &'static str) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new().part("picture", reqwest::multipart::Part::bytes(bytes).file_name(file_name));
+    client.post(app.url(path)).header(ORIGIN, &app.address).header(ACCEPT, "text/html").multipart(form).send().await.unwrap()
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_picture_chosen_in_the_wizard_is_normalised_and_kept_with_the_account(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (id, secret) = invite(&app, "grace@example.com").await;
+    app.get(&format!("/claim/{secret}")).await;
+
+    let svg = upload(&app, &app.client, "/claim/picture", b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(), "evil.png").await;
+    assert_eq!(location(&svg), "/claim?picture_error=format", "the content decides, not the name");
+    assert!(app.get("/claim?picture_error=format").await.text().await.unwrap().contains("PNG, JPEG or WebP"));
+    let huge = upload(&app, &app.client, "/claim/picture", vec![0u8; 6 * 1024 * 1024], "big.png").await;
+    assert_eq!(location(&huge), "/claim?picture_error=too-large");
+
+    let good = upload(&app, &app.client, "/claim/picture", png(300, 200, [200, 30, 30]), "me.png").await;
+    assert_eq!(location(&good), "/claim");
+    let draft = app.get("/claim/picture").await;
+    assert_eq!(draft.headers()["content-type"], "image/jpeg");
+    assert_eq!(draft.headers()["x-content-type-options"], "nosniff");
+    let draft = draft.bytes().await.unwrap();
+    assert_eq!(image::load_from_memory(&draft).unwrap().width(), 256);
+
+    app.call(&app.client, "claim_profile", &[("full_name", "Grace"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
+    app.call(&app.client, "claim_password", &[("password", PASSWORD), ("password_confirmation", PASSWORD)]).await;
+    assert_eq!(app.call(&app.client, "claim_finish", &[]).await.status(), StatusCode::OK);
+
+    let stored = app.get(&format!("/people/{id}/picture")).await;
+    assert_eq!(stored.status(), StatusCode::OK);
+    assert_eq!(stored.bytes().await.unwrap(), draft);
+    let anonymous = new_client().get(app.url(&format!("/people/{id}/picture"))).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+
+    // Replacing it from the profile page.
+    let replaced = upload(&app, &app.client, "/profile/picture", png(64, 64, [20, 160, 60]), "new.png").await;
+    assert_eq!(location(&replaced), "/profile?done=picture");
+    assert_ne!(app.get(&format!("/people/{id}/picture")).await.bytes().await.unwrap(), draft, "a different picture now");
+}

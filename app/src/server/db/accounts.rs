@@ -320,3 +320,20 @@ pub async fn directory(executor: impl PgExecutor<'_>, search: Option<&str>, limi
     .fetch_all(executor)
     .await
 }
+
+pub async fn save_picture(tx: &mut Transaction<'_, Postgres>, id: AccountId, jpeg: &[u8], now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO account_picture (account_id, jpeg, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET jpeg = EXCLUDED.jpeg, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(id)
+    .bind(jpeg)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn picture(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT jpeg FROM account_picture WHERE account_id = $1").bind(id).fetch_optional(executor).await
+}

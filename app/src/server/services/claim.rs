@@ -40,6 +40,9 @@ pub struct ClaimProgress {
     pub terms_version: Option<i32>,
     pub profile: Option<ProfileDetails>,
     pub password_hash: Option<String>,
+    /// The normalised picture (JPEG), if the person chose one.
+    #[serde(default)]
+    pub picture: Option<Vec<u8>>,
 }
 
 impl ClaimProgress {
@@ -86,6 +89,7 @@ pub async fn open_link(state: &AppState, session: &Session, secret: &str, viewer
             terms_version: None,
             profile: None,
             password_hash: None,
+            picture: None,
         }),
         Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), digest: encoded },
         Err(ClaimFailure::Unexpected(error)) => return Err(error),
@@ -139,4 +143,25 @@ pub async fn request_new_link(state: &AppState, digest: &[u8], now: OffsetDateTi
         other => NewLinkError::Unexpected(other.into()),
     })?;
     Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttachPictureError {
+    #[error("this browser is not in the middle of a claim")]
+    NoClaim,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Keeps a normalised picture with the claim in progress; it is saved with
+/// the account when the claim completes.
+pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), AttachPictureError> {
+    match load(session).await? {
+        Some(ClaimSession::InProgress(mut progress)) => {
+            progress.picture = Some(jpeg);
+            save(session, progress).await?;
+            Ok(())
+        }
+        _ => Err(AttachPictureError::NoClaim),
+    }
 }

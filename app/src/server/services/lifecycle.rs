@@ -286,6 +286,8 @@ pub struct ClaimDetails {
     pub profile: Option<ProfileDetails>,
     pub terms_version: Option<i32>,
     pub groups: Vec<GroupId>,
+    /// A normalised profile picture (see `server::picture`).
+    pub picture: Option<Vec<u8>>,
 }
 
 /// invited → claimed with only a password (tests, and callers without a
@@ -320,6 +322,9 @@ pub async fn claim_with_digest(
     }
     if let Some(version) = details.terms_version {
         accounts::record_terms_accepted(&mut tx, account_id, version, now).await?;
+    }
+    if let Some(picture) = &details.picture {
+        accounts::save_picture(&mut tx, account_id, picture, now).await?;
     }
     let joined = db::groups::join_allowed(&mut tx, account_id, &details.groups, now).await?;
     let account = accounts::find(&mut *tx, account_id).await?.ok_or(ClaimError::Unknown)?;

@@ -67,3 +67,16 @@ pub async fn change_password(
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(account.session_epoch + 1)
 }
+
+/// Replaces the person's picture with one already normalised.
+pub async fn set_picture(state: &AppState, id: AccountId, jpeg: &[u8], now: OffsetDateTime) -> anyhow::Result<()> {
+    let mut tx = state.pool.begin().await?;
+    accounts::save_picture(&mut tx, id, jpeg, now).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent { actor: &Actor::account(id, ""), action: "profile.picture_changed", target_id: Some(id), target_label: "", details: json!({}), now },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
