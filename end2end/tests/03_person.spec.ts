@@ -17,9 +17,12 @@ test('an admin previews and resends an invitation, then deactivates and deletes 
   await snapshot(page, 'admin-outgoing-mail');
   await page.goto('/admin/people');
 
-  await page.getByRole('link', { name: 'Alan Turing' }).click();
+  // The row's Resend action opens the preview straight away.
+  await page.getByRole('link', { name: 'Resend Alan Turing' }).click();
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Alan Turing' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Email preview' })).toContainText('alan.turing@acme.test');
+  await page.getByRole('link', { name: 'Cancel' }).click();
   await page.getByLabel('Personal message (optional)').fill('Your desk is on the 3rd floor.');
   await page.getByRole('button', { name: 'Resend invitation: preview the email' }).click();
   const preview = page.getByRole('region', { name: 'Email preview' });

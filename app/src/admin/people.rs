@@ -177,17 +177,20 @@ pub fn PeoplePage() -> impl IntoView {
                         view! {
                             <table class="data-table">
                                 <caption class="visually-hidden">"People, by name"</caption>
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Title"</th><th scope="col">"Department"</th><th scope="col">"Status"</th></tr></thead>
+                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Title"</th><th scope="col">"Department"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
                                 <tbody>
-                                    {page.people.into_iter().map(|person| view! {
+                                    {page.people.into_iter().map(|person| {
+                                        let actions = row_actions(&person.id.to_string(), &person.full_name, person.status, person.email.is_some());
+                                        view! {
                                         <tr>
                                             <th scope="row"><a href=format!("/admin/people/{}", person.id)>{person.full_name}</a></th>
                                             <td>{person.email.unwrap_or_default()}</td>
                                             <td>{person.title}</td>
                                             <td>{person.department}</td>
                                             <td><span class=format!("status status-{}", person.status.as_str())>{person.status.label()}</span></td>
+                                            <td class="row-actions">{actions}</td>
                                         </tr>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </tbody>
                             </table>
                             {next.map(|href| view! { <p><a class="button-quiet button" href=href>"Next page"</a></p> })}
@@ -197,6 +200,22 @@ pub fn PeoplePage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Links to the person page's confirmation steps; nothing happens until the
+/// admin confirms there. Names are in the link text for screen readers.
+fn row_actions(id: &str, name: &str, status: AccountStatus, has_email: bool) -> impl IntoView {
+    let base = format!("/admin/people/{id}");
+    let invite = match status {
+        AccountStatus::Uninvited if has_email => Some(("Invite", format!("{base}?preview=1&message="))),
+        AccountStatus::Invited => Some(("Resend", format!("{base}?preview=1&message="))),
+        _ => None,
+    };
+    let deactivate = (status != AccountStatus::Deactivated).then(|| format!("{base}?confirm=deactivate"));
+    view! {
+        {invite.map(|(label, href)| view! { <a href=href aria-label=format!("{label} {name}")>{label}</a> })}
+        {deactivate.map(|href| view! { <a href=href aria-label=format!("Deactivate {name}")>"Deactivate…"</a> })}
     }
 }
 
