@@ -106,7 +106,7 @@ pub fn AdminOverviewPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
-                }).map_err(|error| error)
+                })
             })}
         </Transition>
     }
