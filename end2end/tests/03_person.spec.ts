@@ -4,7 +4,7 @@ import { admin, emailTo, signIn, snapshot, waitForHydration } from '../support/h
 test('an admin previews and resends an invitation, then deactivates and deletes the person', async ({ page }) => {
   await signIn(page, admin.email, admin.password);
   await page.goto('/admin/people/new');
-  await page.getByLabel('Email address').fill('alan.turing@acme.test');
+  await page.getByLabel('Email address', { exact: true }).fill('alan.turing@acme.test');
   await page.getByLabel('Full name').fill('Alan Turing');
   const sent = new Date();
   await page.getByRole('button', { name: 'Add and send invitation' }).click();

@@ -75,6 +75,8 @@ pub async fn add_person(
     location: String,
     phone: String,
     external_id: String,
+    manager_email: String,
+    groups: Option<Vec<crate::domain::GroupId>>,
     personal_message: String,
 ) -> Result<(), AppError> {
     use crate::domain::{optional_line, EmailAddress, FieldError, FieldErrors, ProfileDetails, Role};
@@ -94,6 +96,23 @@ pub async fn add_person(
         }
     };
     let external_id = errors.take(optional_line("external_id", &external_id));
+    let manager_id = if manager_email.trim().is_empty() {
+        None
+    } else {
+        match EmailAddress::parse_field("manager_email", &manager_email) {
+            Ok(email) => match crate::server::db::accounts::find_by_email(&state.pool, &email.normalized()).await.map_err(context::internal)? {
+                Some(manager) => Some(manager.id),
+                None => {
+                    errors.push(FieldError::new("manager_email", "No one has this email address. Add the manager first."));
+                    None
+                }
+            },
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        }
+    };
     let message = personal_message.trim();
     if message.chars().count() > 2000 {
         errors.push(FieldError::new("personal_message", "A personal message can be at most 2,000 characters long."));
@@ -109,8 +128,9 @@ pub async fn add_person(
         department: profile.department,
         location: profile.location,
         phone: profile.phone,
-        manager_id: None,
+        manager_id,
         role: Role::Employee,
+        groups: groups.unwrap_or_default(),
     };
     let invitation = Invitation { personal_message: (!message.is_empty()).then(|| message.to_owned()) };
     let actor = Actor::account(admin.account_id, admin.full_name.clone());
@@ -231,6 +251,7 @@ fn urlencode(raw: &str) -> String {
 pub fn AddPersonPage() -> impl IntoView {
     let add = ServerAction::<AddPerson>::new();
     let error = action_error(add);
+    let groups = Resource::new(|| (), |_| super::groups::list_groups());
     view! {
         <Title text="Add person"/>
         <h1>"Add a person"</h1>
@@ -244,6 +265,25 @@ pub fn AddPersonPage() -> impl IntoView {
             <TextField label="Location" name="location" error=field_error(error, "location")/>
             <TextField label="Phone" name="phone" input_type="tel" error=field_error(error, "phone")/>
             <TextField label="External ID" name="external_id" hint="Optional: the person's id in your HR or identity system." error=field_error(error, "external_id")/>
+            <TextField label="Manager's email address" name="manager_email" input_type="email" hint="Optional: someone already in Embark." error=field_error(error, "manager_email")/>
+            <Transition>
+                {move || Suspend::new(async move {
+                    groups.await.ok().filter(|groups| !groups.is_empty()).map(|groups| view! {
+                        <fieldset class="group-choices">
+                            <legend>"Groups (optional)"</legend>
+                            {groups.into_iter().enumerate().map(|(index, group)| {
+                                let id = format!("add-group-{}", group.id);
+                                view! {
+                                    <div class="field checkbox">
+                                        <input type="checkbox" id=id.clone() name=format!("groups[{index}]") value=group.id.to_string()/>
+                                        <label for=id>{group.name}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                    })
+                })}
+            </Transition>
             <div class="field">
                 <label for="field-personal_message">"Personal message (optional)"</label>
                 <p class="hint" id="field-personal_message-hint">"Shown above the standard invitation text."</p>

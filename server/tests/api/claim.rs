@@ -192,11 +192,21 @@ async fn a_claim_is_refused_while_someone_else_is_signed_in(pool: PgPool) {
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn an_admin_adds_a_person_who_is_invited_at_once(pool: PgPool) {
     let app = spawn_app(pool).await;
-    app.create_admin("ada@example.com").await;
+    let ada = app.create_admin("ada@example.com").await;
     app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let navy = group(&app, "Navy", false, false).await.to_string();
+    let unknown_manager = app
+        .call(&app.client, "admin_add_person", &[
+            ("email", "x@example.com"), ("full_name", "X"), ("title", ""), ("department", ""), ("location", ""), ("phone", ""),
+            ("external_id", ""), ("manager_email", "nobody@example.com"), ("personal_message", ""),
+        ])
+        .await;
+    assert_eq!(unknown_manager.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown_manager.text().await.unwrap().contains("Add the manager first"));
     let form = [
         ("email", "grace@example.com"), ("full_name", "Grace Hopper"), ("title", "Admiral"), ("department", "Navy"),
-        ("location", ""), ("phone", ""), ("external_id", "E-7"), ("personal_message", "Welcome!"),
+        ("location", ""), ("phone", ""), ("external_id", "E-7"), ("manager_email", "ADA@example.com"),
+        ("groups[0]", navy.as_str()), ("personal_message", "Welcome!"),
     ];
     let added = app.call(&app.client, "admin_add_person", &form).await;
     assert_eq!(added.status(), StatusCode::OK, "{}", added.text().await.unwrap());
@@ -207,6 +217,13 @@ async fn an_admin_adds_a_person_who_is_invited_at_once(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!((status, queued), (AccountStatus::Invited, 1));
+    let (manager, groups): (Option<AccountId>, i64) = sqlx::query_as(
+        "SELECT a.manager_id, (SELECT count(*) FROM group_membership m WHERE m.account_id = a.id) FROM account a WHERE email = 'grace@example.com'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!((manager, groups), (Some(ada), 1), "manager and a closed group set by the admin");
 
     let duplicate = app.call(&app.client, "admin_add_person", &form).await;
     assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -175,3 +175,19 @@ pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Res
     .fetch_all(executor)
     .await
 }
+
+/// Puts the account in each of `groups` that exists (an admin's choice, so
+/// closed groups too), in one statement.
+pub async fn add_to_groups(tx: &mut Transaction<'_, Postgres>, account: AccountId, groups: &[GroupId], now: OffsetDateTime) -> sqlx::Result<u64> {
+    let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.0).collect();
+    let added = sqlx::query(
+        "INSERT INTO group_membership (group_id, account_id, added_at) \
+         SELECT id, $1, $3 FROM account_group WHERE id = ANY($2) ON CONFLICT DO NOTHING",
+    )
+    .bind(account)
+    .bind(&ids)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(added.rows_affected())
+}

@@ -57,6 +57,8 @@ pub struct NewPerson {
     pub phone: String,
     pub manager_id: Option<AccountId>,
     pub role: Role,
+    /// Groups to place the person in from the start.
+    pub groups: Vec<GroupId>,
 }
 
 impl NewPerson {
@@ -71,6 +73,7 @@ impl NewPerson {
             phone: String::new(),
             manager_id: None,
             role: Role::Employee,
+            groups: Vec::new(),
         }
     }
 }
@@ -138,6 +141,7 @@ pub async fn create(
         },
     )
     .await?;
+    db::groups::add_to_groups(&mut tx, id, &person.groups, now).await?;
     let link = match invitation {
         Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
         None => None,
