@@ -41,18 +41,34 @@ pub async fn of_account(executor: impl PgExecutor<'_>, account: AccountId) -> sq
     .await
 }
 
-/// Adds the account to those of `groups` a claiming person may pick (open or
-/// suggested); other ids are ignored. Returns how many memberships were added.
-pub async fn join_allowed(tx: &mut Transaction<'_, Postgres>, account: AccountId, groups: &[GroupId], now: OffsetDateTime) -> sqlx::Result<u64> {
+/// Which groups a membership request may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chooser {
+    /// An admin: any group.
+    Admin,
+    /// A person claiming their account: only open or suggested groups.
+    ClaimingPerson,
+}
+
+/// Adds the account to each of `groups` the chooser may pick, in one
+/// statement; other ids are ignored. Returns how many memberships were added.
+pub async fn join(
+    tx: &mut Transaction<'_, Postgres>,
+    account: AccountId,
+    groups: &[GroupId],
+    chooser: Chooser,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
     let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.0).collect();
     let added = sqlx::query(
         "INSERT INTO group_membership (group_id, account_id, added_at) \
-         SELECT id, $1, $3 FROM account_group WHERE id = ANY($2) AND (is_open OR suggested_at_claim) \
+         SELECT id, $1, $3 FROM account_group WHERE id = ANY($2) AND ($4 OR is_open OR suggested_at_claim) \
          ON CONFLICT DO NOTHING",
     )
     .bind(account)
     .bind(&ids)
     .bind(now)
+    .bind(chooser == Chooser::Admin)
     .execute(&mut **tx)
     .await?;
     Ok(added.rows_affected())
@@ -174,20 +190,4 @@ pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Res
     .bind(group)
     .fetch_all(executor)
     .await
-}
-
-/// Puts the account in each of `groups` that exists (an admin's choice, so
-/// closed groups too), in one statement.
-pub async fn add_to_groups(tx: &mut Transaction<'_, Postgres>, account: AccountId, groups: &[GroupId], now: OffsetDateTime) -> sqlx::Result<u64> {
-    let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.0).collect();
-    let added = sqlx::query(
-        "INSERT INTO group_membership (group_id, account_id, added_at) \
-         SELECT id, $1, $3 FROM account_group WHERE id = ANY($2) ON CONFLICT DO NOTHING",
-    )
-    .bind(account)
-    .bind(&ids)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(added.rows_affected())
 }

@@ -141,7 +141,7 @@ pub async fn create(
         },
     )
     .await?;
-    db::groups::add_to_groups(&mut tx, id, &person.groups, now).await?;
+    db::groups::join(&mut tx, id, &person.groups, db::groups::Chooser::Admin, now).await?;
     let link = match invitation {
         Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
         None => None,
@@ -330,7 +330,7 @@ pub async fn claim_with_digest(
     if let Some(picture) = &details.picture {
         accounts::save_picture(&mut tx, account_id, picture, now).await?;
     }
-    let joined = db::groups::join_allowed(&mut tx, account_id, &details.groups, now).await?;
+    let joined = db::groups::join(&mut tx, account_id, &details.groups, db::groups::Chooser::ClaimingPerson, now).await?;
     let account = accounts::find(&mut *tx, account_id).await?.ok_or(ClaimError::Unknown)?;
     audit::record(
         &mut tx,
