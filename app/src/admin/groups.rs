@@ -310,7 +310,7 @@ pub fn GroupPage() -> impl IntoView {
                                         aria-invalid=move || field_error(add_error, "email").get().is_some().then_some("true")/>
                                     <button type="submit" class="button">"Add member"</button>
                                 </ActionForm>
-                                {move || field_error(add_error, "email").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                                {crate::components::field_message(add_error, "email")}
                                 {if detail.members.is_empty() {
                                     view! { <p class="hint">"No members yet."</p> }.into_any()
                                 } else {

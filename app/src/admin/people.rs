@@ -288,7 +288,7 @@ pub fn AddPersonPage() -> impl IntoView {
                 <label for="field-personal_message">"Personal message (optional)"</label>
                 <p class="hint" id="field-personal_message-hint">"Shown above the standard invitation text."</p>
                 <textarea id="field-personal_message" name="personal_message" rows="3" aria-describedby="field-personal_message-hint"></textarea>
-                {move || field_error(error, "personal_message").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                {crate::components::field_message(error, "personal_message")}
             </div>
             <button type="submit" class="button">"Add and send invitation"</button>
         </ActionForm>

@@ -75,13 +75,13 @@ pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message:
     let preview = match (preview.unwrap_or(false), &account.email) {
         (true, Some(email)) => {
             let message = preview_message.unwrap_or_default();
-            let settings = db::settings::get(&state.pool).await.map_err(context::internal)?;
+            let settings = db::settings::editable(&state.pool).await.map_err(context::internal)?;
             let first_name = PersonName::parse(&account.full_name).map(|n| n.first_name().to_owned()).unwrap_or_default();
             let expires_at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(settings.claim_link_lifetime_days));
             let link = format!("{}/claim/(a new personal link)", state.public_url);
             let rendered = render_claim_email(&ClaimEmailInput {
-                subject_template: &db::settings::claim_email_subject(&state.pool).await.map_err(context::internal)?,
-                body_template: &db::settings::claim_email_body(&state.pool).await.map_err(context::internal)?,
+                subject_template: &settings.claim_email_subject,
+                body_template: &settings.claim_email_body,
                 first_name: &first_name,
                 organization: &settings.organization_name,
                 link: &link,

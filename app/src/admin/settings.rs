@@ -1,6 +1,6 @@
 //! Settings: organisation, terms, claim links and the claim email.
 
-use crate::components::{action_error, field_error, FormError};
+use crate::components::{action_error, FormError};
 use crate::domain::claim_email::{self, ClaimEmailInput, PLACEHOLDERS};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
@@ -179,7 +179,7 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                 <label for="field-organization_name">"Organisation name"</label>
                 <input id="field-organization_name" name="organization_name" type="text" required=true prop:value=organization
                     on:input=move |ev| organization.set(event_target_value(&ev))/>
-                {move || field_error(error, "organization_name").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                {crate::components::field_message(error, "organization_name")}
             </div>
 
             <h2>"Terms of use"</h2>
@@ -191,7 +191,7 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                 <label for="field-terms_text">"Terms text"</label>
                 <p class="hint" id="field-terms_text-hint">{format!("Version {}. Changing the text makes a new version; acceptances record the version.", settings.terms_version)}</p>
                 <textarea id="field-terms_text" name="terms_text" rows="6" aria-describedby="field-terms_text-hint">{settings.terms_text.clone()}</textarea>
-                {move || field_error(error, "terms_text").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                {crate::components::field_message(error, "terms_text")}
             </div>
 
             <h2>"Claim links"</h2>
@@ -199,7 +199,7 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                 <label for="field-link_lifetime_days">"Links work for (days)"</label>
                 <input id="field-link_lifetime_days" name="link_lifetime_days" type="number" min="1" max="365" required=true prop:value=lifetime
                     on:input=move |ev| lifetime.set(event_target_value(&ev))/>
-                {move || field_error(error, "link_lifetime_days").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                {crate::components::field_message(error, "link_lifetime_days")}
             </div>
 
             <h2>"Claim email"</h2>
@@ -208,13 +208,13 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                 <label for="field-claim_email_subject">"Subject"</label>
                 <input id="field-claim_email_subject" name="claim_email_subject" type="text" required=true prop:value=subject
                     on:input=move |ev| subject.set(event_target_value(&ev))/>
-                {move || field_error(error, "claim_email_subject").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                {crate::components::field_message(error, "claim_email_subject")}
             </div>
             <div class="field">
                 <label for="field-claim_email_body">"Message"</label>
                 <textarea id="field-claim_email_body" name="claim_email_body" rows="8" required=true
                     on:input=move |ev| body.set(event_target_value(&ev))>{settings.claim_email_body.clone()}</textarea>
-                {move || field_error(error, "claim_email_body").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                {crate::components::field_message(error, "claim_email_body")}
             </div>
             <div class="email-preview" role="region" aria-label="Claim email preview" aria-live="polite">
                 <p class="eyebrow">"Preview"</p>

@@ -376,7 +376,7 @@ fn step_view(
                         <input type="checkbox" id="field-accepted" name="accepted" value="yes" required=true/>
                         <label for="field-accepted">"I have read and accept the terms of use"</label>
                     </div>
-                    {move || field_error(error, "accepted").get().map(|m| view! { <p class="field-error">{m}</p> })}
+                    {crate::components::field_message(error, "accepted")}
                     <button type="submit" class="button">"Accept and continue"</button>
                 </ActionForm>
             }
@@ -418,7 +418,7 @@ fn step_view(
                             aria-invalid=move || field_error(error, "password").get().is_some().then_some("true")
                             on:input=move |ev| set_typed.set(event_target_value(&ev))/>
                         <p class="password-feedback" id="field-password-feedback" aria-live="polite">{feedback}</p>
-                        {move || field_error(error, "password").get().map(|m| view! { <p class="field-error"><span aria-hidden="true">"⚠ "</span>{m}</p> })}
+                        {crate::components::field_message(error, "password")}
                     </div>
                     <TextField label="Repeat the password" name="password_confirmation" input_type="password" autocomplete="new-password" required=true error=field_error(error, "password_confirmation")/>
                     <button type="submit" class="button">"Set password"</button>

@@ -112,6 +112,16 @@ pub fn field_error(error: Signal<Option<AppError>>, name: &'static str) -> Maybe
     MaybeProp::derive(move || error.get().and_then(|e| e.field(name)))
 }
 
+/// The message for one field from an action's latest error, for inputs that
+/// are not a [`TextField`] (textareas, checkboxes, selects).
+pub fn field_message(error: Signal<Option<AppError>>, name: &'static str) -> impl IntoView {
+    move || {
+        field_error(error, name).get().map(|message| view! {
+            <p class="field-error"><span aria-hidden="true">"⚠ "</span>{message}</p>
+        })
+    }
+}
+
 /// A calm full-width message used for empty states.
 #[component]
 pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {

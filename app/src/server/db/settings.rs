@@ -30,14 +30,6 @@ pub async fn set_organization_name(tx: &mut Transaction<'_, Postgres>, name: &st
     Ok(())
 }
 
-pub async fn claim_email_subject(executor: impl PgExecutor<'_>) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT claim_email_subject FROM settings").fetch_one(executor).await
-}
-
-pub async fn claim_email_body(executor: impl PgExecutor<'_>) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT claim_email_body FROM settings").fetch_one(executor).await
-}
-
 /// Everything the Settings page edits.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EditableSettings {
