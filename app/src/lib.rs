@@ -74,6 +74,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("people/new") ssr=SsrMode::Async view=admin::AddPersonPage/>
                         <Route path=path!("people/:id") ssr=SsrMode::Async view=admin::PersonPage/>
                         <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
+                        <Route path=path!("invitations/selected/:id") ssr=SsrMode::Async view=admin::InviteSelectionPage/>
+                        <Route path=path!("import") ssr=SsrMode::Async view=admin::ImportPage/>
+                        <Route path=path!("import/:id") ssr=SsrMode::Async view=admin::ImportPreviewPage/>
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
                         <Route path=path!("groups/:id") ssr=SsrMode::Async view=admin::GroupPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>

@@ -32,6 +32,9 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Load a sample company (about 200 people, some invited, some claimed)
+    /// into an empty Embark, to try it out.
+    Demo,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -45,6 +48,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, name, organization } => create_admin(config, &email, &name, organization.as_deref()).await,
+        Command::Demo => load_demo(config).await,
     }
 }
 
@@ -99,5 +103,18 @@ async fn create_admin(config: Config, email: &str, name: &str, organization: Opt
         .await
         .map_err(|e| anyhow::anyhow!("could not create the administrator: {e}"))?;
     println!("Created administrator {} ({}). They can sign in now.", admin.email, id);
+    Ok(())
+}
+
+async fn load_demo(config: Config) -> anyhow::Result<()> {
+    let pool = startup::connect_and_migrate(config.database_url()).await?;
+    let (state, _) = startup::build_state(pool, &config).await?;
+    let company = app::server::services::demo::load(&state, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| anyhow::anyhow!("could not load the demo company: {e}"))?;
+    println!(
+        "Loaded a demo company: {} people ({} claimed, {} invited, {} not yet invited). Demo people sign in with the password \"embark demo password\".",
+        company.people, company.claimed, company.invited, company.uninvited
+    );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! Leptos app, and the command line. Business logic lives in `app::server`.
 
 pub mod cli;
+pub mod bulk;
 pub mod config;
 pub mod middleware;
 pub mod routes;

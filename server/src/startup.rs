@@ -1,7 +1,7 @@
 //! Wiring: database, state, router, and serving with graceful shutdown.
 
 use crate::config::Config;
-use crate::{middleware, routes};
+use crate::{bulk, middleware, routes};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
@@ -91,6 +91,12 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/claim/picture", get(routes::claim_picture).post(routes::upload_claim_picture).layer(picture_limit()))
         .route("/profile/picture", post(routes::upload_profile_picture).layer(picture_limit()))
         .route("/people/{id}/picture", get(routes::person_picture))
+        .route("/admin/import/upload", post(bulk::upload_import).layer(bulk::upload_limit()))
+        .route("/admin/import/template.csv", get(bulk::import_template_csv))
+        .route("/admin/import/template.xlsx", get(bulk::import_template_xlsx))
+        .route("/admin/import/{id}/problems.csv", get(bulk::import_problems))
+        .route("/admin/invitations/select", post(bulk::upload_selection).layer(bulk::upload_limit()))
+        .route("/admin/invitations/template.csv", get(bulk::selection_template_csv))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&leptos_options, routes, context, {
             let leptos_options = leptos_options.clone();

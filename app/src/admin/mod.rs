@@ -1,18 +1,22 @@
 //! The admin panel: its shell and pages.
 
 pub mod groups;
+pub mod import;
+pub mod invitations;
 pub mod mail;
 pub mod people;
 pub mod person;
 pub mod settings;
 
 pub use groups::{GroupPage, GroupsPage};
+pub use import::{ImportPage, ImportPreviewPage};
+pub use invitations::{InviteSelectionPage, UnsentInvitationsPage};
 pub use mail::OutgoingMailPage;
 pub use people::{AddPersonPage, PeoplePage};
 pub use person::PersonPage;
 pub use settings::SettingsPage;
 
-use crate::components::{EmptyState, SiteHeader};
+use crate::components::SiteHeader;
 use crate::domain::AccountStatus;
 use crate::error::AppError;
 use crate::pages::errors::{Forbidden, LoadError};
@@ -68,6 +72,7 @@ pub fn AdminLayout() -> impl IntoView {
                                 <ul>
                                     <li><A href="/admin" exact=true>"Overview"</A></li>
                                     <li><A href="/admin/people">"People"</A></li>
+                                    <li><A href="/admin/import">"Import people"</A></li>
                                     <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
                                     <li><A href="/admin/groups">"Groups"</A></li>
                                     <li><A href="/admin/mail">"Outgoing mail"</A></li>
@@ -109,16 +114,5 @@ pub fn AdminOverviewPage() -> impl IntoView {
                 })
             })}
         </Transition>
-    }
-}
-
-#[component]
-pub fn UnsentInvitationsPage() -> impl IntoView {
-    view! {
-        <Title text="Unsent Invitations"/>
-        <h1>"Unsent Invitations"</h1>
-        <EmptyState title="No invitations waiting">
-            <p>"People you provision without inviting them wait here until you invite them."</p>
-        </EmptyState>
     }
 }

@@ -59,9 +59,7 @@ pub fn describe_action(action: &str) -> &'static str {
 /// would receive with `preview_message` as the personal message.
 #[server(endpoint = "admin_person")]
 pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message: Option<String>) -> Result<PersonDetail, AppError> {
-    use crate::domain::PersonName;
-    use crate::server::mail::templates::{render_claim_email, ClaimEmailInput};
-    use crate::server::{context, db};
+    use crate::server::{context, db, services};
     context::require_admin()?;
     let state = context::state()?;
     let account = db::accounts::find(&state.pool, id).await.map_err(context::internal)?.ok_or_else(|| context::fail(AppError::NotFound))?;
@@ -75,20 +73,8 @@ pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message:
     let preview = match (preview.unwrap_or(false), &account.email) {
         (true, Some(email)) => {
             let message = preview_message.unwrap_or_default();
-            let settings = db::settings::editable(&state.pool).await.map_err(context::internal)?;
-            let first_name = PersonName::parse(&account.full_name).map(|n| n.first_name().to_owned()).unwrap_or_default();
-            let expires_at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(settings.claim_link_lifetime_days));
-            let link = format!("{}/claim/(a new personal link)", state.public_url);
-            let rendered = render_claim_email(&ClaimEmailInput {
-                subject_template: &settings.claim_email_subject,
-                body_template: &settings.claim_email_body,
-                first_name: &first_name,
-                organization: &settings.organization_name,
-                link: &link,
-                expires_at,
-                personal_message: Some(message.as_str()),
-            });
-            Some(EmailPreview { to: email.clone(), subject: rendered.subject, text: rendered.text })
+            let now = time::OffsetDateTime::now_utc();
+            Some(services::outbox::preview_invitation(&state, &account.full_name, email, &message, now).await.map_err(context::internal)?)
         }
         _ => None,
     };
@@ -128,11 +114,9 @@ pub async fn invite_person(id: AccountId, personal_message: String) -> Result<()
     use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let message = personal_message.trim();
-    if message.chars().count() > 2000 {
-        return Err(context::fail(AppError::Refused("A personal message can be at most 2,000 characters long.".into())));
-    }
-    let invitation = Invitation { personal_message: (!message.is_empty()).then(|| message.to_owned()) };
+    let personal_message = crate::server::services::outbox::personal_message(&personal_message)
+        .map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
+    let invitation = Invitation { personal_message };
     let actor = Actor::account(admin.account_id, admin.full_name);
     lifecycle::invite(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=invited"));

@@ -120,7 +120,7 @@ pub async fn send_test_email() -> Result<String, AppError> {
     let text = "This is a test message from Embark. If you can read it, invitations will reach people too.".to_owned();
     let email = RenderedEmail { subject: "Embark test email".into(), html: format!("<p>{text}</p>"), text };
     mailer
-        .send(&to, &email)
+        .send(&format!("test-{}", uuid::Uuid::now_v7()), &to, &email)
         .await
         .map_err(|e| context::fail(AppError::Refused(format!("The SMTP server did not accept the message: {e}"))))?;
     Ok(to)

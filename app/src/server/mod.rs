@@ -6,8 +6,14 @@ pub mod crypto;
 pub mod db;
 pub mod mail;
 pub mod picture;
+pub mod spreadsheet;
 pub mod session;
 pub mod services;
 pub mod state;
 
 pub use state::AppState;
+
+/// Session keys of a problem the next page load shows once (set by the
+/// upload routes, which answer with a redirect).
+pub const FLASH_IMPORT_PROBLEM: &str = "flash.import_problem";
+pub const FLASH_SELECTION_PROBLEM: &str = "flash.selection_problem";

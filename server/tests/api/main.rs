@@ -2,8 +2,12 @@
 //! PostgreSQL with a fresh database per test (`#[sqlx::test]`).
 
 mod helpers;
+#[path = "../support/counting_smtp.rs"]
+mod counting_smtp;
 
 mod auth;
+mod bulk;
+mod crash;
 mod claim;
 mod lifecycle;
 mod mail;

@@ -337,3 +337,49 @@ pub async fn save_picture(tx: &mut Transaction<'_, Postgres>, id: AccountId, jpe
 pub async fn picture(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<Vec<u8>>> {
     sqlx::query_scalar("SELECT jpeg FROM account_picture WHERE account_id = $1").bind(id).fetch_optional(executor).await
 }
+
+/// An account just moved to `invited` by a bulk invitation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvitedAccount {
+    pub id: AccountId,
+    pub email: String,
+    pub full_name: String,
+}
+
+/// uninvited → invited for every account in `ids` (or every uninvited account
+/// when `ids` is None) that has an email address, in one statement that both
+/// checks and changes the state. Claimed and deactivated accounts are never
+/// touched.
+pub async fn mark_many_invited(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: Option<&[uuid::Uuid]>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<InvitedAccount>> {
+    sqlx::query_as(
+        "UPDATE account SET status = 'invited', invited_at = $1, updated_at = $1 \
+         WHERE status = 'uninvited' AND email_normalized IS NOT NULL AND ($2::uuid[] IS NULL OR id = ANY($2)) \
+         RETURNING id, email, full_name",
+    )
+    .bind(now)
+    .bind(ids)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// How many accounts await an invitation, and how many of those have no
+/// email address to send one to.
+pub async fn count_uninvited(executor: impl PgExecutor<'_>) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE email_normalized IS NULL) FROM account WHERE status = 'uninvited'")
+        .fetch_one(executor)
+        .await
+}
+
+/// Everyone but administrators.
+pub async fn count_non_admins(executor: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM account WHERE role <> 'admin'").fetch_one(executor).await
+}
+
+/// Uninvited accounts, in external ID order.
+pub async fn uninvited_by_external_id(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<AccountId>> {
+    sqlx::query_scalar("SELECT id FROM account WHERE status = 'uninvited' ORDER BY external_id, id").fetch_all(executor).await
+}

@@ -73,3 +73,30 @@ pub async fn for_target(executor: impl sqlx::PgExecutor<'_>, target: AccountId, 
     .fetch_all(executor)
     .await
 }
+
+/// The same action on many accounts (bulk work), one row per account, in one
+/// statement.
+pub async fn record_many(
+    tx: &mut Transaction<'_, Postgres>,
+    actor: &Actor,
+    action: &str,
+    targets: &[uuid::Uuid],
+    labels: &[String],
+    details: serde_json::Value,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_id, target_label, details) \
+         SELECT $1, $2, $3, $4, target_id, target_label, $7 FROM UNNEST($5::uuid[], $6::text[]) AS t(target_id, target_label)",
+    )
+    .bind(now)
+    .bind(actor.id)
+    .bind(&actor.label)
+    .bind(action)
+    .bind(targets)
+    .bind(labels)
+    .bind(details)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -109,3 +109,41 @@ pub async fn active_link_expiry(executor: impl sqlx::PgExecutor<'_>, account_id:
         .fetch_optional(executor)
         .await
 }
+
+/// Claim links for many accounts at once (bulk invitations): parallel
+/// slices, one entry per link.
+pub struct NewLinks {
+    pub ids: Vec<uuid::Uuid>,
+    pub account_ids: Vec<uuid::Uuid>,
+    pub secret_hashes: Vec<Vec<u8>>,
+    pub secrets_sealed: Vec<Vec<u8>>,
+    pub expires_at: OffsetDateTime,
+    pub now: OffsetDateTime,
+}
+
+/// Revokes the live links of these accounts, then inserts the new ones, in
+/// two statements however many there are.
+pub async fn replace_links(tx: &mut Transaction<'_, Postgres>, links: &NewLinks) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE claim_credential SET state = 'revoked', revoked_at = $2 \
+         WHERE account_id = ANY($1) AND kind = 'link' AND state = 'active'",
+    )
+    .bind(&links.account_ids)
+    .bind(links.now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
+         SELECT id, account_id, 'link', secret_hash, secret_sealed, $5, $6 \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::bytea[], $4::bytea[]) AS t(id, account_id, secret_hash, secret_sealed)",
+    )
+    .bind(&links.ids)
+    .bind(&links.account_ids)
+    .bind(&links.secret_hashes)
+    .bind(&links.secrets_sealed)
+    .bind(links.now)
+    .bind(links.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

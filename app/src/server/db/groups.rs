@@ -191,3 +191,13 @@ pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Res
     .fetch_all(executor)
     .await
 }
+
+/// Makes every group open, and exactly the named ones suggested at claim.
+pub async fn open_all(executor: impl sqlx::PgExecutor<'_>, suggested: &[&str]) -> sqlx::Result<()> {
+    let suggested: Vec<String> = suggested.iter().map(|s| (*s).to_owned()).collect();
+    sqlx::query("UPDATE account_group SET is_open = true, suggested_at_claim = (name = ANY($1))")
+        .bind(&suggested)
+        .execute(executor)
+        .await?;
+    Ok(())
+}

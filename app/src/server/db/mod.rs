@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod audit;
 pub mod credentials;
 pub mod groups;
+pub mod imports;
 pub mod outbox;
+pub mod selections;
 pub mod settings;
 
 /// The name of a violated unique constraint, if that is what `error` is.

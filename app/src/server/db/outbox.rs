@@ -105,6 +105,15 @@ pub async fn mark_sent(pool: &sqlx::PgPool, id: OutboxId, now: OffsetDateTime) -
     Ok(())
 }
 
+/// Gives a leased email back unsent, without counting the attempt.
+pub async fn release(pool: &sqlx::PgPool, id: OutboxId) -> sqlx::Result<()> {
+    sqlx::query("UPDATE email_outbox SET state = 'queued', attempts = attempts - 1, next_attempt_at = now() WHERE id = $1 AND state = 'sending'")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Puts the email back in the queue to try again at `retry_at`.
 pub async fn mark_retry(pool: &sqlx::PgPool, id: OutboxId, error: &str, retry_at: OffsetDateTime) -> sqlx::Result<()> {
     sqlx::query("UPDATE email_outbox SET state = 'queued', last_error = $2, next_attempt_at = $3 WHERE id = $1 AND state = 'sending'")
@@ -199,4 +208,32 @@ pub async fn live_link_of(executor: impl sqlx::PgExecutor<'_>, id: OutboxId) -> 
     .bind(id)
     .fetch_optional(executor)
     .await
+}
+
+/// Queues one claim invitation per link (bulk invitations), all with the
+/// same payload, in one statement.
+pub async fn enqueue_invitations(
+    tx: &mut Transaction<'_, Postgres>,
+    account_ids: &[uuid::Uuid],
+    credential_ids: &[uuid::Uuid],
+    recipients: &[String],
+    payload: serde_json::Value,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let ids: Vec<uuid::Uuid> = (0..account_ids.len()).map(|_| OutboxId::new().0).collect();
+    sqlx::query(
+        "INSERT INTO email_outbox (id, kind, account_id, credential_id, recipient, payload, next_attempt_at, created_at) \
+         SELECT id, $5, account_id, credential_id, recipient, $6, $7, $7 \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) AS t(id, account_id, credential_id, recipient)",
+    )
+    .bind(&ids)
+    .bind(account_ids)
+    .bind(credential_ids)
+    .bind(recipients)
+    .bind(CLAIM_INVITATION)
+    .bind(payload)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -19,8 +19,13 @@ use time::{Duration, OffsetDateTime};
 pub const BATCH_SIZE: i64 = 200;
 /// Emails in flight at once over the pooled SMTP connections.
 pub const CONCURRENCY: usize = 16;
-/// How long a leased email belongs to its worker before another may retry it.
-pub const LEASE: Duration = Duration::minutes(2);
+/// How long a leased email belongs to its worker before another may retry
+/// it: after a crash, what was leased waits this long.
+pub const LEASE: Duration = Duration::seconds(30);
+/// A worker starts sending an email only while at least this much of its
+/// lease is left (the SMTP timeout), so it never sends what another worker
+/// may already have re-leased.
+const SEND_MARGIN: Duration = Duration::seconds(20);
 /// Attempts before an email is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -29,6 +34,7 @@ pub const MAX_ATTEMPTS: i32 = 8;
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    message_id_domain: String,
 }
 
 /// Why one message was not delivered.
@@ -47,15 +53,20 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("EMBARK_SMTP_URL is not usable: {e}"))?
             .pool_config(PoolConfig::new().max_size(CONCURRENCY as u32))
-            .timeout(Some(StdDuration::from_secs(20)))
+            .timeout(Some(StdDuration::from_secs(SEND_MARGIN.whole_seconds().unsigned_abs())))
             .build();
-        let from = from.parse().map_err(|e| anyhow::anyhow!("EMBARK_MAIL_FROM is not a valid sender: {e}"))?;
-        Ok(Self { transport, from })
+        let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("EMBARK_MAIL_FROM is not a valid sender: {e}"))?;
+        let message_id_domain = from.email.domain().to_owned();
+        Ok(Self { transport, from, message_id_domain })
     }
 
-    pub async fn send(&self, to: &str, email: &RenderedEmail) -> Result<(), SendError> {
+    /// Sends one email. `id` becomes its Message-ID, the same on every
+    /// attempt, so a copy re-sent after a crash is recognisably the same
+    /// message to mail clients.
+    pub async fn send(&self, id: &str, to: &str, email: &RenderedEmail) -> Result<(), SendError> {
         let to: Mailbox = to.parse().map_err(|e| SendError::Permanent(format!("the address {to:?} cannot receive mail: {e}")))?;
         let message = Message::builder()
+            .message_id(Some(format!("<{id}@{}>", self.message_id_domain)))
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
@@ -123,13 +134,26 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds((30_i64 << exponent).min(3600))
 }
 
-/// Leases one batch of due email, sends it, and records each outcome.
-/// Returns how many emails it handled.
+/// Leases one batch of due email, sends it, and records each outcome as
+/// soon as it is known. Returns how many emails it handled.
+///
+/// A crash can make the server send an email twice only when the SMTP server
+/// accepted it but its `sent` mark had not yet committed: at most
+/// [`CONCURRENCY`] emails per worker. Leased emails not yet sent wait for
+/// their lease to run out and are then sent once.
 pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> anyhow::Result<usize> {
     let batch = outbox::lease_due(&state.pool, now, BATCH_SIZE, LEASE).await?;
     let handled = batch.len();
+    let send_until = now + LEASE - SEND_MARGIN;
     futures::stream::iter(batch)
         .for_each_concurrent(CONCURRENCY, |email| async move {
+            if OffsetDateTime::now_utc() > send_until {
+                // Too little lease left to be sure no other worker takes it.
+                if let Err(error) = outbox::release(&state.pool, email.id).await {
+                    tracing::error!(email_id = %email.id, error = %error, "could not release an email");
+                }
+                return;
+            }
             if let Err(error) = deliver(state, mailer, &email).await {
                 tracing::error!(email_id = %email.id, error = %error, "could not record an email's outcome");
             }
@@ -145,7 +169,7 @@ async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyh
         Ok(Prepared::Cancel(reason)) => return Ok(outbox::mark_final(pool, email.id, OutboxState::Cancelled, reason).await?),
         Err(error) => return Ok(outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("could not be prepared: {error}")).await?),
     };
-    match mailer.send(&email.recipient, &rendered).await {
+    match mailer.send(&email.id.to_string(), &email.recipient, &rendered).await {
         Ok(()) => outbox::mark_sent(pool, email.id, OffsetDateTime::now_utc()).await?,
         Err(SendError::Permanent(error)) => outbox::mark_final(pool, email.id, OutboxState::Failed, &error).await?,
         Err(SendError::Transient(error)) if email.attempts >= MAX_ATTEMPTS => {

@@ -224,6 +224,100 @@ async fn invite_in(
     Ok(IssuedLink { credential_id: credential.id, secret: SecretString::from(secret), expires_at: credential.expires_at })
 }
 
+/// Which accounts a bulk invitation is for.
+#[derive(Debug, Clone, Copy)]
+pub enum InviteScope<'a> {
+    /// Every uninvited account with an email address (Invite All).
+    AllUninvited,
+    /// These accounts, where they are uninvited (Invite Selected, an import
+    /// with "Invite now").
+    Accounts(&'a [uuid::Uuid]),
+}
+
+/// Invites many accounts in the caller's transaction with a fixed number of
+/// statements, however many there are: uninvited → invited checked in SQL,
+/// a fresh link each, the claim email queued, one audit row each and one for
+/// the whole. Accounts that are invited, claimed or deactivated are left
+/// alone. Returns how many were invited.
+pub async fn invite_many_in(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    scope: InviteScope<'_>,
+    invitation: &Invitation,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<usize, LifecycleError> {
+    let ids = match scope {
+        InviteScope::AllUninvited => None,
+        InviteScope::Accounts(ids) => Some(ids),
+    };
+    let invited = accounts::mark_many_invited(tx, ids, now).await?;
+    if invited.is_empty() {
+        return Ok(0);
+    }
+    let lifetime_days = db::settings::get(&mut **tx).await?.claim_link_lifetime_days;
+    let count = invited.len();
+    let mut links = credentials::NewLinks {
+        ids: Vec::with_capacity(count),
+        account_ids: Vec::with_capacity(count),
+        secret_hashes: Vec::with_capacity(count),
+        secrets_sealed: Vec::with_capacity(count),
+        expires_at: now + Duration::days(i64::from(lifetime_days)),
+        now,
+    };
+    let mut recipients = Vec::with_capacity(count);
+    let mut labels = Vec::with_capacity(count);
+    for account in invited {
+        let secret = generate_secret();
+        links.ids.push(CredentialId::new().0);
+        links.account_ids.push(account.id.0);
+        links.secret_hashes.push(secret_digest(&secret));
+        links.secrets_sealed.push(state.sealer.seal(&secret));
+        labels.push(target_label(&account.full_name, Some(&account.email)));
+        recipients.push(account.email);
+    }
+    credentials::replace_links(tx, &links).await?;
+    outbox::enqueue_invitations(
+        tx,
+        &links.account_ids,
+        &links.ids,
+        &recipients,
+        json!({ "personal_message": invitation.personal_message }),
+        now,
+    )
+    .await?;
+    let expires = json!({ "expires_at": links.expires_at.unix_timestamp() });
+    audit::record_many(tx, actor, "account.invited", &links.account_ids, &labels, expires, now).await?;
+    let scope_label = if ids.is_none() { "all" } else { "selected" };
+    audit::record(
+        tx,
+        AuditEvent {
+            actor,
+            action: "invitations.sent",
+            target_id: None,
+            target_label: "",
+            details: json!({ "scope": scope_label, "count": count }),
+            now,
+        },
+    )
+    .await?;
+    Ok(count)
+}
+
+/// [`invite_many_in`] in its own transaction.
+pub async fn invite_many(
+    state: &AppState,
+    scope: InviteScope<'_>,
+    invitation: &Invitation,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<usize, LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let count = invite_many_in(state, &mut tx, scope, invitation, actor, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(count)
+}
+
 /// Why a claim secret was not accepted, in the order a person could
 /// understand and act on.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -3,7 +3,10 @@
 
 pub mod auth;
 pub mod claim;
+pub mod demo;
 pub mod groups;
+pub mod import;
+pub mod invite_selection;
 pub mod lifecycle;
 pub mod outbox;
 pub mod profile;

@@ -1,0 +1,223 @@
+//! Importing people from a spreadsheet: upload → dry-run preview → invite
+//! now or later → apply, all or nothing.
+
+use super::invitations::UploadForm;
+use crate::components::{action_error, FormError};
+use crate::error::AppError;
+use crate::pages::errors::LoadError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidLine {
+    pub line: i32,
+    pub label: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    pub id: Uuid,
+    pub file_name: String,
+    pub new: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub invalid: i64,
+    pub new_groups: Vec<String>,
+    pub invalid_lines: Vec<InvalidLine>,
+    /// Set once applied: created, updated, invited.
+    pub applied: Option<(i64, i64, i64)>,
+}
+
+/// Admins only: the problem with the last upload, shown once.
+#[server(endpoint = "admin_import_problem")]
+pub async fn take_import_problem() -> Result<Option<String>, AppError> {
+    use crate::server::context;
+    context::require_admin()?;
+    let session = context::session().await?;
+    session.remove::<String>(crate::server::FLASH_IMPORT_PROBLEM).await.map_err(context::internal)
+}
+
+/// Admins only.
+#[server(endpoint = "admin_import")]
+pub async fn fetch_import(id: Uuid) -> Result<ImportView, AppError> {
+    use crate::server::services::import::{self, ImportError};
+    use crate::server::context;
+    context::require_admin()?;
+    let state = context::state()?;
+    let preview = import::load(&state, id).await.map_err(|error| match error {
+        ImportError::Gone => context::fail(AppError::NotFound),
+        other => context::internal(other),
+    })?;
+    Ok(ImportView {
+        id,
+        file_name: preview.file_name,
+        new: preview.counts.create,
+        updated: preview.counts.update,
+        unchanged: preview.counts.unchanged,
+        invalid: preview.counts.invalid,
+        new_groups: preview.new_groups,
+        invalid_lines: preview.invalid.into_iter().map(|r| InvalidLine { line: r.line, label: r.label, problem: r.problem }).collect(),
+        applied: preview.applied.map(|a| (a.created, a.updated, a.invited)),
+    })
+}
+
+/// Admins only: applies a previewed file. `invite` is "now" or "later".
+#[server(endpoint = "admin_apply_import")]
+pub async fn apply_import(id: Uuid, invite: String, personal_message: Option<String>) -> Result<(), AppError> {
+    use crate::server::db::audit::Actor;
+    use crate::server::services::import::{self, ImportError};
+    use crate::server::services::{lifecycle::Invitation, outbox};
+    use crate::server::context;
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    let invitation = match invite.as_str() {
+        "now" => {
+            let personal_message = outbox::personal_message(personal_message.as_deref().unwrap_or_default())
+                .map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
+            Some(Invitation { personal_message })
+        }
+        "later" => None,
+        _ => return Err(context::fail(AppError::Refused("Choose whether to invite these people now or later.".into()))),
+    };
+    let actor = Actor::account(admin.account_id, admin.full_name);
+    import::apply(&state, id, invitation.as_ref(), &actor, time::OffsetDateTime::now_utc()).await.map_err(|error| match error {
+        ImportError::Unexpected(e) => context::internal(e),
+        refused => context::fail(AppError::Refused(refused.to_string())),
+    })?;
+    leptos_axum::redirect(&format!("/admin/import/{id}"));
+    Ok(())
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let problem = Resource::new(|| (), |_| take_import_problem());
+    view! {
+        <Title text="Import people"/>
+        <p><a href="/admin/people">"← People"</a></p>
+        <h1>"Import people"</h1>
+        <p>
+            "Add or update many people at once from a spreadsheet. You will see exactly what the file changes before anything is saved, "
+            "and a file is applied completely or not at all."
+        </p>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                problem.await.ok().flatten().map(|problem| view! {
+                    <div class="notice notice-error" role="alert"><strong>"The file was not imported: "</strong>{problem}</div>
+                })
+            })}
+        </Transition>
+        <UploadForm action="/admin/import/upload" accept=".csv,.xlsx" label="Spreadsheet of people (.csv or .xlsx)" button="Check the file">
+            <p class="field-hint">"Up to 200,000 rows and 50 MB. Nothing changes until you apply the preview."</p>
+        </UploadForm>
+        <section aria-labelledby="format-heading">
+            <h2 id="format-heading">"What the file should look like"</h2>
+            <p>
+                "Start from a template: "
+                <a href="/admin/import/template.csv" download="">"CSV template"</a>" or "
+                <a href="/admin/import/template.xlsx" download="">"Excel template"</a>"."
+            </p>
+            <ul>
+                <li>"The first row names the columns: Email, External ID, Full name, Title, Department, Location, Phone, Manager email, Groups. Only Email or External ID is required; leave out the columns you don't need."</li>
+                <li>"A row updates the person with the same External ID, or else the same email address; other rows add new people, who need an email address and a full name."</li>
+                <li>"An empty cell keeps what Embark already has. Separate several groups with semicolons; groups that don't exist yet are created (closed, so only admins add people to them)."</li>
+                <li>"CSV files may use commas or semicolons and may be saved with or without a byte-order mark, in UTF-8."</li>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+pub fn ImportPreviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let apply = ServerAction::<ApplyImport>::new();
+    let id = move || params.with(|p| p.get("id")).and_then(|raw| raw.parse::<Uuid>().ok());
+    let import = Resource::new(
+        move || (id(), apply.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => fetch_import(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let error = action_error(apply);
+    view! {
+        <Title text="Import preview"/>
+        <p><a href="/admin/import">"← Import people"</a></p>
+        <FormError error/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match import.await {
+                    Ok(import) => preview_view(import, apply).into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl IntoView {
+    let changes = import.new + import.updated;
+    let report = format!("/admin/import/{}/problems.csv", import.id);
+    view! {
+        <h1>{if import.applied.is_some() { "Import applied" } else { "Import preview" }}</h1>
+        <p>{format!("“{}”", import.file_name)}</p>
+        {import.applied.map(|(created, updated, invited)| view! {
+            <div class="notice notice-ok" role="status">
+                <strong>"Done: "</strong>
+                {format!("{created} people added, {updated} updated")}
+                {if invited > 0 { format!(", {invited} invited. Follow delivery on the Outgoing mail page.") } else { ". Invite them from Unsent Invitations when you are ready.".to_owned() }}
+            </div>
+        })}
+        <ul class="stat-grid" aria-label="What the file contains">
+            <li class="stat"><span class="stat-figure">{import.new}</span><span class="stat-label">"New"</span></li>
+            <li class="stat"><span class="stat-figure">{import.updated}</span><span class="stat-label">"Updated"</span></li>
+            <li class="stat"><span class="stat-figure">{import.unchanged}</span><span class="stat-label">"Unchanged"</span></li>
+            <li class="stat"><span class="stat-figure">{import.invalid}</span><span class="stat-label">"Invalid (skipped)"</span></li>
+        </ul>
+        {(!import.new_groups.is_empty()).then(|| view! {
+            <p>{format!("New groups: {}.", import.new_groups.join(", "))}</p>
+        })}
+        {(import.invalid > 0).then(|| view! {
+            <section aria-labelledby="invalid-heading">
+                <h2 id="invalid-heading">{format!("{} invalid {}", import.invalid, if import.invalid == 1 { "row" } else { "rows" })}</h2>
+                <p>
+                    "These rows will be skipped. Fix them in your spreadsheet and import it again; rows already imported then count as unchanged. "
+                    <a href=report.clone() download="">"Download the error report (.csv)"</a>
+                </p>
+                <table class="data-table">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Email or External ID"</th><th scope="col">"Problem"</th></tr></thead>
+                    <tbody>
+                        {import.invalid_lines.iter().map(|r| view! { <tr><td>{r.line}</td><td>{r.label.clone()}</td><td>{r.problem.clone()}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+                {(import.invalid > import.invalid_lines.len() as i64).then(|| view! {
+                    <p>{format!("Showing the first {}; the error report has all of them.", import.invalid_lines.len())}</p>
+                })}
+            </section>
+        })}
+        {match (import.applied.is_some(), changes > 0) {
+            (true, _) => view! { <p><a class="button button-quiet" href="/admin/people">"Go to People"</a></p> }.into_any(),
+            (false, false) => view! { <p>"Nothing in this file would change Embark."</p> }.into_any(),
+            (false, true) => view! {
+                <ActionForm action=apply attr:class="form-narrow">
+                    <input type="hidden" name="id" value=import.id.to_string()/>
+                    <fieldset class="field">
+                        <legend>"When should the new people get their invitation?"</legend>
+                        <label class="choice"><input type="radio" name="invite" value="later" checked=true/>" Invite later: they wait in Unsent Invitations"</label>
+                        <label class="choice"><input type="radio" name="invite" value="now"/>" Invite now: everyone in the file who hasn't been invited yet gets the claim email"</label>
+                    </fieldset>
+                    <div class="field">
+                        <label for="field-message">"Personal message for “Invite now” (optional)"</label>
+                        <textarea id="field-message" name="personal_message" rows="3" maxlength="2000"></textarea>
+                    </div>
+                    <button type="submit" class="button">{format!("Apply: add {} and update {}", import.new, import.updated)}</button>
+                </ActionForm>
+            }.into_any(),
+        }}
+    }
+}

@@ -1,0 +1,378 @@
+//! Staged spreadsheet imports: the rows of an uploaded file, classified
+//! against the directory, then applied with a fixed number of set-based
+//! statements however many rows there are.
+
+use crate::domain::AccountId;
+use sqlx::{PgExecutor, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Rows staged per statement.
+const STAGE_CHUNK: usize = 20_000;
+
+/// One parsed row of an import file, in column form for UNNEST: parallel
+/// vectors, one entry per row.
+#[derive(Debug, Default)]
+pub struct StagedRows {
+    pub lines: Vec<i32>,
+    pub labels: Vec<String>,
+    pub emails: Vec<Option<String>>,
+    pub emails_normalized: Vec<Option<String>>,
+    pub external_ids: Vec<Option<String>>,
+    pub full_names: Vec<String>,
+    pub titles: Vec<String>,
+    pub departments: Vec<String>,
+    pub locations: Vec<String>,
+    pub phones: Vec<String>,
+    pub managers_normalized: Vec<Option<String>>,
+    /// Group names of a row, joined by U+001F (names cannot hold control
+    /// characters), and their normalised forms likewise.
+    pub group_names: Vec<String>,
+    pub group_keys: Vec<String>,
+    pub new_ids: Vec<Uuid>,
+    pub parse_problems: Vec<Option<String>>,
+}
+
+impl StagedRows {
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+pub const GROUP_SEPARATOR: char = '\u{1f}';
+
+pub async fn create_batch(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    file_name: &str,
+    created_by: Option<AccountId>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO import_batch (id, file_name, created_by, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(file_name)
+        .bind(created_by)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Forgets previews nobody applied within a day, with their staged rows.
+pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM import_batch WHERE created_at < $1 - interval '1 day'")
+        .bind(now)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+pub async fn stage(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: &StagedRows) -> sqlx::Result<()> {
+    for start in (0..rows.len()).step_by(STAGE_CHUNK) {
+        let end = (start + STAGE_CHUNK).min(rows.len());
+        sqlx::query(
+            "INSERT INTO import_row (batch_id, line, label, email, email_normalized, external_id, full_name, title, \
+             department, location, phone, manager_email_normalized, group_names, group_keys, new_id, parse_problem) \
+             SELECT $1, line, label, email, email_normalized, external_id, full_name, title, department, location, phone, \
+                    manager, \
+                    CASE WHEN group_names = '' THEN '{}'::text[] ELSE string_to_array(group_names, chr(31)) END, \
+                    CASE WHEN group_keys = '' THEN '{}'::text[] ELSE string_to_array(group_keys, chr(31)) END, \
+                    new_id, parse_problem \
+             FROM UNNEST($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], \
+                         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[], $16::text[]) \
+                  AS t(line, label, email, email_normalized, external_id, full_name, title, department, location, phone, \
+                       manager, group_names, group_keys, new_id, parse_problem)",
+        )
+        .bind(batch_id)
+        .bind(&rows.lines[start..end])
+        .bind(&rows.labels[start..end])
+        .bind(&rows.emails[start..end])
+        .bind(&rows.emails_normalized[start..end])
+        .bind(&rows.external_ids[start..end])
+        .bind(&rows.full_names[start..end])
+        .bind(&rows.titles[start..end])
+        .bind(&rows.departments[start..end])
+        .bind(&rows.locations[start..end])
+        .bind(&rows.phones[start..end])
+        .bind(&rows.managers_normalized[start..end])
+        .bind(&rows.group_names[start..end])
+        .bind(&rows.group_keys[start..end])
+        .bind(&rows.new_ids[start..end])
+        .bind(&rows.parse_problems[start..end])
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Matches every staged row against the directory (by external ID, then
+/// email), finds what the directory makes wrong with it, and decides what
+/// applying it would do. Run at preview and again inside the applying
+/// transaction.
+pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE import_row r SET account_id = coalesce(m.by_ext, m.by_email), problem = CASE \
+           WHEN m.by_ext IS NOT NULL AND m.by_email IS NOT NULL AND m.by_ext <> m.by_email \
+             THEN 'The email address belongs to one person in Embark and the external ID to another.' \
+           WHEN m.by_ext IS NULL AND m.by_email IS NOT NULL AND r.external_id IS NOT NULL AND m.email_owner_ext IS NOT NULL \
+             THEN 'The person with this email address already has another external ID (' || m.email_owner_ext || ').' \
+           WHEN coalesce(m.by_ext, m.by_email) IS NULL AND r.email IS NULL \
+             THEN 'A new person needs an email address.' \
+           WHEN coalesce(m.by_ext, m.by_email) IS NULL AND r.full_name = '' \
+             THEN 'A new person needs a full name.' \
+           WHEN r.manager_email_normalized IS NOT NULL \
+                AND r.manager_email_normalized = coalesce(r.email_normalized, m.own_email) \
+             THEN 'A person cannot be their own manager.' \
+           WHEN r.manager_email_normalized IS NOT NULL \
+                AND NOT EXISTS (SELECT 1 FROM account a WHERE a.email_normalized = r.manager_email_normalized) \
+                AND NOT EXISTS (SELECT 1 FROM import_row o WHERE o.batch_id = r.batch_id \
+                                AND o.email_normalized = r.manager_email_normalized AND o.parse_problem IS NULL) \
+             THEN 'The manager ' || r.manager_email_normalized || ' is neither in Embark nor in this file.' \
+           END \
+         FROM ( \
+           SELECT s.line, ae.id AS by_email, ax.id AS by_ext, ae.external_id AS email_owner_ext, \
+                  coalesce(ax.email_normalized, ae.email_normalized) AS own_email \
+           FROM import_row s \
+           LEFT JOIN account ae ON ae.email_normalized = s.email_normalized \
+           LEFT JOIN account ax ON ax.external_id = s.external_id \
+           WHERE s.batch_id = $1 AND s.parse_problem IS NULL \
+         ) m \
+         WHERE r.batch_id = $1 AND r.line = m.line",
+    )
+    .bind(batch_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE import_row r SET action = CASE \
+           WHEN r.parse_problem IS NOT NULL OR r.problem IS NOT NULL THEN 'invalid' \
+           WHEN r.account_id IS NULL THEN 'create' \
+           WHEN EXISTS ( \
+             SELECT 1 FROM account a WHERE a.id = r.account_id AND ( \
+                  (r.email IS NOT NULL AND a.email IS DISTINCT FROM r.email) \
+               OR (r.external_id IS NOT NULL AND a.external_id IS DISTINCT FROM r.external_id) \
+               OR (r.full_name <> '' AND a.full_name <> r.full_name) \
+               OR (r.title <> '' AND a.title <> r.title) \
+               OR (r.department <> '' AND a.department <> r.department) \
+               OR (r.location <> '' AND a.location <> r.location) \
+               OR (r.phone <> '' AND a.phone <> r.phone) \
+               OR (r.manager_email_normalized IS NOT NULL AND NOT EXISTS ( \
+                    SELECT 1 FROM account m WHERE m.id = a.manager_id AND m.email_normalized = r.manager_email_normalized)) \
+               OR EXISTS (SELECT 1 FROM unnest(r.group_keys) k WHERE NOT EXISTS ( \
+                    SELECT 1 FROM group_membership gm JOIN account_group g ON g.id = gm.group_id \
+                    WHERE gm.account_id = a.id AND g.name_normalized = k)))) THEN 'update' \
+           ELSE 'unchanged' END \
+         WHERE r.batch_id = $1",
+    )
+    .bind(batch_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How many rows of each action a batch has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ActionCounts {
+    pub create: i64,
+    pub update: i64,
+    pub unchanged: i64,
+    pub invalid: i64,
+}
+
+pub async fn count_actions(executor: impl PgExecutor<'_>, batch_id: Uuid) -> sqlx::Result<ActionCounts> {
+    let (create, update, unchanged, invalid) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE action = 'create'), count(*) FILTER (WHERE action = 'update'), \
+                count(*) FILTER (WHERE action = 'unchanged'), count(*) FILTER (WHERE action = 'invalid') \
+         FROM import_row WHERE batch_id = $1",
+    )
+    .bind(batch_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(ActionCounts { create, update, unchanged, invalid })
+}
+
+/// Group names the batch would create, alphabetically.
+pub async fn new_group_names(executor: impl PgExecutor<'_>, batch_id: Uuid) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT name FROM ( \
+           SELECT DISTINCT ON (g.key) g.name, g.key FROM import_row r, unnest(r.group_names, r.group_keys) AS g(name, key) \
+           WHERE r.batch_id = $1 AND r.action IN ('create', 'update') \
+             AND NOT EXISTS (SELECT 1 FROM account_group ag WHERE ag.name_normalized = g.key) \
+           ORDER BY g.key, r.line) n ORDER BY key",
+    )
+    .bind(batch_id)
+    .fetch_all(executor)
+    .await
+}
+
+/// One row that will not be applied, and why.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvalidRow {
+    pub line: i32,
+    pub label: String,
+    pub problem: String,
+}
+
+/// Invalid rows in file order; `limit` None for all (the error report).
+pub async fn invalid_rows(executor: impl PgExecutor<'_>, batch_id: Uuid, limit: Option<i64>) -> sqlx::Result<Vec<InvalidRow>> {
+    sqlx::query_as(
+        "SELECT line, label, coalesce(parse_problem, problem, '') AS problem FROM import_row \
+         WHERE batch_id = $1 AND action = 'invalid' ORDER BY line LIMIT $2",
+    )
+    .bind(batch_id)
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BatchRow {
+    pub id: Uuid,
+    pub file_name: String,
+    pub state: String,
+    pub created_at: OffsetDateTime,
+    pub applied_at: Option<OffsetDateTime>,
+    pub preview: serde_json::Value,
+    pub result: serde_json::Value,
+}
+
+pub async fn find_batch(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<BatchRow>> {
+    sqlx::query_as("SELECT id, file_name, state::text AS state, created_at, applied_at, preview, result FROM import_batch WHERE id = $1")
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+}
+
+/// Locks a previewed batch for applying; None when it is gone or was
+/// already applied.
+pub async fn lock_previewed(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<Option<serde_json::Value>> {
+    sqlx::query_scalar("SELECT preview FROM import_batch WHERE id = $1 AND state = 'previewed' FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn save_preview(tx: &mut Transaction<'_, Postgres>, id: Uuid, preview: serde_json::Value) -> sqlx::Result<()> {
+    sqlx::query("UPDATE import_batch SET preview = $2 WHERE id = $1")
+        .bind(id)
+        .bind(preview)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: serde_json::Value, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE import_batch SET state = 'applied', applied_at = $3, result = $2 WHERE id = $1")
+        .bind(id)
+        .bind(result)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Creates the batch's new accounts (uninvited) and updates the matched ones:
+/// a non-empty cell replaces the stored value, an empty cell keeps it.
+pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO account (id, status, role, email, email_normalized, external_id, full_name, title, department, \
+         location, phone, created_at, updated_at) \
+         SELECT new_id, 'uninvited', 'employee', email, email_normalized, external_id, full_name, title, department, \
+                location, phone, $2, $2 \
+         FROM import_row WHERE batch_id = $1 AND action = 'create'",
+    )
+    .bind(batch_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE account a SET \
+           email = coalesce(r.email, a.email), email_normalized = coalesce(r.email_normalized, a.email_normalized), \
+           external_id = coalesce(r.external_id, a.external_id), \
+           full_name = CASE WHEN r.full_name <> '' THEN r.full_name ELSE a.full_name END, \
+           title = CASE WHEN r.title <> '' THEN r.title ELSE a.title END, \
+           department = CASE WHEN r.department <> '' THEN r.department ELSE a.department END, \
+           location = CASE WHEN r.location <> '' THEN r.location ELSE a.location END, \
+           phone = CASE WHEN r.phone <> '' THEN r.phone ELSE a.phone END, \
+           updated_at = $2 \
+         FROM import_row r WHERE r.batch_id = $1 AND r.action = 'update' AND a.id = r.account_id",
+    )
+    .bind(batch_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE account a SET manager_id = m.id \
+         FROM import_row r JOIN account m ON m.email_normalized = r.manager_email_normalized \
+         WHERE r.batch_id = $1 AND r.action IN ('create', 'update') AND a.id = coalesce(r.account_id, r.new_id) \
+           AND a.manager_id IS DISTINCT FROM m.id",
+    )
+    .bind(batch_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Creates the groups the batch names that do not exist yet (closed, not
+/// suggested: an admin decides who may find them) and adds the memberships.
+pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO account_group (id, name, name_normalized, is_open, suggested_at_claim, created_at, updated_at) \
+         SELECT gen_random_uuid(), name, key, false, false, $2, $2 FROM ( \
+           SELECT DISTINCT ON (g.key) g.name, g.key FROM import_row r, unnest(r.group_names, r.group_keys) AS g(name, key) \
+           WHERE r.batch_id = $1 AND r.action IN ('create', 'update') ORDER BY g.key, r.line) n \
+         ON CONFLICT (name_normalized) DO NOTHING",
+    )
+    .bind(batch_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO group_membership (group_id, account_id, added_at) \
+         SELECT g.id, coalesce(r.account_id, r.new_id), $2 \
+         FROM import_row r CROSS JOIN LATERAL unnest(r.group_keys) AS k(key) JOIN account_group g ON g.name_normalized = k.key \
+         WHERE r.batch_id = $1 AND r.action IN ('create', 'update') \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(batch_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One audit row per created or updated account, naming the batch and line.
+pub async fn audit_rows(
+    tx: &mut Transaction<'_, Postgres>,
+    batch_id: Uuid,
+    actor: &super::audit::Actor,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_id, target_label, details) \
+         SELECT $2, $3, $4, CASE r.action WHEN 'create' THEN 'account.created' ELSE 'account.updated' END, \
+                coalesce(r.account_id, r.new_id), \
+                a.full_name || coalesce(' <' || a.email || '>', ''), \
+                jsonb_build_object('import', $1::text, 'line', r.line) \
+         FROM import_row r JOIN account a ON a.id = coalesce(r.account_id, r.new_id) \
+         WHERE r.batch_id = $1 AND r.action IN ('create', 'update')",
+    )
+    .bind(batch_id)
+    .bind(now)
+    .bind(actor.id)
+    .bind(&actor.label)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Every account the batch's valid rows name, for "Invite now".
+pub async fn account_ids(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar("SELECT coalesce(account_id, new_id) FROM import_row WHERE batch_id = $1 AND action <> 'invalid'")
+        .bind(batch_id)
+        .fetch_all(&mut **tx)
+        .await
+}

@@ -1,0 +1,419 @@
+//! Provisioning people from a spreadsheet: read and check the whole file
+//! into a staged preview (nothing in the directory changes), then apply it in
+//! one transaction, wholly or not at all, optionally inviting everyone it
+//! names.
+
+use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::imports::{self, ActionCounts, StagedRows, GROUP_SEPARATOR};
+use crate::server::services::lifecycle::{self, InviteScope, Invitation};
+use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
+use crate::server::AppState;
+use serde_json::json;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The columns of an import file, in template order.
+pub const COLUMNS: [&str; 9] = ["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Email,
+    ExternalId,
+    FullName,
+    Title,
+    Department,
+    Location,
+    Phone,
+    ManagerEmail,
+    Groups,
+}
+
+impl Column {
+    const ALL: [Column; 9] = [
+        Self::Email,
+        Self::ExternalId,
+        Self::FullName,
+        Self::Title,
+        Self::Department,
+        Self::Location,
+        Self::Phone,
+        Self::ManagerEmail,
+        Self::Groups,
+    ];
+
+    /// Header cells are matched ignoring case, spaces, `_` and `-`.
+    fn from_header(cell: &str) -> Option<Self> {
+        let key: String = cell.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect::<String>().to_lowercase();
+        Self::ALL.into_iter().zip(COLUMNS).find(|(_, name)| name.replace(' ', "").to_lowercase() == key).map(|(c, _)| c)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error("The first row must name the columns, and it needs an “Email” or an “External ID” column. Download the template to see the expected layout.")]
+    NoIdentifierColumn,
+    #[error("The column “{0}” is not one Embark knows. The columns are: {list}.", list = COLUMNS.join(", "))]
+    UnknownColumn(String),
+    #[error("The column “{0}” appears twice in the header row.")]
+    RepeatedColumn(String),
+    #[error("The file has a header row but no people.")]
+    NoRows,
+    #[error("This preview is no longer available (it was applied, or more than a day has passed). Upload the file again.")]
+    Gone,
+    #[error("The directory changed since the preview: {0}. Upload the file again to see the new preview.")]
+    Changed(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(error: sqlx::Error) -> Self {
+        match crate::server::db::unique_violation(&error).as_deref() {
+            Some(constraint) => Self::Changed(format!("another change took an email address or external ID in this file ({constraint})")),
+            None => Self::Unexpected(error.into()),
+        }
+    }
+}
+
+/// What applying a previewed file would do.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub batch_id: Uuid,
+    pub file_name: String,
+    pub counts: ActionCounts,
+    pub new_groups: Vec<String>,
+    pub invalid: Vec<imports::InvalidRow>,
+    pub applied: Option<Applied>,
+}
+
+/// What applying did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Applied {
+    pub created: i64,
+    pub updated: i64,
+    pub invited: i64,
+}
+
+/// The invalid rows a preview lists on the page; the error report has all.
+pub const INVALID_ROWS_SHOWN: i64 = 100;
+
+/// Reads, checks and stages `bytes`, then classifies every row against the
+/// directory. Changes nothing in the directory.
+pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
+    let file_name = file_name.to_owned();
+    // Parsing is CPU work; keep it off the request threads.
+    let rows = tokio::task::spawn_blocking(move || parse_file(&file_name, &bytes).map(|rows| (file_name, rows)))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let (file_name, rows) = rows;
+    let batch_id = Uuid::now_v7();
+    imports::delete_stale(&state.pool, now).await?;
+    let mut tx = state.pool.begin().await?;
+    imports::create_batch(&mut tx, batch_id, &file_name, actor.id, now).await?;
+    imports::stage(&mut tx, batch_id, &rows).await?;
+    imports::classify(&mut tx, batch_id).await?;
+    let counts = imports::count_actions(&mut *tx, batch_id).await?;
+    imports::save_preview(&mut tx, batch_id, json!(counts)).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(batch_id)
+}
+
+/// A staged batch's preview, or what applying it did.
+pub async fn load(state: &AppState, batch_id: Uuid) -> Result<Preview, ImportError> {
+    let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
+    let counts = imports::count_actions(&state.pool, batch_id).await?;
+    let new_groups = imports::new_group_names(&state.pool, batch_id).await?;
+    let invalid = imports::invalid_rows(&state.pool, batch_id, Some(INVALID_ROWS_SHOWN)).await?;
+    let applied = (batch.state == "applied").then(|| serde_json::from_value(batch.result.clone()).ok()).flatten();
+    Ok(Preview { batch_id, file_name: batch.file_name, counts, new_groups, invalid, applied })
+}
+
+/// Every invalid row of a batch as CSV: line, identifier, problem.
+pub async fn error_report(state: &AppState, batch_id: Uuid) -> Result<(String, Vec<u8>), ImportError> {
+    let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
+    let rows = imports::invalid_rows(&state.pool, batch_id, None).await?;
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let write = |writer: &mut csv::Writer<Vec<u8>>, record: [&str; 3]| writer.write_record(record.map(spreadsheet::formula_safe));
+    write(&mut writer, ["Line", "Email or External ID", "Problem"]).map_err(anyhow::Error::from)?;
+    for row in &rows {
+        write(&mut writer, [&row.line.to_string(), &row.label, &row.problem]).map_err(anyhow::Error::from)?;
+    }
+    let bytes = writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stem = batch.file_name.rsplit_once('.').map_or(batch.file_name.as_str(), |(stem, _)| stem).to_owned();
+    Ok((format!("{stem}-problems.csv"), bytes))
+}
+
+/// Applies a previewed batch in one transaction: creates and updates people,
+/// groups and managers, and with an invitation invites every uninvited
+/// person the file names. If the directory changed so that the preview no
+/// longer holds, nothing is applied.
+pub async fn apply(
+    state: &AppState,
+    batch_id: Uuid,
+    invitation: Option<&Invitation>,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<Applied, ImportError> {
+    let mut tx = state.pool.begin().await?;
+    let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
+    let previewed: ActionCounts = serde_json::from_value(previewed).map_err(anyhow::Error::from)?;
+    imports::classify(&mut tx, batch_id).await?;
+    let counts = imports::count_actions(&mut *tx, batch_id).await?;
+    if counts.invalid > previewed.invalid || counts.create > previewed.create {
+        return Err(ImportError::Changed(format!(
+            "{} rows can no longer be applied and {} people are now new",
+            counts.invalid.saturating_sub(previewed.invalid).max(0),
+            counts.create.saturating_sub(previewed.create).max(0)
+        )));
+    }
+    imports::apply_people(&mut tx, batch_id, now).await?;
+    imports::apply_groups(&mut tx, batch_id, now).await?;
+    imports::audit_rows(&mut tx, batch_id, actor, now).await?;
+    let invited = match invitation {
+        Some(invitation) => {
+            let ids = imports::account_ids(&mut tx, batch_id).await?;
+            lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?
+        }
+        None => 0,
+    };
+    let applied = Applied { created: counts.create, updated: counts.update, invited: i64::try_from(invited).unwrap_or(i64::MAX) };
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            actor,
+            action: "import.applied",
+            target_id: None,
+            target_label: "",
+            details: json!({ "import": batch_id, "created": applied.created, "updated": applied.updated, "invited": applied.invited, "skipped": counts.invalid }),
+            now,
+        },
+    )
+    .await?;
+    imports::mark_applied(&mut tx, batch_id, json!(applied), now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(applied)
+}
+
+/// Reads a whole file into staged rows: file-level problems stop it; row
+/// problems (bad cells, repeats of an earlier row) are kept with their line.
+pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<StagedRows, ImportError> {
+    let format = Format::detect(file_name, bytes, PEOPLE_FILE_TYPES)?;
+    let mut columns: Option<Vec<Option<Column>>> = None;
+    let mut header_problem: Option<ImportError> = None;
+    let mut rows = StagedRows::default();
+    let mut seen_emails: HashMap<String, usize> = HashMap::new();
+    let mut seen_external_ids: HashMap<String, usize> = HashMap::new();
+    spreadsheet::for_each_row(format, bytes, |line, cells| {
+        if header_problem.is_some() {
+            return;
+        }
+        let Some(columns) = &columns else {
+            match map_header(&cells) {
+                Ok(mapped) => columns = Some(mapped),
+                Err(problem) => header_problem = Some(problem),
+            }
+            return;
+        };
+        let row = parse_row(columns, &cells);
+        let mut problem = row.problem.clone();
+        if problem.is_none() {
+            if let Some(email) = &row.email_normalized {
+                if let Some(first) = seen_emails.get(email) {
+                    problem = Some(format!("Repeats the email address of line {first}."));
+                }
+            }
+        }
+        if problem.is_none() {
+            if let Some(external_id) = &row.external_id {
+                if let Some(first) = seen_external_ids.get(external_id) {
+                    problem = Some(format!("Repeats the external ID of line {first}."));
+                }
+            }
+        }
+        if problem.is_none() {
+            if let Some(email) = &row.email_normalized {
+                seen_emails.insert(email.clone(), line);
+            }
+            if let Some(external_id) = &row.external_id {
+                seen_external_ids.insert(external_id.clone(), line);
+            }
+        }
+        rows.lines.push(i32::try_from(line).unwrap_or(i32::MAX));
+        rows.labels.push(row.label);
+        rows.emails.push(row.email);
+        rows.emails_normalized.push(row.email_normalized);
+        rows.external_ids.push(row.external_id);
+        rows.full_names.push(row.full_name);
+        rows.titles.push(row.title);
+        rows.departments.push(row.department);
+        rows.locations.push(row.location);
+        rows.phones.push(row.phone);
+        rows.managers_normalized.push(row.manager);
+        rows.group_names.push(row.group_names.join(&GROUP_SEPARATOR.to_string()));
+        rows.group_keys.push(row.group_keys.join(&GROUP_SEPARATOR.to_string()));
+        rows.new_ids.push(AccountId::new().0);
+        rows.parse_problems.push(problem);
+    })?;
+    if let Some(problem) = header_problem {
+        return Err(problem);
+    }
+    if columns.is_none() {
+        return Err(SheetError::Empty.into());
+    }
+    if rows.is_empty() {
+        return Err(ImportError::NoRows);
+    }
+    Ok(rows)
+}
+
+fn map_header(cells: &[String]) -> Result<Vec<Option<Column>>, ImportError> {
+    let mut mapped = Vec::with_capacity(cells.len());
+    for cell in cells {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            mapped.push(None);
+            continue;
+        }
+        let column = Column::from_header(cell).ok_or_else(|| ImportError::UnknownColumn(cell.to_owned()))?;
+        if mapped.contains(&Some(column)) {
+            return Err(ImportError::RepeatedColumn(cell.to_owned()));
+        }
+        mapped.push(Some(column));
+    }
+    if !mapped.iter().any(|c| matches!(c, Some(Column::Email | Column::ExternalId))) {
+        return Err(ImportError::NoIdentifierColumn);
+    }
+    Ok(mapped)
+}
+
+#[derive(Debug, Default)]
+struct ParsedRow {
+    label: String,
+    email: Option<String>,
+    email_normalized: Option<String>,
+    external_id: Option<String>,
+    full_name: String,
+    title: String,
+    department: String,
+    location: String,
+    phone: String,
+    manager: Option<String>,
+    group_names: Vec<String>,
+    group_keys: Vec<String>,
+    problem: Option<String>,
+}
+
+fn parse_row(columns: &[Option<Column>], cells: &[String]) -> ParsedRow {
+    let mut row = ParsedRow::default();
+    let cell = |wanted: Column| columns.iter().position(|c| *c == Some(wanted)).and_then(|i| cells.get(i)).map_or("", |s| s.trim());
+    let email = cell(Column::Email);
+    let external_id = cell(Column::ExternalId);
+    row.label = if email.is_empty() { external_id.chars().take(200).collect() } else { email.chars().take(254).collect() };
+    let mut problems: Vec<String> = Vec::new();
+    if cells.len() > columns.len() && cells[columns.len()..].iter().any(|c| !c.trim().is_empty()) {
+        problems.push("The row has more cells than the header row has columns.".to_owned());
+    }
+    if email.is_empty() && external_id.is_empty() {
+        problems.push("The row needs an email address or an external ID.".to_owned());
+    }
+    if !email.is_empty() {
+        match EmailAddress::parse(email) {
+            Ok(parsed) => {
+                row.email_normalized = Some(parsed.normalized());
+                row.email = Some(parsed.as_ref().to_owned());
+            }
+            Err(e) => problems.push(format!("Email: {}", e.message)),
+        }
+    }
+    if !external_id.is_empty() {
+        match optional_line("external_id", external_id) {
+            Ok(id) => row.external_id = Some(id),
+            Err(e) => problems.push(format!("External ID: {}", e.message)),
+        }
+    }
+    let full_name = cell(Column::FullName);
+    if !full_name.is_empty() {
+        match PersonName::parse(full_name) {
+            Ok(name) => row.full_name = name.as_ref().to_owned(),
+            Err(e) => problems.push(format!("Full name: {}", e.message)),
+        }
+    }
+    for (column, label, target) in [
+        (Column::Title, "Title", &mut row.title),
+        (Column::Department, "Department", &mut row.department),
+        (Column::Location, "Location", &mut row.location),
+        (Column::Phone, "Phone", &mut row.phone),
+    ] {
+        match optional_line(label, cell(column)) {
+            Ok(value) => *target = value,
+            Err(e) => problems.push(format!("{label}: {}", e.message)),
+        }
+    }
+    let manager = cell(Column::ManagerEmail);
+    if !manager.is_empty() {
+        match EmailAddress::parse(manager) {
+            Ok(parsed) => row.manager = Some(parsed.normalized()),
+            Err(e) => problems.push(format!("Manager email: {}", e.message)),
+        }
+    }
+    for name in cell(Column::Groups).split([';', ',']).map(str::trim).filter(|n| !n.is_empty()) {
+        match optional_line("groups", name) {
+            Ok(name) if name.chars().count() <= 100 => {
+                let key = normalize_identifier(&name);
+                if !row.group_keys.contains(&key) {
+                    row.group_keys.push(key);
+                    row.group_names.push(name);
+                }
+            }
+            Ok(_) => problems.push("Groups: a group name can be at most 100 characters long.".to_owned()),
+            Err(e) => problems.push(format!("Groups: {}", e.message)),
+        }
+    }
+    if !problems.is_empty() {
+        row.problem = Some(problems.join(" "));
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_match_loosely_but_unknown_columns_are_named() {
+        let mapped = map_header(&["E-mail".into(), "external_id".into(), " Full Name ".into(), String::new()]).unwrap();
+        assert_eq!(mapped, vec![Some(Column::Email), Some(Column::ExternalId), Some(Column::FullName), None]);
+        assert!(matches!(map_header(&["Emial".into()]), Err(ImportError::UnknownColumn(c)) if c == "Emial"));
+        assert!(matches!(map_header(&["Full name".into()]), Err(ImportError::NoIdentifierColumn)));
+        assert!(matches!(map_header(&["Email".into(), "email".into()]), Err(ImportError::RepeatedColumn(_))));
+    }
+
+    #[test]
+    fn rows_repeating_an_earlier_email_or_external_id_are_reported_with_that_line() {
+        let file = "Email,External ID,Full name\nada@example.com,E1,Ada\nADA@example.com,E2,Ada again\nbob@example.com,E1,Bob\nnot-an-email,,X\n";
+        let rows = parse_file("people.csv", file.as_bytes()).unwrap();
+        assert_eq!(rows.parse_problems[0], None);
+        assert_eq!(rows.parse_problems[1].as_deref(), Some("Repeats the email address of line 2."));
+        assert_eq!(rows.parse_problems[2].as_deref(), Some("Repeats the external ID of line 2."));
+        assert!(rows.parse_problems[3].as_deref().unwrap().starts_with("Email:"));
+    }
+
+    #[test]
+    fn groups_split_on_semicolons_or_commas_once_each() {
+        let file = "Email;Groups\nada@example.com;\"Engineering, Berlin; engineering\"\n";
+        let rows = parse_file("people.csv", file.as_bytes()).unwrap();
+        assert_eq!(rows.group_names[0], format!("Engineering{GROUP_SEPARATOR}Berlin"));
+    }
+
+    #[test]
+    fn a_file_with_only_a_header_has_nothing_to_import() {
+        assert!(matches!(parse_file("people.csv", b"Email,Full name\n\n"), Err(ImportError::NoRows)));
+        assert!(matches!(parse_file("people.csv", b"\n\n"), Err(ImportError::Sheet(SheetError::Empty))));
+    }
+}

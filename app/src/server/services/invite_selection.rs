@@ -1,0 +1,211 @@
+//! Invite Selected: an admin uploads a list of people (CSV, XLSX, vCard or
+//! plain text, by email or external ID), sees who it matches, then invites
+//! those who are waiting for an invitation.
+
+use crate::admin::invitations::{ListedLine, SelectionReport};
+use crate::domain::{normalize_identifier, AccountStatus, EmailAddress};
+use crate::server::db::audit::Actor;
+use crate::server::db::selections;
+use crate::server::services::lifecycle::{self, InviteScope, Invitation, LifecycleError};
+use crate::server::spreadsheet::{self, Format, SheetError, SELECTION_FILE_TYPES};
+use crate::server::AppState;
+use std::collections::HashSet;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Lines of each kind the report lists by name.
+const LISTED: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelectionError {
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error("The first row must be a header naming an “Email” or an “External ID” column. Download the template to see the layout.")]
+    NoIdentifierColumn,
+    #[error("The file lists nobody.")]
+    Empty,
+    #[error("This list is no longer available (more than a day has passed). Upload it again.")]
+    Gone,
+    #[error("These invitations were already sent.")]
+    AlreadySent,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for SelectionError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+/// One listed identifier, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub line: usize,
+    pub text: String,
+    pub email_normalized: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// Reads the identifiers a file lists. CSV and XLSX need a header with an
+/// Email or External ID column (other columns are ignored, so an import
+/// file works too); a text file may start with such a header, and otherwise
+/// each line is an email when it has an `@`, else an external ID.
+pub fn parse_list(file_name: &str, bytes: &[u8]) -> Result<Vec<Listed>, SelectionError> {
+    let format = Format::detect(file_name, bytes, SELECTION_FILE_TYPES)?;
+    let mut header: Option<(Option<usize>, Option<usize>)> = None;
+    let mut missing_header = false;
+    let mut listed = Vec::new();
+    spreadsheet::for_each_row(format, bytes, |line, cells| {
+        if missing_header {
+            return;
+        }
+        let Some((email_column, external_column)) = header else {
+            let find = |name: &str| cells.iter().position(|c| normalize_identifier(c).replace(['_', '-'], " ") == name);
+            let found = (find("email"), find("external id"));
+            if found.0.is_none() && found.1.is_none() {
+                if format == Format::Text {
+                    header = Some((None, None));
+                    listed.push(read_free_line(line, &cells[0]));
+                } else {
+                    missing_header = true;
+                }
+            } else {
+                header = Some(found);
+            }
+            return;
+        };
+        if email_column.is_none() && external_column.is_none() {
+            listed.push(read_free_line(line, &cells[0]));
+            return;
+        }
+        let cell = |column: Option<usize>| column.and_then(|i| cells.get(i)).map_or("", |c| c.trim());
+        let email = cell(email_column);
+        if !email.is_empty() {
+            listed.push(Listed {
+                line,
+                text: email.to_owned(),
+                email_normalized: Some(EmailAddress::parse(email).map_or_else(|_| normalize_identifier(email), |e| e.normalized())),
+                external_id: None,
+            });
+        } else if !cell(external_column).is_empty() {
+            listed.push(Listed { line, text: cell(external_column).to_owned(), email_normalized: None, external_id: Some(cell(external_column).to_owned()) });
+        }
+    })?;
+    if missing_header {
+        return Err(SelectionError::NoIdentifierColumn);
+    }
+    if listed.is_empty() {
+        return Err(SelectionError::Empty);
+    }
+    Ok(listed)
+}
+
+fn read_free_line(line: usize, text: &str) -> Listed {
+    let text = text.trim().to_owned();
+    if text.contains('@') {
+        Listed { line, email_normalized: Some(normalize_identifier(&text)), external_id: None, text }
+    } else {
+        Listed { line, email_normalized: None, external_id: Some(text.clone()), text }
+    }
+}
+
+/// Matches an uploaded list against the directory and keeps the result for
+/// [`send`]. Changes no account.
+pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, SelectionError> {
+    let name = file_name.to_owned();
+    let listed = tokio::task::spawn_blocking(move || parse_list(&name, &bytes)).await.map_err(anyhow::Error::from)??;
+    let lines: Vec<i32> = listed.iter().map(|l| i32::try_from(l.line).unwrap_or(i32::MAX)).collect();
+    let emails: Vec<Option<String>> = listed.iter().map(|l| l.email_normalized.clone()).collect();
+    let external_ids: Vec<Option<String>> = listed.iter().map(|l| l.external_id.clone()).collect();
+    let found = selections::look_up(&state.pool, &lines, &emails, &external_ids).await?;
+
+    let mut report = SelectionReport { file_name: file_name.to_owned(), listed: listed.len(), ..SelectionReport::default() };
+    let mut seen = HashSet::new();
+    let mut ready = Vec::new();
+    for (entry, account) in listed.iter().zip(&found) {
+        let mention = |reason: &str, name: Option<&String>| ListedLine {
+            line: entry.line,
+            text: name.map_or_else(|| entry.text.clone(), |n| format!("{n} ({})", entry.text)),
+            reason: reason.to_owned(),
+        };
+        let (Some(id), Some(status)) = (account.id, account.status) else {
+            report.unmatched += 1;
+            if report.unmatched_lines.len() < LISTED {
+                report.unmatched_lines.push(mention("Nobody in Embark has this email address or external ID.", None));
+            }
+            continue;
+        };
+        if !seen.insert(id) {
+            report.repeated += 1;
+            continue;
+        }
+        let not_eligible = match status {
+            AccountStatus::Uninvited if account.has_email == Some(true) => {
+                ready.push(id.0);
+                continue;
+            }
+            AccountStatus::Uninvited => "Has no email address to send an invitation to.",
+            AccountStatus::Invited => {
+                report.already_invited += 1;
+                continue;
+            }
+            AccountStatus::Claimed => "Has already joined.",
+            AccountStatus::Deactivated => "Is deactivated.",
+        };
+        report.not_eligible += 1;
+        if report.not_eligible_people.len() < LISTED {
+            report.not_eligible_people.push(mention(not_eligible, account.full_name.as_ref()));
+        }
+    }
+    report.ready = ready.len();
+    let id = Uuid::now_v7();
+    selections::delete_stale(&state.pool, now).await?;
+    let report = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+    selections::insert(&state.pool, id, file_name, actor.id, &ready, report, now).await?;
+    Ok(id)
+}
+
+/// A kept selection's report.
+pub async fn load(state: &AppState, id: Uuid) -> Result<SelectionReport, SelectionError> {
+    let row = selections::find(&state.pool, id).await?.ok_or(SelectionError::Gone)?;
+    let mut report: SelectionReport = serde_json::from_value(row.report).map_err(anyhow::Error::from)?;
+    report.sent = row.sent_at.is_some();
+    Ok(report)
+}
+
+/// Invites the selection's people who are still uninvited, once.
+pub async fn send(state: &AppState, id: Uuid, invitation: &Invitation, actor: &Actor, now: OffsetDateTime) -> Result<usize, SelectionError> {
+    let mut tx = state.pool.begin().await?;
+    let Some(ids) = selections::take_for_sending(&mut tx, id, now).await? else {
+        return Err(if selections::find(&state.pool, id).await?.is_some() { SelectionError::AlreadySent } else { SelectionError::Gone });
+    };
+    let invited = lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now)
+        .await
+        .map_err(|e: LifecycleError| anyhow::anyhow!(e))?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(invited)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lists_take_emails_and_external_ids_with_or_without_a_header() {
+        let listed = parse_list("list.txt", b"\xEF\xBB\xBFada@example.com\r\n\r\nE-1042\n").unwrap();
+        assert_eq!(listed[0].email_normalized.as_deref(), Some("ada@example.com"));
+        assert_eq!(listed[1].external_id.as_deref(), Some("E-1042"));
+        assert_eq!(listed[1].line, 3);
+        let listed = parse_list("list.txt", b"External ID\nE-7\n").unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].external_id.as_deref(), Some("E-7"));
+    }
+
+    #[test]
+    fn csv_lists_need_an_identifier_header() {
+        assert!(matches!(parse_list("list.csv", b"Name\nAda\n"), Err(SelectionError::NoIdentifierColumn)));
+        let listed = parse_list("list.csv", b"Full name;Email\nAda;Ada@Example.com\n").unwrap();
+        assert_eq!(listed[0].email_normalized.as_deref(), Some("ada@example.com"));
+    }
+}

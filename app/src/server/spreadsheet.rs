@@ -1,0 +1,412 @@
+//! Reading uploaded people lists: CSV, XLSX, vCard and plain text, row by row
+//! and within hard limits (SECURITY.md rule 17). Nothing here knows what the
+//! columns mean; the import and invitation services do.
+
+use std::io::{Cursor, Read};
+
+/// The largest file accepted, enforced while the upload streams.
+pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+/// The most data rows a file may have (the header not counted).
+pub const MAX_ROWS: usize = 200_000;
+/// The longest line (CSV record, text line) accepted.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// An XLSX is a zip: more entries than this is not a spreadsheet of people.
+const XLSX_MAX_ENTRIES: usize = 10_000;
+/// The most an XLSX may unpack to, checked before parsing.
+const XLSX_MAX_UNCOMPRESSED: u64 = 512 * 1024 * 1024;
+
+/// What kind of file an upload is, decided from its name and confirmed from
+/// its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    VCard,
+    Text,
+}
+
+/// Why a file could not be read at all. Each message tells the admin what to
+/// do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    #[error("The file is empty.")]
+    Empty,
+    #[error("The file is larger than 50 MB. Split it into smaller files and upload them one by one.")]
+    TooLarge,
+    #[error("The file has more than 200,000 rows. Split it into smaller files and upload them one by one.")]
+    TooManyRows,
+    #[error("Line {0} is longer than 64 KB, which no row of people needs. Check that this is the right file.")]
+    LineTooLong(usize),
+    #[error("Line {0} is not UTF-8 text. Save the file as “CSV UTF-8” and upload it again.")]
+    NotUtf8(usize),
+    #[error("This file is UTF-16 text. Save it as “CSV UTF-8” and upload it again.")]
+    Utf16,
+    #[error("Line {line} could not be read: {detail}")]
+    Malformed { line: usize, detail: String },
+    #[error("“{0}” is not a file Embark reads. Upload a {1} file.")]
+    UnsupportedType(String, &'static str),
+    #[error("“{0}” is named like a text file but is an Excel workbook. Rename it to .xlsx, or save it as CSV UTF-8.")]
+    WorkbookNamedAsText(String),
+    #[error("“{0}” is named .xlsx but is not an Excel workbook. Save it from your spreadsheet program as .xlsx or CSV UTF-8.")]
+    NotAWorkbook(String),
+    #[error("This workbook is password-protected or in the old Excel 97–2003 format. Save it as an unprotected Excel workbook (.xlsx) and upload it again.")]
+    EncryptedOrLegacy,
+    #[error("This workbook contains macros. Save it as a plain Excel workbook (.xlsx) without macros and upload it again.")]
+    Macros,
+    #[error("This workbook unpacks to more than 512 MB or has too many parts, so it was refused without being opened.")]
+    Oversized,
+    #[error("This workbook could not be read; it may be damaged. Open it in your spreadsheet program, save it again as .xlsx, and upload it again. ({0})")]
+    DamagedWorkbook(String),
+    #[error("This workbook has no worksheet.")]
+    NoWorksheet,
+    #[error("Contact {contact} of the vCard file could not be read: {detail}")]
+    BadVCard { contact: usize, detail: String },
+}
+
+/// The file types an upload form accepts, for its messages.
+pub const PEOPLE_FILE_TYPES: &[Format] = &[Format::Csv, Format::Xlsx];
+pub const SELECTION_FILE_TYPES: &[Format] = &[Format::Csv, Format::Xlsx, Format::VCard, Format::Text];
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::VCard => "vcf",
+            Self::Text => "txt",
+        }
+    }
+
+    /// Decides the format from the file name, refusing types not in
+    /// `accepted` and contents that contradict the name.
+    pub fn detect(file_name: &str, bytes: &[u8], accepted: &[Format]) -> Result<Format, SheetError> {
+        let extension = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+        let named = accepted.iter().copied().find(|f| f.extension() == extension || (*f == Self::VCard && extension == "vcard"));
+        let Some(format) = named else {
+            let names = match accepted.len() {
+                2 => ".csv or .xlsx",
+                _ => ".csv, .xlsx, .vcf or .txt",
+            };
+            return Err(SheetError::UnsupportedType(file_name.to_owned(), names));
+        };
+        if bytes.is_empty() {
+            return Err(SheetError::Empty);
+        }
+        let is_zip = bytes.starts_with(b"PK\x03\x04");
+        let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+        match format {
+            Self::Xlsx if is_ole => Err(SheetError::EncryptedOrLegacy),
+            Self::Xlsx if !is_zip => Err(SheetError::NotAWorkbook(file_name.to_owned())),
+            Self::Csv | Self::Text | Self::VCard if is_zip || is_ole => Err(SheetError::WorkbookNamedAsText(file_name.to_owned())),
+            _ => Ok(format),
+        }
+    }
+}
+
+/// Calls `on_row(line, cells)` for every non-blank row, the header first.
+/// `line` is the 1-based line (CSV, text) or row number (XLSX) an admin sees
+/// in their spreadsheet program. Stops at the first file-level problem.
+pub fn for_each_row(
+    format: Format,
+    bytes: &[u8],
+    mut on_row: impl FnMut(usize, Vec<String>),
+) -> Result<(), SheetError> {
+    let mut rows = 0usize;
+    let mut counted = |line: usize, cells: Vec<String>| -> Result<(), SheetError> {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return Ok(());
+        }
+        // The header is row 0 and does not count against the limit.
+        if rows > MAX_ROWS {
+            return Err(SheetError::TooManyRows);
+        }
+        rows += 1;
+        on_row(line, cells);
+        Ok(())
+    };
+    match format {
+        Format::Csv => read_csv(bytes, &mut counted),
+        Format::Xlsx => read_xlsx(bytes, &mut counted),
+        Format::Text => read_text(bytes, &mut counted),
+        Format::VCard => read_vcard(bytes, &mut counted),
+    }
+}
+
+type RowSink<'a> = dyn FnMut(usize, Vec<String>) -> Result<(), SheetError> + 'a;
+
+/// Strips a UTF-8 byte-order mark; refuses UTF-16 text.
+fn text_body(bytes: &[u8]) -> Result<&[u8], SheetError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(SheetError::Utf16);
+    }
+    Ok(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+}
+
+/// The delimiter of the first non-blank line: the most frequent of comma,
+/// semicolon and tab outside quotes (Excel in many European locales saves
+/// CSV with semicolons).
+fn sniff_delimiter(body: &[u8]) -> u8 {
+    let first_line = body
+        .split(|&b| b == b'\n')
+        .find(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
+        .unwrap_or_default();
+    let mut quoted = false;
+    let mut counts = [0usize; 3];
+    for &byte in first_line {
+        match byte {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let delimiters = [b',', b';', b'\t'];
+    let best = (0..3).max_by_key(|&i| (counts[i], usize::from(i == 0))).unwrap_or(0);
+    delimiters[best]
+}
+
+fn read_csv(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
+    let body = text_body(bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(body))
+        .from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    // Line numbers as a spreadsheet program shows them, counting the blank
+    // lines the reader skips: counted incrementally from byte offsets.
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    loop {
+        let at = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX).min(body.len());
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(error) => return Err(SheetError::Malformed { line: line_at(body, &mut counted_to, &mut line, at), detail: error.to_string() }),
+        }
+        let mut start = record.position().map_or(at, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX).min(body.len()));
+        // The reader's record position is where it began reading, before the
+        // blank lines it skipped.
+        while start < body.len() && matches!(body[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        let line = line_at(body, &mut counted_to, &mut line, start);
+        if record.as_slice().len() > MAX_LINE_BYTES {
+            return Err(SheetError::LineTooLong(line));
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for cell in &record {
+            cells.push(std::str::from_utf8(cell).map_err(|_| SheetError::NotUtf8(line))?.to_owned());
+        }
+        sink(line, cells)?;
+    }
+}
+
+/// The 1-based line of byte `at`, advancing a running count (`at` only grows).
+fn line_at(body: &[u8], counted_to: &mut usize, line: &mut usize, at: usize) -> usize {
+    if at > *counted_to {
+        *line += body[*counted_to..at].iter().filter(|&&b| b == b'\n').count();
+        *counted_to = at;
+    }
+    *line
+}
+
+fn read_text(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
+    let body = text_body(bytes)?;
+    for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
+        let line = index + 1;
+        if raw.len() > MAX_LINE_BYTES {
+            return Err(SheetError::LineTooLong(line));
+        }
+        let text = std::str::from_utf8(raw).map_err(|_| SheetError::NotUtf8(line))?;
+        sink(line, vec![text.trim().to_owned()])?;
+    }
+    Ok(())
+}
+
+/// vCards become rows with one column, "Email": each contact's first email.
+fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
+    let body = text_body(bytes)?;
+    if let Some(index) = body.split(|&b| b == b'\n').position(|l| l.len() > MAX_LINE_BYTES) {
+        return Err(SheetError::LineTooLong(index + 1));
+    }
+    if std::str::from_utf8(body).is_err() {
+        let line = body.split(|&b| b == b'\n').position(|l| std::str::from_utf8(l).is_err()).map_or(1, |i| i + 1);
+        return Err(SheetError::NotUtf8(line));
+    }
+    sink(0, vec!["Email".to_owned()])?;
+    let parser = ical::VcardParser::new(std::io::BufReader::new(body));
+    for (index, contact) in parser.enumerate() {
+        let contact = contact.map_err(|e| SheetError::BadVCard { contact: index + 1, detail: e.to_string() })?;
+        let email = contact
+            .properties
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case("EMAIL"))
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default();
+        let name = contact.properties.iter().find(|p| p.name.eq_ignore_ascii_case("FN")).and_then(|p| p.value.clone());
+        // A contact without email is still a row, so it is reported.
+        let cell = if email.trim().is_empty() { name.map(|n| format!("(no email: {n})")).unwrap_or_default() } else { email };
+        sink(index + 1, vec![if cell.is_empty() { "(a contact without email)".to_owned() } else { cell }])?;
+    }
+    Ok(())
+}
+
+/// Checks the zip's directory before any XML is parsed: entry count, total
+/// declared size, macros; then that no entry unpacks to more than it
+/// declares (a zip bomb can lie in its directory).
+fn check_workbook_archive(bytes: &[u8]) -> Result<(), SheetError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+    if archive.len() > XLSX_MAX_ENTRIES {
+        return Err(SheetError::Oversized);
+    }
+    let mut declared_total = 0u64;
+    for index in 0..archive.len() {
+        let entry = archive.by_index_raw(index).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+        if entry.encrypted() {
+            return Err(SheetError::EncryptedOrLegacy);
+        }
+        let name = entry.name().map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+        if name.eq_ignore_ascii_case("xl/vbaProject.bin") {
+            return Err(SheetError::Macros);
+        }
+        declared_total = declared_total.saturating_add(entry.size());
+    }
+    if declared_total > XLSX_MAX_UNCOMPRESSED {
+        return Err(SheetError::Oversized);
+    }
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+        let declared = entry.size();
+        let unpacked = std::io::copy(&mut entry.take(declared.saturating_add(1)), &mut std::io::sink())
+            .map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+        if unpacked > declared {
+            return Err(SheetError::Oversized);
+        }
+    }
+    Ok(())
+}
+
+fn read_xlsx(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
+    use calamine::{DataRef, Reader, Xlsx};
+    check_workbook_archive(bytes)?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+    let sheet = workbook.sheet_names().first().cloned().ok_or(SheetError::NoWorksheet)?;
+    let mut cells = workbook.worksheet_cells_reader(&sheet).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+    let mut current_row: Option<u32> = None;
+    let mut row: Vec<String> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(|e| SheetError::DamagedWorkbook(e.to_string()))? {
+        let (row_index, column) = cell.get_position();
+        if current_row != Some(row_index) {
+            if let Some(done) = current_row {
+                sink(done as usize + 1, std::mem::take(&mut row))?;
+            }
+            current_row = Some(row_index);
+        }
+        let column = column as usize;
+        if column > 1_000 {
+            return Err(SheetError::LineTooLong(row_index as usize + 1));
+        }
+        if row.len() <= column {
+            row.resize(column + 1, String::new());
+        }
+        row[column] = match cell.get_value() {
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+            DataRef::SharedString(s) => (*s).to_owned(),
+            // Spreadsheets turn numeric ids and phone numbers into numbers.
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(d) => d.to_string(),
+            DataRef::Error(e) => format!("#{e:?}"),
+            DataRef::Empty => String::new(),
+        };
+        if row.iter().map(String::len).sum::<usize>() > MAX_LINE_BYTES {
+            return Err(SheetError::LineTooLong(row_index as usize + 1));
+        }
+    }
+    if let Some(done) = current_row {
+        sink(done as usize + 1, row)?;
+    }
+    Ok(())
+}
+
+/// SECURITY: a cell for a CSV file Embark writes, with a leading `'` when
+/// it starts like a formula, so a spreadsheet program shows it instead of
+/// running it (SECURITY.md rule 18).
+pub fn formula_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(format: Format, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
+        let mut out = Vec::new();
+        for_each_row(format, bytes, |line, cells| out.push((line, cells)))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn csv_with_bom_semicolons_quotes_and_blank_lines() {
+        let file = "\u{feff}Email;Full name\n\nada@example.com;\"Lovelace; Ada\"\n\"grace@example.com\";\"Grace\nHopper\"\n";
+        let read = rows(Format::Csv, file.as_bytes()).unwrap();
+        assert_eq!(read[0], (1, vec!["Email".to_owned(), "Full name".to_owned()]));
+        assert_eq!(read[1], (3, vec!["ada@example.com".to_owned(), "Lovelace; Ada".to_owned()]));
+        assert_eq!(read[2].0, 4);
+        assert_eq!(read[2].1[1], "Grace\nHopper");
+    }
+
+    #[test]
+    fn comma_is_the_delimiter_when_in_doubt() {
+        assert_eq!(sniff_delimiter(b"Email"), b',');
+        assert_eq!(sniff_delimiter(b"\n\"a;b\",c,d"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c,d"), b';');
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_names_its_line() {
+        assert_eq!(rows(Format::Csv, b"Email\nok@example.com\n\xff\xfe@x\n"), Err(SheetError::NotUtf8(3)));
+        assert_eq!(rows(Format::Csv, b"\xff\xfeE\x00"), Err(SheetError::Utf16));
+    }
+
+    #[test]
+    fn contents_must_match_the_name() {
+        assert_eq!(Format::detect("people.xlsx", b"Email\n", PEOPLE_FILE_TYPES), Err(SheetError::NotAWorkbook("people.xlsx".into())));
+        assert_eq!(Format::detect("people.csv", b"PK\x03\x04rest", PEOPLE_FILE_TYPES), Err(SheetError::WorkbookNamedAsText("people.csv".into())));
+        assert!(matches!(Format::detect("people.pdf", b"%PDF", PEOPLE_FILE_TYPES), Err(SheetError::UnsupportedType(..))));
+        assert!(matches!(Format::detect("people.vcf", b"BEGIN", PEOPLE_FILE_TYPES), Err(SheetError::UnsupportedType(..))));
+        assert_eq!(Format::detect("People.CSV", b"Email", PEOPLE_FILE_TYPES), Ok(Format::Csv));
+        assert_eq!(Format::detect("x.vcf", b"BEGIN", SELECTION_FILE_TYPES), Ok(Format::VCard));
+    }
+
+    #[test]
+    fn vcards_yield_their_first_email() {
+        let file = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL;TYPE=work:ada@example.com\r\nEMAIL:ada@home.example\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nomail Person\r\nEND:VCARD\r\n";
+        let read = rows(Format::VCard, file.as_bytes()).unwrap();
+        assert_eq!(read[0].1, vec!["Email"]);
+        assert_eq!(read[1].1, vec!["ada@example.com"]);
+        assert_eq!(read[2].1, vec!["(no email: Nomail Person)"]);
+    }
+
+    #[test]
+    fn cells_that_look_like_formulas_are_defused() {
+        assert_eq!(formula_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(formula_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(formula_safe("\tx"), "'\tx");
+        assert_eq!(formula_safe("ada@example.com"), "ada@example.com");
+    }
+
+    #[test]
+    fn over_long_lines_are_refused() {
+        let file = format!("Email\n{}\n", "a".repeat(MAX_LINE_BYTES + 1));
+        assert_eq!(rows(Format::Csv, file.as_bytes()), Err(SheetError::LineTooLong(2)));
+        assert_eq!(rows(Format::Text, file.as_bytes()), Err(SheetError::LineTooLong(2)));
+    }
+}

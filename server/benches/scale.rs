@@ -1,0 +1,334 @@
+//! Embark at company scale, measured end to end against the release `embark`
+//! binary, a real PostgreSQL and a real (local) SMTP server, printing each
+//! figure. Run with `scripts/bench` (README "Benchmarks"); not part of the
+//! test suite, and nothing here asserts on time.
+//!
+//! 1. import of a 100,000-row CSV, then XLSX: upload → preview → apply;
+//! 2. Invite All over those 100,000 uninvited people;
+//! 3. outbox dispatch of the 100,000 claim emails to a local SMTP server;
+//! 4. the People page (search + status filter) over 1,000,000 accounts;
+//!
+//! with the server's peak memory (VmHWM) after each.
+
+#[path = "../tests/support/counting_smtp.rs"]
+mod counting_smtp;
+
+use counting_smtp::CountingSmtp;
+use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::multipart::{Form, Part};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PEOPLE: usize = 100_000;
+const DIRECTORY: i64 = 1_000_000;
+const PAGE_REQUESTS: usize = 400;
+const SECRET_KEY: &str = "benchmark-secret-key-benchmark-secret-key";
+const ADMIN_EMAIL: &str = "bench-admin@example.com";
+const ADMIN_PASSWORD: &str = "a long benchmark passphrase";
+
+struct Server {
+    child: Child,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn start(database_url: &str, smtp_url: Option<&str>) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_embark"));
+        command
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("EMBARK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("EMBARK_PUBLIC_URL", &base)
+            .env("EMBARK_SECRET_KEY", SECRET_KEY)
+            .env("EMBARK_LOG_FORMAT", "json")
+            .env("RUST_LOG", "warn")
+            .env("LEPTOS_OUTPUT_NAME", "embark")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if let Some(url) = smtp_url {
+            command.env("EMBARK_SMTP_URL", url).env("EMBARK_MAIL_FROM", "Embark <embark@bench.test>");
+        }
+        let child = command.spawn().expect("the release embark binary starts");
+        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let server = Self { child, base, client };
+        for _ in 0..300 {
+            if server.client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                let signed_in = server
+                    .client
+                    .post(format!("{}/api/sign_in", server.base))
+                    .header(ORIGIN, &server.base)
+                    .header(ACCEPT, "application/json")
+                    .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(signed_in.status().is_success() || signed_in.status().is_redirection(), "sign-in failed: {}", signed_in.status());
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("embark did not become healthy");
+    }
+
+    /// Peak resident memory of the server process so far, in MB.
+    fn peak_memory_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+
+    async fn call(&self, server_fn: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let response = self
+            .client
+            .post(format!("{}/api/{server_fn}", self.base))
+            .header(ORIGIN, &self.base)
+            .header(ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success() || response.status().is_redirection(), "{server_fn}: {}", response.status());
+        response
+    }
+
+    /// Upload → preview page → apply (invite later). Returns the seconds
+    /// each took.
+    async fn import(&self, file_name: &str, bytes: Vec<u8>) -> (f64, f64, f64) {
+        let started = Instant::now();
+        let uploaded = self
+            .client
+            .post(format!("{}/admin/import/upload", self.base))
+            .header(ORIGIN, &self.base)
+            .multipart(Form::new().part("file", Part::bytes(bytes).file_name(file_name.to_owned())))
+            .send()
+            .await
+            .unwrap();
+        let location = uploaded.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(location.starts_with("/admin/import/") && location != "/admin/import/upload", "upload refused: {location}");
+        let upload = started.elapsed().as_secs_f64();
+        let page = self.client.get(format!("{}{location}", self.base)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Import preview"));
+        let preview = started.elapsed().as_secs_f64() - upload;
+        let id = location.rsplit('/').next().unwrap().to_owned();
+        self.call("admin_apply_import", &[("id", &id), ("invite", "later")]).await;
+        let apply = started.elapsed().as_secs_f64() - upload - preview;
+        (upload, preview, apply)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh database on the PostgreSQL server DATABASE_URL names, with the
+/// schema and an administrator.
+async fn fresh_database(label: &str) -> (String, PgPool) {
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL names a PostgreSQL server (scripts/bench sets it)");
+    let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base).to_owned();
+    let name = format!("embark_bench_{label}_{}", std::process::id());
+    let admin = PgPoolOptions::new().max_connections(1).connect(&server).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+    let url = format!("{base}/{name}");
+    let status = Command::new(env!("CARGO_BIN_EXE_embark"))
+        .args(["create-admin", "--email", ADMIN_EMAIL, "--name", "Bench Admin", "--organization", "Bench Corp"])
+        .env("DATABASE_URL", &url)
+        .env("EMBARK_SECRET_KEY", SECRET_KEY)
+        .env("EMBARK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "create-admin failed");
+    let pool = PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap();
+    (url, pool)
+}
+
+const DEPARTMENTS: [&str; 8] = ["Engineering", "Sales", "Support", "Marketing", "Finance", "People", "Legal", "Operations"];
+const FIRST: [&str; 16] = ["Amara", "Bruno", "Chen", "Dalia", "Emil", "Farah", "Gustav", "Hana", "Ivan", "Jasmin", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya"];
+const LAST: [&str; 12] = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Haddad", "Silva", "Kowalski", "Mensah", "Fischer", "Rossi", "Byrne"];
+
+/// One row of the generated company, with every column filled.
+fn person_row(i: usize, prefix: &str) -> [String; 9] {
+    let department = DEPARTMENTS[i % DEPARTMENTS.len()];
+    let manager = if i % 100 == 0 { String::new() } else { format!("{prefix}{}@bench.example.com", i - i % 100) };
+    [
+        format!("{prefix}{i}@bench.example.com"),
+        format!("{prefix}-{i:06}"),
+        format!("{} {} {i}", FIRST[i % FIRST.len()], LAST[(i / 7) % LAST.len()]),
+        "Specialist".to_owned(),
+        department.to_owned(),
+        ["Berlin", "London", "Lisbon", "New York"][i % 4].to_owned(),
+        format!("+1 555 {i:07}"),
+        manager,
+        format!("{department}; Everyone"),
+    ]
+}
+
+fn company_csv(prefix: &str) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(16 * 1024 * 1024));
+    writer.write_record(["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups"]).unwrap();
+    for i in 0..PEOPLE {
+        writer.write_record(person_row(i, prefix)).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+fn company_xlsx(prefix: &str) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, name) in ["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    for i in 0..PEOPLE {
+        for (c, cell) in person_row(i, prefix).iter().enumerate() {
+            sheet.write_string(i as u32 + 1, c as u16, cell).unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+    println!("Embark scale benchmark ({} cores, PostgreSQL on the same host)\n", std::thread::available_parallelism().map_or(0, |n| n.get()));
+
+    // 1a. CSV import, then Invite All, then dispatch, on one directory.
+    let (csv_url, csv_pool) = fresh_database("csv").await;
+    let csv = company_csv("csv");
+    let server = Server::start(&csv_url, None).await;
+    let (upload, preview, apply) = server.import("company.csv", csv.clone()).await;
+    assert_eq!(count(&csv_pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
+    println!(
+        "import 100,000-row CSV ({:.1} MB): {:.2} s end to end (upload+check+stage {:.2} s, preview page {:.2} s, apply {:.2} s); server peak memory {:.0} MB",
+        csv.len() as f64 / 1e6,
+        upload + preview + apply,
+        upload,
+        preview,
+        apply,
+        server.peak_memory_mb()
+    );
+
+    let started = Instant::now();
+    server.call("admin_invite_all", &[("personal_message", "Welcome to Embark!")]).await;
+    let invite_all = started.elapsed().as_secs_f64();
+    assert_eq!(count(&csv_pool, "SELECT count(*) FROM email_outbox WHERE state = 'queued'").await, PEOPLE as i64);
+    println!("Invite All over 100,000 uninvited accounts: committed in {invite_all:.2} s; server peak memory {:.0} MB", server.peak_memory_mb());
+    server.stop();
+
+    // 1b. XLSX import into its own directory.
+    let (xlsx_url, xlsx_pool) = fresh_database("xlsx").await;
+    let xlsx = company_xlsx("xlsx");
+    let server = Server::start(&xlsx_url, None).await;
+    let (upload, preview, apply) = server.import("company.xlsx", xlsx.clone()).await;
+    assert_eq!(count(&xlsx_pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
+    println!(
+        "import 100,000-row XLSX ({:.1} MB): {:.2} s end to end (upload+check+stage {:.2} s, preview page {:.2} s, apply {:.2} s); server peak memory {:.0} MB",
+        xlsx.len() as f64 / 1e6,
+        upload + preview + apply,
+        upload,
+        preview,
+        apply,
+        server.peak_memory_mb()
+    );
+    server.stop();
+    xlsx_pool.close().await;
+
+    // 2. Outbox dispatch of the 100,000 queued claim emails.
+    let smtp = CountingSmtp::start().await;
+    let server = Server::start(&csv_url, Some(&smtp.url)).await;
+    let started = Instant::now();
+    let (mut at_10, mut at_90) = (None, None);
+    while smtp.total() < PEOPLE {
+        let sent = smtp.total();
+        if at_10.is_none() && sent >= PEOPLE / 10 {
+            at_10 = Some(started.elapsed().as_secs_f64());
+        }
+        if at_90.is_none() && sent >= PEOPLE * 9 / 10 {
+            at_90 = Some(started.elapsed().as_secs_f64());
+        }
+        assert!(started.elapsed() < Duration::from_secs(600), "dispatch stalled at {sent}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let total = started.elapsed().as_secs_f64();
+    while count(&csv_pool, "SELECT count(*) FROM email_outbox WHERE state <> 'sent'").await > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let by_recipient = smtp.by_recipient();
+    let duplicates: usize = by_recipient.values().map(|n| n - 1).sum();
+    let steady = (PEOPLE as f64 * 0.8) / (at_90.unwrap_or(total) - at_10.unwrap_or(0.0));
+    println!(
+        "outbox dispatch of 100,000 claim emails to a local SMTP server: {:.0} messages/s overall ({total:.1} s), {steady:.0} messages/s sustained (10%→90%); {} recipients reached, {} lost, {duplicates} duplicated; server peak memory {:.0} MB",
+        PEOPLE as f64 / total,
+        by_recipient.len(),
+        PEOPLE - by_recipient.len(),
+        server.peak_memory_mb()
+    );
+    server.stop();
+    csv_pool.close().await;
+
+    // 4. The People page over a 1,000,000-account directory.
+    let (big_url, big_pool) = fresh_database("directory").await;
+    let started = Instant::now();
+    sqlx::query(
+        "INSERT INTO account (id, status, email, email_normalized, external_id, full_name, title, department, created_at, updated_at, invited_at, claimed_at, deactivated_at) \
+         SELECT gen_random_uuid(), (ARRAY['uninvited','invited','claimed','deactivated']::account_status[])[1 + (i % 10) * 4 / 10], \
+                'p' || i || '@corp.example.com', 'p' || i || '@corp.example.com', 'E' || lpad(i::text, 7, '0'), \
+                (ARRAY['Amara','Bruno','Chen','Dalia','Emil','Farah','Gustav','Hana','Ivan','Jasmin','Kofi','Lena'])[1 + i % 12] || ' ' || \
+                (ARRAY['Okafor','Lindqvist','Moreau','Tanaka','Novak','Haddad','Silva','Kowalski','Mensah','Fischer','Rossi'])[1 + (i / 12) % 11] || ' ' || i, \
+                'Specialist', 'Department ' || (i % 40), now(), now(), now(), now(), now() \
+         FROM generate_series(1, $1) AS i",
+    )
+    .bind(DIRECTORY)
+    .execute(&big_pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE account").execute(&big_pool).await.unwrap();
+    println!("\n(loaded {DIRECTORY} accounts in {:.0} s)", started.elapsed().as_secs_f64());
+    let server = Server::start(&big_url, None).await;
+    let searches = ["", "nadia", "okafor", "lena silva", "p12345", "e00077", "corp.example", "zz-nobody", "ivan", "4242"];
+    let statuses = ["", "uninvited", "invited", "claimed", "deactivated"];
+    let mut latencies = Vec::with_capacity(PAGE_REQUESTS);
+    for i in 0..PAGE_REQUESTS + 20 {
+        let (q, status) = (searches[i % searches.len()], statuses[(i / searches.len()) % statuses.len()]);
+        let url = format!("{}/admin/people?q={q}&status={status}", server.base);
+        let started = Instant::now();
+        let response = server.client.get(&url).header(ACCEPT, "text/html").send().await.unwrap();
+        assert!(response.status().is_success(), "{url}: {}", response.status());
+        let body = response.text().await.unwrap();
+        assert!(body.contains("People"));
+        if i >= 20 {
+            // The first requests warm the connection pool and caches.
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "People page (search + status filter) over {DIRECTORY} accounts, {PAGE_REQUESTS} server-rendered pages: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; server peak memory {:.0} MB",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.95),
+        percentile(&latencies, 0.99),
+        latencies[latencies.len() - 1],
+        server.peak_memory_mb()
+    );
+    server.stop();
+    big_pool.close().await;
+}

@@ -1,0 +1,340 @@
+//! Bulk provisioning and invitations: spreadsheet import (every format and
+//! edge case, matching, all-or-nothing), Invite All, Invite Selected, and the
+//! limits on uploads.
+
+use crate::helpers::{location, spawn_app, TestApp, PASSWORD};
+use app::domain::{AccountStatus, EmailAddress, PersonName};
+use app::server::db::audit::Actor;
+use app::server::services::import::{self, ImportError};
+use app::server::services::invite_selection::{self, SelectionError};
+use app::server::services::lifecycle::{self, InviteScope, Invitation, NewPerson};
+use app::server::spreadsheet::SheetError;
+use reqwest::header::ORIGIN;
+use reqwest::multipart::{Form, Part};
+use sqlx::PgPool;
+use std::io::Write as _;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
+}
+
+async fn status_of(app: &TestApp, email: &str) -> Option<AccountStatus> {
+    sqlx::query_scalar("SELECT status FROM account WHERE email_normalized = $1").bind(email).fetch_optional(&app.state.pool).await.unwrap()
+}
+
+async fn account_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM account").fetch_one(&app.state.pool).await.unwrap()
+}
+
+async fn preview(app: &TestApp, name: &str, bytes: &[u8]) -> Result<import::Preview, ImportError> {
+    let id = import::preview(&app.state, name, bytes.to_vec(), &Actor::system(), now()).await?;
+    import::load(&app.state, id).await
+}
+
+async fn provision(app: &TestApp, name: &str, email: &str, external_id: Option<&str>) -> app::domain::AccountId {
+    let mut person = NewPerson::employee(PersonName::parse(name).unwrap(), EmailAddress::parse(email).unwrap());
+    person.external_id = external_id.map(str::to_owned);
+    lifecycle::create(&app.state, &person, None, &Actor::system(), now()).await.unwrap().0
+}
+
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_csv_preview_counts_new_updated_unchanged_and_invalid_rows_and_changes_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    provision(&app, "Ada Lovelace", "ada@example.com", Some("E1")).await;
+    provision(&app, "Bob Unchanged", "bob@example.com", None).await;
+    let before = account_count(&app).await;
+    let file = "\u{feff}Email;External ID;Full name;Title\n\
+                ada@example.com;E1;Ada Lovelace;Countess\n\
+                bob@example.com;;Bob Unchanged;\n\
+                carol@example.com;E3;Carol New;\n\
+                \n\
+                not-an-email;;Broken;\n\
+                CAROL@example.com;;Carol Twice;\n\
+                dave@example.com;;;\n";
+    let preview = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
+    assert_eq!((preview.counts.create, preview.counts.update, preview.counts.unchanged, preview.counts.invalid), (1, 1, 1, 3));
+    let problems: Vec<(i32, &str)> = preview.invalid.iter().map(|r| (r.line, r.problem.as_str())).collect();
+    assert_eq!(problems[0].0, 6);
+    assert!(problems[0].1.starts_with("Email:"), "{problems:?}");
+    assert_eq!(problems[1], (7, "Repeats the email address of line 4."));
+    assert_eq!(problems[2], (8, "A new person needs a full name."));
+    assert_eq!(account_count(&app).await, before, "a preview changes nothing");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn applying_creates_uninvited_people_with_groups_and_managers_and_updates_matches(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let ada = provision(&app, "Ada Lovelace", "ada@example.com", None).await;
+    let file = "Email,External ID,Full name,Title,Department,Location,Phone,Manager email,Groups\n\
+                ada@example.com,E1,,Countess,,,,,Leads\n\
+                grace@example.com,E2,Grace Hopper,Rear Admiral,Navy,Arlington,,ada@example.com,\"Navy; Leads\"\n\
+                linus@example.com,E3,Linus Torvalds,,Kernel,,,grace@example.com,navy\n";
+    let id = import::preview(&app.state, "people.csv", file.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    let loaded = import::load(&app.state, id).await.unwrap();
+    assert_eq!(loaded.new_groups, ["Leads", "Navy"]);
+    let applied = import::apply(&app.state, id, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!((applied.created, applied.updated, applied.invited), (2, 1, 0));
+
+    // Matched by email: the empty name kept, the title and external ID set.
+    let (name, title, external_id): (String, String, Option<String>) =
+        sqlx::query_as("SELECT full_name, title, external_id FROM account WHERE id = $1").bind(ada).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!((name.as_str(), title.as_str(), external_id.as_deref()), ("Ada Lovelace", "Countess", Some("E1")));
+    assert_eq!(status_of(&app, "grace@example.com").await, Some(AccountStatus::Uninvited));
+    let manager: String = sqlx::query_scalar("SELECT m.email FROM account a JOIN account m ON m.id = a.manager_id WHERE a.email = 'linus@example.com'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(manager, "grace@example.com", "a manager may be someone the same file adds");
+    let navy: i64 = sqlx::query_scalar("SELECT count(*) FROM group_membership m JOIN account_group g ON g.id = m.group_id WHERE g.name = 'Navy'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(navy, 2, "group names match case-insensitively");
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(outbox, 0, "Invite later sends nothing");
+
+    // The same file again changes nothing.
+    let again = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
+    assert_eq!((again.counts.create, again.counts.update, again.counts.unchanged), (0, 0, 3));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn rows_match_by_external_id_first_and_conflicts_are_reported(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let renamed = provision(&app, "Old Address", "old@example.com", Some("E1")).await;
+    provision(&app, "Taken", "taken@example.com", Some("E2")).await;
+    provision(&app, "Has Id", "hasid@example.com", Some("E9")).await;
+    let file = "External ID,Email,Full name\n\
+                E1,new@example.com,New Address\n\
+                E2,hasid@example.com,Clash\n\
+                E5,taken@example.com,Second Id\n";
+    let preview = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
+    assert_eq!((preview.counts.update, preview.counts.invalid), (1, 2), "{:?}", preview.invalid);
+    assert_eq!(preview.invalid[0].problem, "The email address belongs to one person in Embark and the external ID to another.");
+    assert!(preview.invalid[1].problem.contains("already has another external ID (E2)"), "{:?}", preview.invalid[1]);
+    import::apply(&app.state, preview.batch_id, None, &Actor::system(), now()).await.unwrap();
+    let email: String = sqlx::query_scalar("SELECT email FROM account WHERE id = $1").bind(renamed).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(email, "new@example.com", "matched by external ID, the email is updated, never duplicated");
+    assert_eq!(account_count(&app).await, 3);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn an_xlsx_file_is_read_like_a_csv(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let file = xlsx(&[&["Email", "Full name", "Phone"], &["ada@example.com", "Ada Lovelace", "+44 1"], &["", "", ""], &["grace@example.com", "Grace Hopper", ""]]);
+    let preview = preview(&app, "people.xlsx", &file).await.unwrap();
+    assert_eq!((preview.counts.create, preview.counts.invalid), (2, 0));
+    import::apply(&app.state, preview.batch_id, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap();
+    assert_eq!(status_of(&app, "grace@example.com").await, Some(AccountStatus::Invited), "Invite now invites at once");
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state = 'queued'").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(queued, 2);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn bad_files_get_specific_errors_and_change_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let before = account_count(&app).await;
+    let sheet_error = |r: Result<import::Preview, ImportError>| match r {
+        Err(ImportError::Sheet(e)) => e,
+        other => panic!("expected a file error, got {other:?}"),
+    };
+    assert_eq!(sheet_error(preview(&app, "people.xlsx", b"Email\nada@example.com\n").await), SheetError::NotAWorkbook("people.xlsx".into()));
+    let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+    assert_eq!(sheet_error(preview(&app, "people.xlsx", &ole).await), SheetError::EncryptedOrLegacy);
+    assert_eq!(sheet_error(preview(&app, "people.csv", &xlsx(&[&["Email"]])).await), SheetError::WorkbookNamedAsText("people.csv".into()));
+    assert_eq!(sheet_error(preview(&app, "people.csv", b"Email\n\xe9t\xe9@example.com\n").await), SheetError::NotUtf8(2));
+    assert!(matches!(preview(&app, "people.csv", b"Emial,Full name\nx@example.com,X\n").await, Err(ImportError::UnknownColumn(c)) if c == "Emial"));
+    assert!(matches!(preview(&app, "people.csv", b"Full name\nX\n").await, Err(ImportError::NoIdentifierColumn)));
+    assert!(matches!(preview(&app, "people.pdf", b"%PDF-1.7").await, Err(ImportError::Sheet(SheetError::UnsupportedType(..)))));
+
+    // A workbook with macros.
+    let mut macros = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    macros.start_file("xl/vbaProject.bin", zip::write::SimpleFileOptions::default()).unwrap();
+    macros.write_all(b"macro").unwrap();
+    let macros = macros.finish().unwrap().into_inner();
+    assert_eq!(sheet_error(preview(&app, "people.xlsx", &macros).await), SheetError::Macros);
+
+    // A zip bomb: 520 MB of zeros in well under a megabyte.
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    bomb.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..520 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 5 * 1024 * 1024);
+    assert_eq!(sheet_error(preview(&app, "people.xlsx", &bomb).await), SheetError::Oversized);
+
+    // Too many rows.
+    let mut many = String::from("Email\n");
+    for i in 0..=app::server::spreadsheet::MAX_ROWS {
+        many.push_str(&format!("p{i}@example.com\n"));
+    }
+    assert_eq!(sheet_error(preview(&app, "people.csv", many.as_bytes()).await), SheetError::TooManyRows);
+    assert_eq!(account_count(&app).await, before);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn applying_is_all_or_nothing_when_the_directory_changed_since_the_preview(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let file = "Email,External ID,Full name\nada@example.com,,Ada\ngrace@example.com,X2,Grace\n";
+    let id = import::preview(&app.state, "people.csv", file.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    // Someone adds Grace by hand, with another external ID, before the import is applied.
+    provision(&app, "Grace Hopper", "grace@example.com", Some("X1")).await;
+    let before = account_count(&app).await;
+    let refused = import::apply(&app.state, id, None, &Actor::system(), now()).await;
+    assert!(matches!(refused, Err(ImportError::Changed(_))), "{refused:?}");
+    assert_eq!(account_count(&app).await, before, "nothing of the file was applied");
+    assert_eq!(status_of(&app, "ada@example.com").await, None);
+
+    // An applied preview cannot be applied twice.
+    let id = import::preview(&app.state, "people.csv", b"Email,Full name\nlin@example.com,Lin\n".to_vec(), &Actor::system(), now()).await.unwrap();
+    import::apply(&app.state, id, None, &Actor::system(), now()).await.unwrap();
+    assert!(matches!(import::apply(&app.state, id, None, &Actor::system(), now()).await, Err(ImportError::Gone)));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn invite_all_invites_only_the_uninvited_never_the_claimed_or_deactivated(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let waiting = [provision(&app, "One", "one@example.com", None).await, provision(&app, "Two", "two@example.com", None).await];
+    let claimed = app.create_claimed_employee("claimed@example.com").await;
+    let gone = provision(&app, "Gone", "gone@example.com", None).await;
+    lifecycle::deactivate(&app.state, gone, &Actor::system(), now()).await.unwrap();
+    let (already, _) = lifecycle::create(
+        &app.state,
+        &NewPerson::employee(PersonName::parse("Already").unwrap(), EmailAddress::parse("already@example.com").unwrap()),
+        Some(&Invitation::default()),
+        &Actor::system(),
+        now(),
+    )
+    .await
+    .unwrap();
+    let invitation = Invitation { personal_message: Some("Welcome aboard".into()) };
+    let sent = lifecycle::invite_many(&app.state, InviteScope::AllUninvited, &invitation, &Actor::system(), now()).await.unwrap();
+    assert_eq!(sent, 2);
+    for id in waiting {
+        let (status, links, queued): (AccountStatus, i64, i64) = sqlx::query_as(
+            "SELECT a.status, (SELECT count(*) FROM claim_credential c WHERE c.account_id = a.id AND c.state = 'active'), \
+                    (SELECT count(*) FROM email_outbox o WHERE o.account_id = a.id AND o.state = 'queued') FROM account a WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        assert_eq!((status, links, queued), (AccountStatus::Invited, 1, 1));
+    }
+    for (id, expected) in [(claimed, AccountStatus::Claimed), (gone, AccountStatus::Deactivated)] {
+        let mail: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE account_id = $1 AND payload->>'personal_message' = 'Welcome aboard'")
+            .bind(id)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+        let status: AccountStatus = sqlx::query_scalar("SELECT status FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+        assert_eq!((status, mail), (expected, 0));
+    }
+    let resent: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE account_id = $1").bind(already).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(resent, 1, "people already invited are not sent a second email");
+    // Nobody is left: a second Invite All sends nothing.
+    assert_eq!(lifecycle::invite_many(&app.state, InviteScope::AllUninvited, &invitation, &Actor::system(), now()).await.unwrap(), 0);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_waiting(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    provision(&app, "Waiting", "waiting@example.com", Some("W1")).await;
+    provision(&app, "By Id", "byid@example.com", Some("W2")).await;
+    provision(&app, "Not Listed", "other@example.com", None).await;
+    app.create_claimed_employee("claimed@example.com").await;
+    let gone = provision(&app, "Gone", "gone@example.com", None).await;
+    lifecycle::deactivate(&app.state, gone, &Actor::system(), now()).await.unwrap();
+    let list = "Email,External ID\nWAITING@example.com,\n,W2\nclaimed@example.com,\ngone@example.com,\nnobody@example.com,\nwaiting@example.com,\n";
+    let id = invite_selection::select(&app.state, "list.csv", list.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    let report = invite_selection::load(&app.state, id).await.unwrap();
+    assert_eq!((report.listed, report.ready, report.already_invited, report.not_eligible, report.unmatched, report.repeated), (6, 2, 0, 2, 1, 1));
+    assert_eq!(report.unmatched_lines[0].line, 6);
+    assert_eq!(report.not_eligible_people[0].reason, "Has already joined.");
+    assert_eq!(report.not_eligible_people[1].reason, "Is deactivated.");
+
+    let sent = invite_selection::send(&app.state, id, &Invitation::default(), &Actor::system(), now()).await.unwrap();
+    assert_eq!(sent, 2);
+    assert_eq!(status_of(&app, "byid@example.com").await, Some(AccountStatus::Invited));
+    assert_eq!(status_of(&app, "other@example.com").await, Some(AccountStatus::Uninvited));
+    assert_eq!(status_of(&app, "gone@example.com").await, Some(AccountStatus::Deactivated));
+    assert!(matches!(invite_selection::send(&app.state, id, &Invitation::default(), &Actor::system(), now()).await, Err(SelectionError::AlreadySent)));
+
+    // A vCard and a plain list work the same way; the same people now count as invited.
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Waiting\r\nEMAIL:waiting@example.com\r\nEND:VCARD\r\n";
+    let id = invite_selection::select(&app.state, "contacts.vcf", vcf.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    assert_eq!(invite_selection::load(&app.state, id).await.unwrap().already_invited, 1);
+    let id = invite_selection::select(&app.state, "list.txt", b"other@example.com\nW2\n".to_vec(), &Actor::system(), now()).await.unwrap();
+    let report = invite_selection::load(&app.state, id).await.unwrap();
+    assert_eq!((report.ready, report.already_invited), (1, 1));
+}
+
+fn upload(app: &TestApp, client: &reqwest::Client, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::RequestBuilder {
+    client
+        .post(app.url(path))
+        .header(ORIGIN, &app.address)
+        .multipart(Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned())))
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn uploads_are_for_admins_and_capped_while_streaming(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_admin("admin@example.com").await;
+    app.create_claimed_employee("eve@example.com").await;
+    let file = b"Email,Full name\nnew@example.com,New Person\n".to_vec();
+
+    let employee = crate::helpers::new_client();
+    app.sign_in(&employee, "eve@example.com", PASSWORD).await;
+    let refused = upload(&app, &employee, "/admin/import/upload", "people.csv", file.clone()).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM import_batch").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(staged, 0);
+
+    let admin = crate::helpers::new_client();
+    app.sign_in(&admin, "admin@example.com", PASSWORD).await;
+    let accepted = upload(&app, &admin, "/admin/import/upload", "people.csv", file).send().await.unwrap();
+    assert_eq!(accepted.status(), 303);
+    let preview_path = location(&accepted);
+    assert!(preview_path.starts_with("/admin/import/"), "{preview_path}");
+    let page = app.client.get(app.url(&preview_path)).send().await.unwrap();
+    assert_eq!(page.status(), 303, "anonymous visitors are sent to sign in");
+    let page = admin.get(app.url(&preview_path)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Import preview"), "{page}");
+
+    let batch: Uuid = preview_path.rsplit('/').next().unwrap().parse().unwrap();
+    let applied = app.call(&admin, "admin_apply_import", &[("id", &batch.to_string()), ("invite", "later")]).await;
+    assert!(applied.status().is_success() || applied.status().is_redirection(), "{}", applied.status());
+    assert_eq!(status_of(&app, "new@example.com").await, Some(AccountStatus::Uninvited));
+
+    // 50 MB and one byte: refused with a clear message, nothing staged.
+    let huge = vec![b'a'; app::server::spreadsheet::MAX_UPLOAD_BYTES + 1];
+    let refused = upload(&app, &admin, "/admin/import/upload", "big.csv", huge).send().await.unwrap();
+    assert_eq!(location(&refused), "/admin/import");
+    let page = admin.get(app.url("/admin/import")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("larger than 50 MB"), "the problem is shown once on the upload page");
+    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM import_batch").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(staged, 1);
+
+    // Templates download for admins.
+    let template = admin.get(app.url("/admin/import/template.xlsx")).send().await.unwrap();
+    assert_eq!(template.status(), 200);
+    let bytes = template.bytes().await.unwrap().to_vec();
+    let parsed = import::parse_file("template.xlsx", &bytes).unwrap();
+    assert_eq!(parsed.len(), 2, "the template itself imports cleanly");
+}
