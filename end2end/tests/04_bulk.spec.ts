@@ -9,7 +9,7 @@ const people = [
 
 test('an admin imports a CSV to invite later, then Invite All delivers every claim email', async ({ page }) => {
   await signIn(page, admin.email, admin.password);
-  await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Import people' }).click();
+  await page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Import', exact: true }).click();
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Import people' })).toBeVisible();
 

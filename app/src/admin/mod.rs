@@ -72,7 +72,7 @@ pub fn AdminLayout() -> impl IntoView {
                                 <ul>
                                     <li><A href="/admin" exact=true>"Overview"</A></li>
                                     <li><A href="/admin/people">"People"</A></li>
-                                    <li><A href="/admin/import">"Import people"</A></li>
+                                    <li><A href="/admin/import">"Import"</A></li>
                                     <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
                                     <li><A href="/admin/groups">"Groups"</A></li>
                                     <li><A href="/admin/mail">"Outgoing mail"</A></li>
