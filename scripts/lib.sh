@@ -121,6 +121,10 @@ port = $port
 unix_socket_directories = ''
 max_connections = 200
 shared_buffers = 256MB
+# Bulk imports and Invite All write 100,000s of rows in one transaction:
+# fewer checkpoints and compressed full-page images keep that WAL small.
+max_wal_size = 4GB
+wal_compression = on
 CONF
   fi
 

@@ -111,7 +111,7 @@ pub fn ImportPage() -> impl IntoView {
             })}
         </Transition>
         <UploadForm action="/admin/import/upload" accept=".csv,.xlsx" label="Spreadsheet of people (.csv or .xlsx)" button="Check the file">
-            <p class="field-hint">"Up to 200,000 rows and 50 MB. Nothing changes until you apply the preview."</p>
+            <p class="hint">"Up to 200,000 rows and 50 MB. Nothing changes until you apply the preview."</p>
         </UploadForm>
         <section aria-labelledby="format-heading">
             <h2 id="format-heading">"What the file should look like"</h2>

@@ -201,7 +201,7 @@ fn compose_steps(
                 <div class="field">
                     <label for="field-message">"Personal message (optional)"</label>
                     <textarea id="field-message" name="message" rows="3" maxlength="2000">{message_text}</textarea>
-                    <p class="field-hint">"Added to the claim email from Settings. Each person gets their own link."</p>
+                    <p class="hint">"Added to the claim email from Settings. Each person gets their own link."</p>
                 </div>
                 <button type="submit" class="button">"Preview the email"</button>
             </form>
@@ -329,7 +329,7 @@ fn unsent_view(unsent: UnsentInvitations, message: Option<String>, confirm: bool
                 <div class="notice notice-error" role="alert"><strong>"The file was not used: "</strong>{problem}</div>
             })}
             <UploadForm action="/admin/invitations/select" accept=".csv,.xlsx,.vcf,.vcard,.txt" label="List of people to invite" button="Check the list">
-                <p class="field-hint">"Up to 200,000 lines and 50 MB. Nothing is sent until you confirm."</p>
+                <p class="hint">"Up to 200,000 lines and 50 MB. Nothing is sent until you confirm."</p>
             </UploadForm>
         </section>
     }

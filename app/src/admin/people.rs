@@ -158,7 +158,10 @@ pub fn PeoplePage() -> impl IntoView {
         <Title text="People"/>
         <div class="page-heading">
             <h1>"People"</h1>
-            <a class="button" href="/admin/people/new">"Add person"</a>
+            <span>
+                <a class="button button-quiet" href="/admin/import">"Import from a spreadsheet"</a>
+                " "<a class="button" href="/admin/people/new">"Add person"</a>
+            </span>
         </div>
         <Show when=added>
             <div class="notice notice-ok" role="status"><strong>"Added: "</strong>"the person was created and their invitation is on its way."</div>

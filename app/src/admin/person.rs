@@ -45,6 +45,7 @@ pub struct PersonDetail {
 pub fn describe_action(action: &str) -> &'static str {
     match action {
         "account.created" => "Account created",
+        "account.updated" => "Details updated (import)",
         "account.invited" => "Invitation sent",
         "account.invitation_resent" => "Invitation sent again",
         "account.claimed" => "Account claimed",

@@ -274,22 +274,25 @@ pub async fn list_people(
     after: Option<(&str, AccountId)>,
     limit: i64,
 ) -> sqlx::Result<Vec<PersonRow>> {
-    let pattern = search.map(super::contains_pattern);
-    sqlx::query_as(
-        "SELECT id, full_name, email, external_id, title, department, status FROM account \
-         WHERE ($1::account_status IS NULL OR status = $1) \
-           AND ($2::text IS NULL OR lower(full_name) LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\' \
-                OR lower(external_id) LIKE $2 ESCAPE '\\') \
-           AND ($3::text IS NULL OR (lower(full_name), id) > ($3, $4)) \
-         ORDER BY lower(full_name), id LIMIT $5",
-    )
-    .bind(status)
-    .bind(pattern)
-    .bind(after.map(|(name, _)| name.to_lowercase()))
-    .bind(after.map(|(_, id)| id))
-    .bind(limit)
-    .fetch_all(executor)
-    .await
+    // Only the filters in use are in the statement, so PostgreSQL plans each
+    // combination for what it is (the trigram index for a search, the status
+    // index for a filter) instead of one generic plan for all.
+    let mut query = sqlx::QueryBuilder::new("SELECT id, full_name, email, external_id, title, department, status FROM account WHERE true");
+    if let Some(status) = status {
+        query.push(" AND status = ").push_bind(status);
+    }
+    if let Some(search) = search {
+        // The expression of the account_search_trgm index.
+        query
+            .push(" AND (lower(full_name) || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(lower(external_id), '')) LIKE ")
+            .push_bind(super::contains_pattern(search))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some((name, id)) = after {
+        query.push(" AND (lower(full_name), id) > (").push_bind(name.to_lowercase()).push(", ").push_bind(id).push(")");
+    }
+    query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);
+    query.build_query_as().fetch_all(executor).await
 }
 
 /// A colleague as the directory shows them.

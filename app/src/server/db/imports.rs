@@ -114,58 +114,51 @@ pub async fn stage(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: &St
 /// applying it would do. Run at preview and again inside the applying
 /// transaction.
 pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> sqlx::Result<()> {
+    // One pass over the rows that parsed: match, find the problem, decide.
     sqlx::query(
-        "UPDATE import_row r SET account_id = coalesce(m.by_ext, m.by_email), problem = CASE \
-           WHEN m.by_ext IS NOT NULL AND m.by_email IS NOT NULL AND m.by_ext <> m.by_email \
-             THEN 'The email address belongs to one person in Embark and the external ID to another.' \
-           WHEN m.by_ext IS NULL AND m.by_email IS NOT NULL AND r.external_id IS NOT NULL AND m.email_owner_ext IS NOT NULL \
-             THEN 'The person with this email address already has another external ID (' || m.email_owner_ext || ').' \
-           WHEN coalesce(m.by_ext, m.by_email) IS NULL AND r.email IS NULL \
-             THEN 'A new person needs an email address.' \
-           WHEN coalesce(m.by_ext, m.by_email) IS NULL AND r.full_name = '' \
-             THEN 'A new person needs a full name.' \
-           WHEN r.manager_email_normalized IS NOT NULL \
-                AND r.manager_email_normalized = coalesce(r.email_normalized, m.own_email) \
-             THEN 'A person cannot be their own manager.' \
-           WHEN r.manager_email_normalized IS NOT NULL \
-                AND NOT EXISTS (SELECT 1 FROM account a WHERE a.email_normalized = r.manager_email_normalized) \
-                AND NOT EXISTS (SELECT 1 FROM import_row o WHERE o.batch_id = r.batch_id \
-                                AND o.email_normalized = r.manager_email_normalized AND o.parse_problem IS NULL) \
-             THEN 'The manager ' || r.manager_email_normalized || ' is neither in Embark nor in this file.' \
-           END \
+        "UPDATE import_row r SET account_id = c.account_id, problem = c.problem, action = CASE \
+           WHEN c.problem IS NOT NULL THEN 'invalid' \
+           WHEN c.account_id IS NULL THEN 'create' \
+           WHEN c.differs THEN 'update' ELSE 'unchanged' END \
          FROM ( \
-           SELECT s.line, ae.id AS by_email, ax.id AS by_ext, ae.external_id AS email_owner_ext, \
-                  coalesce(ax.email_normalized, ae.email_normalized) AS own_email \
-           FROM import_row s \
-           LEFT JOIN account ae ON ae.email_normalized = s.email_normalized \
-           LEFT JOIN account ax ON ax.external_id = s.external_id \
-           WHERE s.batch_id = $1 AND s.parse_problem IS NULL \
-         ) m \
-         WHERE r.batch_id = $1 AND r.line = m.line",
-    )
-    .bind(batch_id)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE import_row r SET action = CASE \
-           WHEN r.parse_problem IS NOT NULL OR r.problem IS NOT NULL THEN 'invalid' \
-           WHEN r.account_id IS NULL THEN 'create' \
-           WHEN EXISTS ( \
-             SELECT 1 FROM account a WHERE a.id = r.account_id AND ( \
-                  (r.email IS NOT NULL AND a.email IS DISTINCT FROM r.email) \
-               OR (r.external_id IS NOT NULL AND a.external_id IS DISTINCT FROM r.external_id) \
-               OR (r.full_name <> '' AND a.full_name <> r.full_name) \
-               OR (r.title <> '' AND a.title <> r.title) \
-               OR (r.department <> '' AND a.department <> r.department) \
-               OR (r.location <> '' AND a.location <> r.location) \
-               OR (r.phone <> '' AND a.phone <> r.phone) \
-               OR (r.manager_email_normalized IS NOT NULL AND NOT EXISTS ( \
-                    SELECT 1 FROM account m WHERE m.id = a.manager_id AND m.email_normalized = r.manager_email_normalized)) \
-               OR EXISTS (SELECT 1 FROM unnest(r.group_keys) k WHERE NOT EXISTS ( \
+           SELECT m.line, m.matched_id AS account_id, CASE \
+             WHEN m.by_ext IS NOT NULL AND m.by_email IS NOT NULL AND m.by_ext <> m.by_email \
+               THEN 'The email address belongs to one person in Embark and the external ID to another.' \
+             WHEN m.by_ext IS NULL AND m.by_email IS NOT NULL AND m.external_id IS NOT NULL AND m.email_owner_ext IS NOT NULL \
+               THEN 'The person with this email address already has another external ID (' || m.email_owner_ext || ').' \
+             WHEN m.matched_id IS NULL AND m.email IS NULL THEN 'A new person needs an email address.' \
+             WHEN m.matched_id IS NULL AND m.full_name = '' THEN 'A new person needs a full name.' \
+             WHEN m.manager_email_normalized IS NOT NULL AND m.manager_email_normalized = coalesce(m.email_normalized, a.email_normalized) \
+               THEN 'A person cannot be their own manager.' \
+             WHEN m.manager_email_normalized IS NOT NULL \
+                  AND NOT EXISTS (SELECT 1 FROM account ma WHERE ma.email_normalized = m.manager_email_normalized) \
+                  AND NOT EXISTS (SELECT 1 FROM import_row o WHERE o.batch_id = $1 \
+                                  AND o.email_normalized = m.manager_email_normalized AND o.parse_problem IS NULL) \
+               THEN 'The manager ' || m.manager_email_normalized || ' is neither in Embark nor in this file.' \
+             END AS problem, \
+             a.id IS NOT NULL AND ( \
+                  (m.email IS NOT NULL AND a.email IS DISTINCT FROM m.email) \
+               OR (m.external_id IS NOT NULL AND a.external_id IS DISTINCT FROM m.external_id) \
+               OR (m.full_name <> '' AND a.full_name <> m.full_name) \
+               OR (m.title <> '' AND a.title <> m.title) \
+               OR (m.department <> '' AND a.department <> m.department) \
+               OR (m.location <> '' AND a.location <> m.location) \
+               OR (m.phone <> '' AND a.phone <> m.phone) \
+               OR (m.manager_email_normalized IS NOT NULL AND NOT EXISTS ( \
+                    SELECT 1 FROM account mm WHERE mm.id = a.manager_id AND mm.email_normalized = m.manager_email_normalized)) \
+               OR EXISTS (SELECT 1 FROM unnest(m.group_keys) k WHERE NOT EXISTS ( \
                     SELECT 1 FROM group_membership gm JOIN account_group g ON g.id = gm.group_id \
-                    WHERE gm.account_id = a.id AND g.name_normalized = k)))) THEN 'update' \
-           ELSE 'unchanged' END \
-         WHERE r.batch_id = $1",
+                    WHERE gm.account_id = a.id AND g.name_normalized = k))) AS differs \
+           FROM ( \
+             SELECT s.*, ae.id AS by_email, ax.id AS by_ext, ae.external_id AS email_owner_ext, coalesce(ax.id, ae.id) AS matched_id \
+             FROM import_row s \
+             LEFT JOIN account ae ON ae.email_normalized = s.email_normalized \
+             LEFT JOIN account ax ON ax.external_id = s.external_id \
+             WHERE s.batch_id = $1 AND s.parse_problem IS NULL \
+           ) m \
+           LEFT JOIN account a ON a.id = m.matched_id \
+         ) c \
+         WHERE r.batch_id = $1 AND r.line = c.line",
     )
     .bind(batch_id)
     .execute(&mut **tx)
@@ -277,12 +270,17 @@ pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: 
 /// Creates the batch's new accounts (uninvited) and updates the matched ones:
 /// a non-empty cell replaces the stored value, an empty cell keeps it.
 pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
+    // Managers are set in the same statements: someone already in Embark, or
+    // someone this file adds (checked once the whole statement has run).
     sqlx::query(
         "INSERT INTO account (id, status, role, email, email_normalized, external_id, full_name, title, department, \
-         location, phone, created_at, updated_at) \
-         SELECT new_id, 'uninvited', 'employee', email, email_normalized, external_id, full_name, title, department, \
-                location, phone, $2, $2 \
-         FROM import_row WHERE batch_id = $1 AND action = 'create'",
+         location, phone, manager_id, created_at, updated_at) \
+         SELECT r.new_id, 'uninvited', 'employee', r.email, r.email_normalized, r.external_id, r.full_name, r.title, \
+                r.department, r.location, r.phone, coalesce(ma.id, mr.new_id), $2, $2 \
+         FROM import_row r \
+         LEFT JOIN account ma ON ma.email_normalized = r.manager_email_normalized \
+         LEFT JOIN import_row mr ON mr.batch_id = r.batch_id AND mr.email_normalized = r.manager_email_normalized AND mr.action = 'create' \
+         WHERE r.batch_id = $1 AND r.action = 'create'",
     )
     .bind(batch_id)
     .bind(now)
@@ -290,27 +288,24 @@ pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
     .await?;
     sqlx::query(
         "UPDATE account a SET \
-           email = coalesce(r.email, a.email), email_normalized = coalesce(r.email_normalized, a.email_normalized), \
-           external_id = coalesce(r.external_id, a.external_id), \
-           full_name = CASE WHEN r.full_name <> '' THEN r.full_name ELSE a.full_name END, \
-           title = CASE WHEN r.title <> '' THEN r.title ELSE a.title END, \
-           department = CASE WHEN r.department <> '' THEN r.department ELSE a.department END, \
-           location = CASE WHEN r.location <> '' THEN r.location ELSE a.location END, \
-           phone = CASE WHEN r.phone <> '' THEN r.phone ELSE a.phone END, \
+           email = coalesce(u.email, a.email), email_normalized = coalesce(u.email_normalized, a.email_normalized), \
+           external_id = coalesce(u.external_id, a.external_id), \
+           full_name = CASE WHEN u.full_name <> '' THEN u.full_name ELSE a.full_name END, \
+           title = CASE WHEN u.title <> '' THEN u.title ELSE a.title END, \
+           department = CASE WHEN u.department <> '' THEN u.department ELSE a.department END, \
+           location = CASE WHEN u.location <> '' THEN u.location ELSE a.location END, \
+           phone = CASE WHEN u.phone <> '' THEN u.phone ELSE a.phone END, \
+           manager_id = coalesce(u.manager_id, a.manager_id), \
            updated_at = $2 \
-         FROM import_row r WHERE r.batch_id = $1 AND r.action = 'update' AND a.id = r.account_id",
+         FROM ( \
+           SELECT r.*, coalesce(ma.id, mr.new_id) AS manager_id FROM import_row r \
+           LEFT JOIN account ma ON ma.email_normalized = r.manager_email_normalized \
+           LEFT JOIN import_row mr ON mr.batch_id = r.batch_id AND mr.email_normalized = r.manager_email_normalized AND mr.action = 'create' \
+           WHERE r.batch_id = $1 AND r.action = 'update' \
+         ) u WHERE a.id = u.account_id",
     )
     .bind(batch_id)
     .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE account a SET manager_id = m.id \
-         FROM import_row r JOIN account m ON m.email_normalized = r.manager_email_normalized \
-         WHERE r.batch_id = $1 AND r.action IN ('create', 'update') AND a.id = coalesce(r.account_id, r.new_id) \
-           AND a.manager_id IS DISTINCT FROM m.id",
-    )
-    .bind(batch_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -94,11 +94,12 @@ pub async fn lease_due(pool: &sqlx::PgPool, now: OffsetDateTime, limit: i64, lea
     .await
 }
 
-/// Records delivery. Only a leased row is marked, so a row another worker
-/// re-leased after this one's lease expired is not touched twice.
-pub async fn mark_sent(pool: &sqlx::PgPool, id: OutboxId, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("UPDATE email_outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND state = 'sending'")
-        .bind(id)
+/// Records delivery of many emails in one statement. Only leased rows are
+/// marked, so a row another worker re-leased after this one's lease expired
+/// is not touched twice.
+pub async fn mark_many_sent(pool: &sqlx::PgPool, ids: &[uuid::Uuid], now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query("UPDATE email_outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = ANY($1) AND state = 'sending'")
+        .bind(ids)
         .bind(now)
         .execute(pool)
         .await?;

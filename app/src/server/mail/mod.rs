@@ -16,9 +16,19 @@ use templates::{render_claim_email, ClaimEmailInput, RenderedEmail};
 use time::{Duration, OffsetDateTime};
 
 /// Emails leased per round trip.
-pub const BATCH_SIZE: i64 = 200;
-/// Emails in flight at once over the pooled SMTP connections.
+pub const BATCH_SIZE: i64 = 400;
+/// Emails in flight at once per dispatch loop, each on its own pooled SMTP
+/// connection.
 pub const CONCURRENCY: usize = 16;
+/// Dispatch loops a worker runs side by side, so one loop's lease round trip
+/// and batch tail overlap the other's sending.
+pub const LOOPS: usize = 2;
+/// Delivered emails are marked `sent` in groups of this many (one UPDATE
+/// each), not one by one.
+pub const MARK_EVERY: usize = 64;
+/// The most emails a crash can send twice: those the SMTP server accepted
+/// whose `sent` mark had not yet committed, per dispatch loop.
+pub const MAX_RESENT_AFTER_CRASH: usize = LOOPS * (MARK_EVERY + CONCURRENCY);
 /// How long a leased email belongs to its worker before another may retry
 /// it: after a crash, what was leased waits this long.
 pub const LEASE: Duration = Duration::seconds(30);
@@ -52,7 +62,7 @@ impl Mailer {
     pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("EMBARK_SMTP_URL is not usable: {e}"))?
-            .pool_config(PoolConfig::new().max_size(CONCURRENCY as u32))
+            .pool_config(PoolConfig::new().max_size((CONCURRENCY * LOOPS) as u32))
             .timeout(Some(StdDuration::from_secs(SEND_MARGIN.whole_seconds().unsigned_abs())))
             .build();
         let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("EMBARK_MAIL_FROM is not a valid sender: {e}"))?;
@@ -134,43 +144,77 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds((30_i64 << exponent).min(3600))
 }
 
-/// Leases one batch of due email, sends it, and records each outcome as
-/// soon as it is known. Returns how many emails it handled.
+/// Leases one batch of due email, sends it, and records the outcomes:
+/// deliveries in groups of [`MARK_EVERY`], failures one by one. Returns how
+/// many emails it handled.
 ///
 /// A crash can make the server send an email twice only when the SMTP server
 /// accepted it but its `sent` mark had not yet committed: at most
-/// [`CONCURRENCY`] emails per worker. Leased emails not yet sent wait for
-/// their lease to run out and are then sent once.
+/// [`MAX_RESENT_AFTER_CRASH`] emails per worker. Leased emails not yet sent
+/// wait for their lease to run out and are then sent once.
 pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> anyhow::Result<usize> {
     let batch = outbox::lease_due(&state.pool, now, BATCH_SIZE, LEASE).await?;
     let handled = batch.len();
     let send_until = now + LEASE - SEND_MARGIN;
+    let delivered = tokio::sync::Mutex::new(Vec::with_capacity(MARK_EVERY));
     futures::stream::iter(batch)
-        .for_each_concurrent(CONCURRENCY, |email| async move {
-            if OffsetDateTime::now_utc() > send_until {
-                // Too little lease left to be sure no other worker takes it.
-                if let Err(error) = outbox::release(&state.pool, email.id).await {
-                    tracing::error!(email_id = %email.id, error = %error, "could not release an email");
+        .for_each_concurrent(CONCURRENCY, |email| {
+            let delivered = &delivered;
+            async move {
+                if OffsetDateTime::now_utc() > send_until {
+                    // Too little lease left to be sure no other worker takes it.
+                    if let Err(error) = outbox::release(&state.pool, email.id).await {
+                        tracing::error!(email_id = %email.id, error = %error, "could not release an email");
+                    }
+                    return;
                 }
-                return;
-            }
-            if let Err(error) = deliver(state, mailer, &email).await {
-                tracing::error!(email_id = %email.id, error = %error, "could not record an email's outcome");
+                match deliver(state, mailer, &email).await {
+                    Ok(true) => {
+                        let mut pending = delivered.lock().await;
+                        pending.push(email.id.0);
+                        if pending.len() >= MARK_EVERY {
+                            let ids = std::mem::take(&mut *pending);
+                            // Held while marking, so marks commit in order.
+                            mark_delivered(state, &ids).await;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(error) => tracing::error!(email_id = %email.id, error = %error, "could not record an email's outcome"),
+                }
             }
         })
         .await;
+    let rest = delivered.into_inner();
+    if !rest.is_empty() {
+        mark_delivered(state, &rest).await;
+    }
     Ok(handled)
 }
 
-async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyhow::Result<()> {
+async fn mark_delivered(state: &AppState, ids: &[uuid::Uuid]) {
+    if let Err(error) = outbox::mark_many_sent(&state.pool, ids, OffsetDateTime::now_utc()).await {
+        // They stay leased and are sent again when the lease runs out.
+        tracing::error!(count = ids.len(), error = %error, "could not mark delivered emails as sent");
+    }
+}
+
+/// Sends one leased email and records any outcome but delivery. Returns
+/// true when the SMTP server accepted it (the caller marks it sent).
+async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyhow::Result<bool> {
     let pool = &state.pool;
     let rendered = match prepare(state, email) {
         Ok(Prepared::Send(rendered)) => rendered,
-        Ok(Prepared::Cancel(reason)) => return Ok(outbox::mark_final(pool, email.id, OutboxState::Cancelled, reason).await?),
-        Err(error) => return Ok(outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("could not be prepared: {error}")).await?),
+        Ok(Prepared::Cancel(reason)) => {
+            outbox::mark_final(pool, email.id, OutboxState::Cancelled, reason).await?;
+            return Ok(false);
+        }
+        Err(error) => {
+            outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("could not be prepared: {error}")).await?;
+            return Ok(false);
+        }
     };
     match mailer.send(&email.id.to_string(), &email.recipient, &rendered).await {
-        Ok(()) => outbox::mark_sent(pool, email.id, OffsetDateTime::now_utc()).await?,
+        Ok(()) => return Ok(true),
         Err(SendError::Permanent(error)) => outbox::mark_final(pool, email.id, OutboxState::Failed, &error).await?,
         Err(SendError::Transient(error)) if email.attempts >= MAX_ATTEMPTS => {
             outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("gave up after {MAX_ATTEMPTS} attempts: {error}")).await?
@@ -180,12 +224,18 @@ async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyh
             outbox::mark_retry(pool, email.id, &error, OffsetDateTime::now_utc() + backoff(email.attempts)).await?
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Runs the outbox worker until the process ends: busy while there is due
 /// mail, polling once a second when there is none.
 pub fn spawn_outbox_worker(state: AppState, mailer: Mailer) {
+    for _ in 0..LOOPS {
+        spawn_dispatch_loop(state.clone(), mailer.clone());
+    }
+}
+
+fn spawn_dispatch_loop(state: AppState, mailer: Mailer) {
     tokio::spawn(async move {
         loop {
             match dispatch_due(&state, &mailer, OffsetDateTime::now_utc()).await {
