@@ -124,7 +124,7 @@ shared_buffers = 256MB
 # Bulk imports and Invite All write 100,000s of rows in one transaction:
 # fewer checkpoints and compressed full-page images keep that WAL small.
 max_wal_size = 4GB
-wal_compression = on
+wal_compression = lz4
 CONF
   fi
 

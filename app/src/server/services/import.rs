@@ -117,16 +117,24 @@ pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &
     imports::stage(&mut tx, batch_id, &rows).await?;
     imports::classify(&mut tx, batch_id).await?;
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
-    imports::save_preview(&mut tx, batch_id, json!(counts)).await?;
+    let new_groups = imports::new_group_names(&mut *tx, batch_id).await?;
+    imports::save_preview(&mut tx, batch_id, json!(StoredPreview { counts, new_groups })).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(batch_id)
+}
+
+/// What a preview found, kept with the batch so the preview page need not
+/// count 100,000 rows again.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredPreview {
+    counts: ActionCounts,
+    new_groups: Vec<String>,
 }
 
 /// A staged batch's preview, or what applying it did.
 pub async fn load(state: &AppState, batch_id: Uuid) -> Result<Preview, ImportError> {
     let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
-    let counts = imports::count_actions(&state.pool, batch_id).await?;
-    let new_groups = imports::new_group_names(&state.pool, batch_id).await?;
+    let StoredPreview { counts, new_groups } = serde_json::from_value(batch.preview.clone()).map_err(anyhow::Error::from)?;
     let invalid = imports::invalid_rows(&state.pool, batch_id, Some(INVALID_ROWS_SHOWN)).await?;
     let applied = (batch.state == "applied").then(|| serde_json::from_value(batch.result.clone()).ok()).flatten();
     Ok(Preview { batch_id, file_name: batch.file_name, counts, new_groups, invalid, applied })
@@ -160,7 +168,8 @@ pub async fn apply(
 ) -> Result<Applied, ImportError> {
     let mut tx = state.pool.begin().await?;
     let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
-    let previewed: ActionCounts = serde_json::from_value(previewed).map_err(anyhow::Error::from)?;
+    let previewed: StoredPreview = serde_json::from_value(previewed).map_err(anyhow::Error::from)?;
+    let previewed = previewed.counts;
     imports::classify(&mut tx, batch_id).await?;
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
     if counts.invalid > previewed.invalid || counts.create > previewed.create {
