@@ -23,6 +23,8 @@ pub struct SmtpConfig {
     /// e.g. `smtp://user:pass@mail.example.com:587?tls=required`
     pub url: SecretString,
     pub from: String,
+    /// SMTP connections kept open and emails in flight at once.
+    pub connections: usize,
 }
 
 /// Every problem found, one sentence each.
@@ -104,6 +106,14 @@ impl Config {
             Some(_) => {}
         }
 
+        let connections = match get("EMBARK_SMTP_CONNECTIONS").map(|raw| raw.trim().parse::<usize>()) {
+            None => app::server::mail::DEFAULT_CONNECTIONS,
+            Some(Ok(n)) if (2..=256).contains(&n) => n,
+            Some(_) => {
+                problems.push("EMBARK_SMTP_CONNECTIONS must be a whole number from 2 to 256.".to_owned());
+                app::server::mail::DEFAULT_CONNECTIONS
+            }
+        };
         let smtp = match (get("EMBARK_SMTP_URL"), get("EMBARK_MAIL_FROM")) {
             (None, None) => None,
             (Some(url), Some(from)) => {
@@ -113,7 +123,7 @@ impl Config {
                 if from.contains(['\r', '\n']) || !from.contains('@') {
                     problems.push("EMBARK_MAIL_FROM must be one sender address, like \"Embark <embark@example.com>\".".to_owned());
                 }
-                Some(SmtpConfig { url: SecretString::from(url), from })
+                Some(SmtpConfig { url: SecretString::from(url), from, connections })
             }
             (Some(_), None) => {
                 problems.push("EMBARK_MAIL_FROM is not set: with EMBARK_SMTP_URL, give the sender address, like \"Embark <embark@example.com>\".".to_owned());

@@ -46,7 +46,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
     let (setup, secret) = SetupGate::generate();
     let needs_setup = !app::server::db::accounts::admin_exists(&pool).await?;
     let mailer = match &config.smtp {
-        Some(smtp) => Some(app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from)?),
+        Some(smtp) => Some(app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from, smtp.connections)?),
         None => None,
     };
     let state = AppState {

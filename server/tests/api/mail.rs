@@ -22,7 +22,7 @@ async fn outbox_states(state: &AppState, id: AccountId) -> Vec<String> {
 }
 
 fn mailer(smtp: &SmtpSink) -> Mailer {
-    Mailer::new(&smtp.smtp_url, "Embark <embark@acme.test>").unwrap()
+    Mailer::new(&smtp.smtp_url, "Embark <embark@acme.test>", app::server::mail::DEFAULT_CONNECTIONS).unwrap()
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -68,7 +68,7 @@ async fn when_smtp_is_down_mail_waits_and_is_retried_with_backoff(pool: PgPool) 
     let address = unique_address("down");
     let (id, _) = invite(&app.state, &address, None).await;
     // Nothing listens on port 9 (discard) here.
-    let unreachable = Mailer::new("smtp://127.0.0.1:9", "Embark <embark@acme.test>").unwrap();
+    let unreachable = Mailer::new("smtp://127.0.0.1:9", "Embark <embark@acme.test>", 2).unwrap();
     let before = OffsetDateTime::now_utc();
     dispatch_due(&app.state, &unreachable, before).await.unwrap();
 

@@ -275,8 +275,8 @@ pub async fn list_people(
     limit: i64,
 ) -> sqlx::Result<Vec<PersonRow>> {
     // Only the filters in use are in the statement, so PostgreSQL plans each
-    // combination for what it is (the trigram index for a search, the status
-    // index for a filter) instead of one generic plan for all.
+    // combination for what it is (the trigram index for a search, the name
+    // index otherwise) instead of one generic plan for all.
     let mut query = sqlx::QueryBuilder::new("SELECT id, full_name, email, external_id, title, department, status FROM account WHERE true");
     if let Some(status) = status {
         query.push(" AND status = ").push_bind(status);

@@ -17,18 +17,19 @@ use time::{Duration, OffsetDateTime};
 
 /// Emails leased per round trip.
 pub const BATCH_SIZE: i64 = 400;
-/// Emails in flight at once per dispatch loop, each on its own pooled SMTP
-/// connection.
-pub const CONCURRENCY: usize = 16;
+/// SMTP connections (and emails in flight) by default: `EMBARK_SMTP_CONNECTIONS`.
+pub const DEFAULT_CONNECTIONS: usize = 32;
 /// Dispatch loops a worker runs side by side, so one loop's lease round trip
-/// and batch tail overlap the other's sending.
+/// and batch tail overlap the other's sending. Each has half the connections.
 pub const LOOPS: usize = 2;
 /// Delivered emails are marked `sent` in groups of this many (one UPDATE
 /// each), not one by one.
 pub const MARK_EVERY: usize = 64;
 /// The most emails a crash can send twice: those the SMTP server accepted
-/// whose `sent` mark had not yet committed, per dispatch loop.
-pub const MAX_RESENT_AFTER_CRASH: usize = LOOPS * (MARK_EVERY + CONCURRENCY);
+/// whose `sent` mark had not yet committed, in every dispatch loop.
+pub fn max_resent_after_crash(connections: usize) -> usize {
+    LOOPS * MARK_EVERY + connections
+}
 /// How long a leased email belongs to its worker before another may retry
 /// it: after a crash, what was leased waits this long.
 pub const LEASE: Duration = Duration::seconds(30);
@@ -45,6 +46,8 @@ pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     message_id_domain: String,
+    /// Emails each dispatch loop has in flight.
+    per_loop: usize,
 }
 
 /// Why one message was not delivered.
@@ -59,15 +62,18 @@ pub enum SendError {
 
 impl Mailer {
     /// `url`: smtp://[user:pass@]host[:port][?tls=required], or smtps://…
-    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+    /// `connections`: how many SMTP connections to keep open, and so how
+    /// many emails are in flight at once. Each message costs a few round
+    /// trips, so throughput grows with it, up to what the server allows.
+    pub fn new(url: &str, from: &str, connections: usize) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("EMBARK_SMTP_URL is not usable: {e}"))?
-            .pool_config(PoolConfig::new().max_size((CONCURRENCY * LOOPS) as u32))
+            .pool_config(PoolConfig::new().max_size(u32::try_from(connections).unwrap_or(u32::MAX)))
             .timeout(Some(StdDuration::from_secs(SEND_MARGIN.whole_seconds().unsigned_abs())))
             .build();
         let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("EMBARK_MAIL_FROM is not a valid sender: {e}"))?;
         let message_id_domain = from.email.domain().to_owned();
-        Ok(Self { transport, from, message_id_domain })
+        Ok(Self { transport, from, message_id_domain, per_loop: (connections / LOOPS).max(1) })
     }
 
     /// Sends one email. `id` becomes its Message-ID, the same on every
@@ -150,7 +156,7 @@ pub fn backoff(attempts: i32) -> Duration {
 ///
 /// A crash can make the server send an email twice only when the SMTP server
 /// accepted it but its `sent` mark had not yet committed: at most
-/// [`MAX_RESENT_AFTER_CRASH`] emails per worker. Leased emails not yet sent
+/// [`max_resent_after_crash`] emails per worker. Leased emails not yet sent
 /// wait for their lease to run out and are then sent once.
 pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> anyhow::Result<usize> {
     let batch = outbox::lease_due(&state.pool, now, BATCH_SIZE, LEASE).await?;
@@ -158,7 +164,7 @@ pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime
     let send_until = now + LEASE - SEND_MARGIN;
     let delivered = tokio::sync::Mutex::new(Vec::with_capacity(MARK_EVERY));
     futures::stream::iter(batch)
-        .for_each_concurrent(CONCURRENCY, |email| {
+        .for_each_concurrent(mailer.per_loop, |email| {
             let delivered = &delivered;
             async move {
                 if OffsetDateTime::now_utc() > send_until {
