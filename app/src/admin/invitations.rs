@@ -88,7 +88,7 @@ pub async fn fetch_unsent(preview_message: Option<String>) -> Result<UnsentInvit
     context::require_admin()?;
     let state = context::state()?;
     let (waiting, without_email) = db::accounts::count_uninvited(&state.pool).await.map_err(context::internal)?;
-    let first: Vec<WaitingPerson> = db::accounts::list_people(&state.pool, None, Some(crate::domain::AccountStatus::Uninvited), None, SHOWN)
+    let first: Vec<WaitingPerson> = db::accounts::list_people(&state.pool, Some(crate::domain::AccountStatus::Uninvited), None, SHOWN)
         .await
         .map_err(context::internal)?
         .into_iter()

@@ -14,6 +14,8 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 50;
+/// `db::accounts::SEARCH_CANDIDATES`, as the page says it.
+const SEARCH_CANDIDATES_LABEL: &str = "2,000";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonListItem {
@@ -31,6 +33,9 @@ pub struct PeoplePage {
     pub people: Vec<PersonListItem>,
     /// The cursor for the next page, when there is one.
     pub next: Option<String>,
+    /// So many people matched the search that these come from the first
+    /// few thousand matches only.
+    pub capped: bool,
 }
 
 /// Admins only.
@@ -46,14 +51,11 @@ pub async fn list_people(search: Option<String>, status: Option<String>, after: 
         let (id, name) = raw.split_once(':')?;
         Some((name.to_owned(), id.parse::<AccountId>().ok()?))
     });
-    let rows = db::accounts::list_people(
-        &state.pool,
-        search.as_deref(),
-        status,
-        cursor.as_ref().map(|(name, id)| (name.as_str(), *id)),
-        PAGE_SIZE + 1,
-    )
-    .await
+    let after = cursor.as_ref().map(|(name, id)| (name.as_str(), *id));
+    let (rows, capped) = match search.as_deref() {
+        Some(search) => db::accounts::search_people(&state.pool, search, status, after, PAGE_SIZE + 1).await,
+        None => db::accounts::list_people(&state.pool, status, after, PAGE_SIZE + 1).await.map(|rows| (rows, false)),
+    }
     .map_err(context::internal)?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     let people: Vec<PersonListItem> = rows
@@ -62,7 +64,7 @@ pub async fn list_people(search: Option<String>, status: Option<String>, after: 
         .map(|r| PersonListItem { id: r.id, full_name: r.full_name, email: r.email, external_id: r.external_id, title: r.title, department: r.department, status: r.status })
         .collect();
     let next = has_more.then(|| people.last().map(|p| format!("{}:{}", p.id, p.full_name))).flatten();
-    Ok(PeoplePage { people, next })
+    Ok(PeoplePage { people, next, capped })
 }
 
 /// Admins only. Creates the person and sends their invitation at once.
@@ -201,7 +203,16 @@ pub fn PeoplePage() -> impl IntoView {
                             if let Some(s) = status() { href.push_str(&format!("&status={}", urlencode(&s))); }
                             href
                         });
+                        let capped = page.capped.then(|| view! {
+                            <div class="notice notice-info" role="status">
+                                {format!(
+                                    "More than {} people match this search. These are some of them, in name order; add more of the name, the email address or the external ID to narrow it.",
+                                    SEARCH_CANDIDATES_LABEL
+                                )}
+                            </div>
+                        });
                         view! {
+                            {capped}
                             <table class="data-table">
                                 <caption class="visually-hidden">"People, by name"</caption>
                                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Title"</th><th scope="col">"Department"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>

@@ -338,3 +338,30 @@ async fn uploads_are_for_admins_and_capped_while_streaming(pool: PgPool) {
     let parsed = import::parse_file("template.xlsx", &bytes).unwrap();
     assert_eq!(parsed.len(), 2, "the template itself imports cleanly");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_search_matching_thousands_is_capped_and_says_so_while_rare_ones_are_complete(pool: PgPool) {
+    use app::server::db::accounts::{search_people, SEARCH_CANDIDATES};
+    sqlx::query(
+        "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) \
+         SELECT gen_random_uuid(), 'uninvited', 'ivan' || i || '@example.com', 'ivan' || i || '@example.com', 'Ivan ' || lpad(i::text, 5, '0'), now(), now() \
+         FROM generate_series(1, $1) AS i",
+    )
+    .bind((SEARCH_CANDIDATES + 100) as i32)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (page, capped) = search_people(&pool, "ivan", None, None, 51).await.unwrap();
+    assert!(capped);
+    assert_eq!(page.len(), 51);
+    assert!(page.windows(2).all(|w| w[0].full_name.to_lowercase() <= w[1].full_name.to_lowercase()), "in name order");
+
+    let (page, capped) = search_people(&pool, "ivan 0004", None, None, 51).await.unwrap();
+    assert!(!capped);
+    let names: Vec<&str> = page.iter().map(|p| p.full_name.as_str()).collect();
+    assert_eq!(names.len(), 10, "Ivan 00040 … Ivan 00049: {names:?}");
+    assert_eq!(names[0], "Ivan 00040");
+    // The next page continues after the cursor.
+    let (next, _) = search_people(&pool, "ivan 0004", None, Some(("Ivan 00044", page[4].id)), 51).await.unwrap();
+    assert_eq!(next.first().map(|p| p.full_name.as_str()), Some("Ivan 00045"));
+}

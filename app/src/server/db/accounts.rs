@@ -269,30 +269,77 @@ pub struct PersonRow {
 /// depth.
 pub async fn list_people(
     executor: impl PgExecutor<'_>,
-    search: Option<&str>,
     status: Option<AccountStatus>,
     after: Option<(&str, AccountId)>,
     limit: i64,
 ) -> sqlx::Result<Vec<PersonRow>> {
     // Only the filters in use are in the statement, so PostgreSQL plans each
-    // combination for what it is (the trigram index for a search, the name
-    // index otherwise) instead of one generic plan for all.
+    // combination for what it is.
     let mut query = sqlx::QueryBuilder::new("SELECT id, full_name, email, external_id, title, department, status FROM account WHERE true");
     if let Some(status) = status {
         query.push(" AND status = ").push_bind(status);
     }
-    if let Some(search) = search {
-        // The expression of the account_search_trgm index.
-        query
-            .push(" AND (lower(full_name) || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(lower(external_id), '')) LIKE ")
-            .push_bind(super::contains_pattern(search))
-            .push(" ESCAPE '\\'");
-    }
+    push_after(&mut query, after);
+    query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);
+    query.build_query_as().fetch_all(executor).await
+}
+
+fn push_after<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, after: Option<(&'a str, AccountId)>) {
     if let Some((name, id)) = after {
         query.push(" AND (lower(full_name), id) > (").push_bind(name.to_lowercase()).push(", ").push_bind(id).push(")");
     }
+}
+
+/// The most matches a People search sorts by name. Past it, a page shows
+/// some of the matches and says the search should be narrowed.
+pub const SEARCH_CANDIDATES: i64 = 2_000;
+
+/// A page of People search results, and whether more people matched than
+/// [`SEARCH_CANDIDATES`] (the page then comes from the first that many).
+#[derive(sqlx::FromRow)]
+struct SearchRow {
+    #[sqlx(flatten)]
+    person: PersonRow,
+    candidates: i64,
+}
+
+/// Searches name, email and external ID ("contains"), in name order after
+/// the cursor. The matches come from the trigram index; a term that
+/// thousands of people match (a common first name in a big directory) is
+/// answered from its first [`SEARCH_CANDIDATES`] matches, so every search
+/// costs about the same whatever it matches.
+pub async fn search_people(
+    pool: &sqlx::PgPool,
+    search: &str,
+    status: Option<AccountStatus>,
+    after: Option<(&str, AccountId)>,
+    limit: i64,
+) -> sqlx::Result<(Vec<PersonRow>, bool)> {
+    let mut tx = pool.begin().await?;
+    // PostgreSQL cannot estimate how many people a substring matches, and a
+    // wrong guess walks the whole name index (seconds at a million
+    // accounts). The trigram index is right for every term once the
+    // candidates are capped, so it is the only plan allowed here.
+    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+    sqlx::query("SET LOCAL enable_indexscan = off").execute(&mut *tx).await?;
+    let mut query = sqlx::QueryBuilder::new(
+        "SELECT id, full_name, email, external_id, title, department, status, candidates FROM ( \
+           SELECT *, count(*) OVER () AS candidates FROM ( \
+             SELECT id, full_name, email, external_id, title, department, status FROM account \
+             WHERE (lower(full_name) || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(lower(external_id), '')) LIKE ",
+    );
+    // The expression above is the account_search_trgm index's.
+    query.push_bind(super::contains_pattern(search)).push(" ESCAPE '\\'");
+    if let Some(status) = status {
+        query.push(" AND status = ").push_bind(status);
+    }
+    query.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") matches) account WHERE true");
+    push_after(&mut query, after);
     query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);
-    query.build_query_as().fetch_all(executor).await
+    let rows: Vec<SearchRow> = query.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    let capped = rows.first().is_some_and(|r| r.candidates > SEARCH_CANDIDATES);
+    Ok((rows.into_iter().map(|r| r.person).collect(), capped))
 }
 
 /// A colleague as the directory shows them.
