@@ -165,7 +165,7 @@ const LAST: [&str; 12] = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "H
 /// One row of the generated company, with every column filled.
 fn person_row(i: usize, prefix: &str) -> [String; 9] {
     let department = DEPARTMENTS[i % DEPARTMENTS.len()];
-    let manager = if i % 100 == 0 { String::new() } else { format!("{prefix}{}@bench.example.com", i - i % 100) };
+    let manager = if i.is_multiple_of(100) { String::new() } else { format!("{prefix}{}@bench.example.com", i - i % 100) };
     [
         format!("{prefix}{i}@bench.example.com"),
         format!("{prefix}-{i:06}"),
