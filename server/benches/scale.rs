@@ -47,7 +47,7 @@ impl Server {
             .env("EMBARK_PUBLIC_URL", &base)
             .env("EMBARK_SECRET_KEY", SECRET_KEY)
             .env("EMBARK_LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", std::env::var("EMBARK_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()))
             .env("LEPTOS_OUTPUT_NAME", "embark")
             .env("LEPTOS_SITE_ROOT", "target/site")
             .stdout(Stdio::null())

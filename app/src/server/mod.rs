@@ -10,6 +10,7 @@ pub mod spreadsheet;
 pub mod session;
 pub mod services;
 pub mod state;
+pub mod timing;
 
 pub use state::AppState;
 

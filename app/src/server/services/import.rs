@@ -104,22 +104,28 @@ pub const INVALID_ROWS_SHOWN: i64 = 100;
 /// Reads, checks and stages `bytes`, then classifies every row against the
 /// directory. Changes nothing in the directory.
 pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
+    let mut steps = crate::server::timing::Steps::start("import preview");
     let file_name = file_name.to_owned();
     // Parsing is CPU work; keep it off the request threads.
     let rows = tokio::task::spawn_blocking(move || parse_file(&file_name, &bytes).map(|rows| (file_name, rows)))
         .await
         .map_err(anyhow::Error::from)??;
     let (file_name, rows) = rows;
+    steps.lap("parse");
     let batch_id = Uuid::now_v7();
     imports::delete_stale(&state.pool, now).await?;
     let mut tx = state.pool.begin().await?;
     imports::create_batch(&mut tx, batch_id, &file_name, actor.id, now).await?;
     imports::stage(&mut tx, batch_id, &rows).await?;
+    steps.lap("stage");
     imports::classify(&mut tx, batch_id).await?;
+    steps.lap("classify");
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
     let new_groups = imports::new_group_names(&mut *tx, batch_id).await?;
     imports::save_preview(&mut tx, batch_id, json!(StoredPreview { counts, new_groups })).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
+    steps.lap("count and commit");
+    steps.log(rows.len());
     Ok(batch_id)
 }
 
@@ -166,12 +172,14 @@ pub async fn apply(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Applied, ImportError> {
+    let mut steps = crate::server::timing::Steps::start("import apply");
     let mut tx = state.pool.begin().await?;
     let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
     let previewed: StoredPreview = serde_json::from_value(previewed).map_err(anyhow::Error::from)?;
     let previewed = previewed.counts;
     imports::classify(&mut tx, batch_id).await?;
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
+    steps.lap("classify again");
     if counts.invalid > previewed.invalid || counts.create > previewed.create {
         return Err(ImportError::Changed(format!(
             "{} rows can no longer be applied and {} people are now new",
@@ -180,8 +188,11 @@ pub async fn apply(
         )));
     }
     imports::apply_people(&mut tx, batch_id, now).await?;
+    steps.lap("people");
     imports::apply_groups(&mut tx, batch_id, now).await?;
+    steps.lap("groups");
     imports::audit_rows(&mut tx, batch_id, actor, now).await?;
+    steps.lap("audit");
     let invited = match invitation {
         Some(invitation) => {
             let ids = imports::account_ids(&mut tx, batch_id).await?;
@@ -206,6 +217,8 @@ pub async fn apply(
     .await?;
     imports::mark_applied(&mut tx, batch_id, json!(applied), now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
+    steps.lap("invite and commit");
+    steps.log(usize::try_from(applied.created + applied.updated).unwrap_or(0));
     Ok(applied)
 }
 

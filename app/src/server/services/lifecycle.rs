@@ -251,7 +251,9 @@ pub async fn invite_many_in(
         InviteScope::AllUninvited => None,
         InviteScope::Accounts(ids) => Some(ids),
     };
+    let mut steps = crate::server::timing::Steps::start("bulk invitation");
     let invited = accounts::mark_many_invited(tx, ids, now).await?;
+    steps.lap("accounts");
     if invited.is_empty() {
         return Ok(0);
     }
@@ -276,7 +278,9 @@ pub async fn invite_many_in(
         labels.push(target_label(&account.full_name, Some(&account.email)));
         recipients.push(account.email);
     }
+    steps.lap("seal links");
     credentials::replace_links(tx, &links).await?;
+    steps.lap("links");
     outbox::enqueue_invitations(
         tx,
         &links.account_ids,
@@ -287,7 +291,9 @@ pub async fn invite_many_in(
     )
     .await?;
     let expires = json!({ "expires_at": links.expires_at.unix_timestamp() });
+    steps.lap("outbox");
     audit::record_many(tx, actor, "account.invited", &links.account_ids, &labels, expires, now).await?;
+    steps.lap("audit");
     let scope_label = if ids.is_none() { "all" } else { "selected" };
     audit::record(
         tx,
@@ -301,6 +307,7 @@ pub async fn invite_many_in(
         },
     )
     .await?;
+    steps.log(count);
     Ok(count)
 }
 
