@@ -50,7 +50,8 @@ impl Server {
             .env("RUST_LOG", std::env::var("EMBARK_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()))
             .env("LEPTOS_OUTPUT_NAME", "embark")
             .env("LEPTOS_SITE_ROOT", "target/site")
-            .stdout(Stdio::null())
+            // Its log (stdout) only when asked for, e.g. EMBARK_BENCH_LOG=info.
+            .stdout(if std::env::var_os("EMBARK_BENCH_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
             .stderr(Stdio::inherit());
         if let Some((url, connections)) = smtp {
             command
