@@ -326,11 +326,14 @@ pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
     .execute(&mut **tx)
     .await?;
     sqlx::query(
+        // An anti-join rather than ON CONFLICT: plain inserts are much
+        // cheaper than speculative ones, and new people have no memberships.
         "INSERT INTO group_membership (group_id, account_id, added_at) \
          SELECT g.id, coalesce(r.account_id, r.new_id), $2 \
          FROM import_row r CROSS JOIN LATERAL unnest(r.group_keys) AS k(key) JOIN account_group g ON g.name_normalized = k.key \
          WHERE r.batch_id = $1 AND r.action IN ('create', 'update') \
-         ON CONFLICT DO NOTHING",
+           AND (r.account_id IS NULL OR NOT EXISTS ( \
+                SELECT 1 FROM group_membership m WHERE m.group_id = g.id AND m.account_id = r.account_id))",
     )
     .bind(batch_id)
     .bind(now)
