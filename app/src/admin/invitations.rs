@@ -233,6 +233,16 @@ fn compose_steps(
     }
 }
 
+/// What the page says after a bulk invitation went out.
+fn sent_notice(count: u64) -> impl IntoView {
+    let plural = if count == 1 { "" } else { "s" };
+    view! {
+        <div class="notice notice-ok" role="status"><strong>"Sent: "</strong>
+            {format!("{count} invitation{plural} queued. Follow delivery on the Outgoing mail page.")}
+        </div>
+    }
+}
+
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
@@ -253,11 +263,7 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
     view! {
         <Title text="Unsent Invitations"/>
         <h1>"Unsent Invitations"</h1>
-        {move || sent().map(|n| view! {
-            <div class="notice notice-ok" role="status"><strong>"Sent: "</strong>
-                {format!("{n} invitation{} queued. Follow delivery on the Outgoing mail page.", if n == 1 { "" } else { "s" })}
-            </div>
-        })}
+        {move || sent().map(sent_notice)}
         <FormError error/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -359,11 +365,7 @@ pub fn InviteSelectionPage() -> impl IntoView {
         <Title text="Invite Selected"/>
         <p><a href="/admin/invitations">"← Unsent Invitations"</a></p>
         <h1>"Invite Selected"</h1>
-        {move || sent().map(|n| view! {
-            <div class="notice notice-ok" role="status"><strong>"Sent: "</strong>
-                {format!("{n} invitation{} queued. Follow delivery on the Outgoing mail page.", if n == 1 { "" } else { "s" })}
-            </div>
-        })}
+        {move || sent().map(sent_notice)}
         <FormError error/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
