@@ -1,6 +1,7 @@
 //! Email: templates, the SMTP transport, and the outbox worker that delivers
 //! what services queued (ARCHITECTURE.md "Email through an outbox").
 
+mod connections;
 pub mod templates;
 
 use crate::domain::{AccountStatus, PersonName};
@@ -43,11 +44,19 @@ pub const MAX_ATTEMPTS: i32 = 8;
 /// Sends email through one SMTP server over a pool of connections.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Transport,
     from: Mailbox,
     message_id_domain: String,
     /// Emails each dispatch loop has in flight.
     per_loop: usize,
+}
+
+/// `smtp://` servers get Embark's no-delay connections; `smtps://` ones
+/// lettre's pool (see `connections`).
+#[derive(Clone)]
+enum Transport {
+    NoDelay(std::sync::Arc<connections::NoDelayPool>),
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 /// Why one message was not delivered.
@@ -66,11 +75,18 @@ impl Mailer {
     /// many emails are in flight at once. Each message costs a few round
     /// trips, so throughput grows with it, up to what the server allows.
     pub fn new(url: &str, from: &str, connections: usize) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("EMBARK_SMTP_URL is not usable: {e}"))?
-            .pool_config(PoolConfig::new().max_size(u32::try_from(connections).unwrap_or(u32::MAX)))
-            .timeout(Some(StdDuration::from_secs(SEND_MARGIN.whole_seconds().unsigned_abs())))
-            .build();
+        let timeout = StdDuration::from_secs(SEND_MARGIN.whole_seconds().unsigned_abs());
+        let unusable = |e: &dyn std::fmt::Display| anyhow::anyhow!("EMBARK_SMTP_URL is not usable: {e}");
+        let transport = match connections::NoDelayPool::for_url(url, connections, timeout).map_err(|e| unusable(&e))? {
+            Some(pool) => Transport::NoDelay(std::sync::Arc::new(pool)),
+            None => Transport::Lettre(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| unusable(&e))?
+                    .pool_config(PoolConfig::new().max_size(u32::try_from(connections).unwrap_or(u32::MAX)))
+                    .timeout(Some(timeout))
+                    .build(),
+            ),
+        };
         let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("EMBARK_MAIL_FROM is not a valid sender: {e}"))?;
         let message_id_domain = from.email.domain().to_owned();
         Ok(Self { transport, from, message_id_domain, per_loop: (connections / LOOPS).max(1) })
@@ -92,18 +108,25 @@ impl Mailer {
                     .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone())),
             )
             .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e| {
-            if e.is_permanent() {
-                SendError::Permanent(e.to_string())
-            } else {
-                SendError::Transient(e.to_string())
-            }
-        })
+        let (permanent, error) = match &self.transport {
+            Transport::NoDelay(pool) => match pool.send(message.envelope(), &message.formatted()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => (e.is_permanent(), e.to_string()),
+            },
+            Transport::Lettre(transport) => match transport.send(message).await {
+                Ok(_) => return Ok(()),
+                Err(e) => (e.is_permanent(), e.to_string()),
+            },
+        };
+        Err(if permanent { SendError::Permanent(error) } else { SendError::Transient(error) })
     }
 
     /// True when the SMTP server answers.
     pub async fn test_connection(&self) -> bool {
-        self.transport.test_connection().await.unwrap_or(false)
+        match &self.transport {
+            Transport::NoDelay(pool) => pool.test_connection().await,
+            Transport::Lettre(transport) => transport.test_connection().await.unwrap_or(false),
+        }
     }
 }
 
