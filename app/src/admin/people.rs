@@ -14,8 +14,6 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 50;
-/// `db::accounts::SEARCH_CANDIDATES`, as the page says it.
-const SEARCH_CANDIDATES_LABEL: &str = "2,000";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonListItem {
@@ -33,9 +31,9 @@ pub struct PeoplePage {
     pub people: Vec<PersonListItem>,
     /// The cursor for the next page, when there is one.
     pub next: Option<String>,
-    /// So many people matched the search that these come from the first
-    /// few thousand matches only.
-    pub capped: bool,
+    /// When more people matched the search than this many, the page comes
+    /// from the first this many matches only.
+    pub capped_at: Option<i64>,
 }
 
 /// Admins only.
@@ -64,7 +62,8 @@ pub async fn list_people(search: Option<String>, status: Option<String>, after: 
         .map(|r| PersonListItem { id: r.id, full_name: r.full_name, email: r.email, external_id: r.external_id, title: r.title, department: r.department, status: r.status })
         .collect();
     let next = has_more.then(|| people.last().map(|p| format!("{}:{}", p.id, p.full_name))).flatten();
-    Ok(PeoplePage { people, next, capped })
+    let capped_at = capped.then_some(db::accounts::SEARCH_CANDIDATES);
+    Ok(PeoplePage { people, next, capped_at })
 }
 
 /// Admins only. Creates the person and sends their invitation at once.
@@ -203,11 +202,11 @@ pub fn PeoplePage() -> impl IntoView {
                             if let Some(s) = status() { href.push_str(&format!("&status={}", urlencode(&s))); }
                             href
                         });
-                        let capped = page.capped.then(|| view! {
+                        let capped = page.capped_at.map(|cap| view! {
                             <div class="notice notice-info" role="status">
                                 {format!(
                                     "More than {} people match this search. These are some of them, in name order; add more of the name, the email address or the external ID to narrow it.",
-                                    SEARCH_CANDIDATES_LABEL
+                                    cap
                                 )}
                             </div>
                         });

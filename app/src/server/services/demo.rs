@@ -4,7 +4,7 @@
 
 use crate::server::db::{self, audit::Actor};
 use crate::server::services::import;
-use crate::server::services::lifecycle::{self, Invitation};
+use crate::server::services::lifecycle::{self, InviteScope, Invitation};
 use crate::server::AppState;
 use secrecy::ExposeSecret as _;
 use time::OffsetDateTime;
@@ -77,7 +77,10 @@ pub async fn load(state: &AppState, now: OffsetDateTime) -> Result<DemoCompany, 
     let applied = import::apply(state, batch, None, &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
     let ids = db::accounts::uninvited_by_external_id(&state.pool).await.map_err(anyhow::Error::from)?;
     let password_hash = state.hasher.hash("embark demo password").await?;
-    let (mut claimed, mut invited) = (0, 0);
+    // Claimed people go through a link each (claiming needs its secret); the
+    // invited ones are invited together, as Invite Selected would.
+    let mut claimed = 0;
+    let mut to_invite = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         match i % 10 {
             0..=3 => {
@@ -85,13 +88,13 @@ pub async fn load(state: &AppState, now: OffsetDateTime) -> Result<DemoCompany, 
                 lifecycle::claim(state, link.secret.expose_secret(), Some(&password_hash), now).await.map_err(|e| anyhow::anyhow!(e))?;
                 claimed += 1;
             }
-            4..=6 => {
-                lifecycle::invite(state, *id, &Invitation::default(), &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
-                invited += 1;
-            }
+            4..=6 => to_invite.push(id.0),
             _ => {}
         }
     }
+    let invited = lifecycle::invite_many(state, InviteScope::Accounts(&to_invite), &Invitation::default(), &actor, now)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
     // The groups everyone should find when they claim.
     db::groups::open_all(&state.pool, &["Book club", "Berlin office"]).await.map_err(anyhow::Error::from)?;
     let people = usize::try_from(applied.created).unwrap_or(0);

@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub const COLUMNS: [&str; 9] = ["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
+pub(crate) enum Column {
     Email,
     ExternalId,
     FullName,
@@ -44,7 +44,7 @@ impl Column {
     ];
 
     /// Header cells are matched ignoring case, spaces, `_` and `-`.
-    fn from_header(cell: &str) -> Option<Self> {
+    pub(crate) fn from_header(cell: &str) -> Option<Self> {
         let key: String = cell.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect::<String>().to_lowercase();
         Self::ALL.into_iter().zip(COLUMNS).find(|(_, name)| name.replace(' ', "").to_lowercase() == key).map(|(c, _)| c)
     }

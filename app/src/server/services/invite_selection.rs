@@ -6,6 +6,7 @@ use crate::admin::invitations::{ListedLine, SelectionReport};
 use crate::domain::{normalize_identifier, AccountStatus, EmailAddress};
 use crate::server::db::audit::Actor;
 use crate::server::db::selections;
+use crate::server::services::import::Column;
 use crate::server::services::lifecycle::{self, InviteScope, Invitation, LifecycleError};
 use crate::server::spreadsheet::{self, Format, SheetError, SELECTION_FILE_TYPES};
 use crate::server::AppState;
@@ -61,8 +62,9 @@ pub fn parse_list(file_name: &str, bytes: &[u8]) -> Result<Vec<Listed>, Selectio
             return;
         }
         let Some((email_column, external_column)) = header else {
-            let find = |name: &str| cells.iter().position(|c| normalize_identifier(c).replace(['_', '-'], " ") == name);
-            let found = (find("email"), find("external id"));
+            // Header cells are read exactly as the import reads them.
+            let find = |wanted: Column| cells.iter().position(|c| Column::from_header(c.trim()) == Some(wanted));
+            let found = (find(Column::Email), find(Column::ExternalId));
             if found.0.is_none() && found.1.is_none() {
                 if format == Format::Text {
                     header = Some((None, None));
