@@ -201,6 +201,28 @@ async fn applying_is_all_or_nothing_when_the_directory_changed_since_the_preview
     assert_eq!(account_count(&app).await, before, "nothing of the file was applied");
     assert_eq!(status_of(&app, "ada@example.com").await, None);
 
+    // A manager the file names is deleted before the apply: the new person
+    // would point at nobody, so nothing is applied.
+    let boss = provision(&app, "Boss", "boss@example.com", None).await;
+    let file = "Email,Full name,Manager email\nann@example.com,Ann,boss@example.com\nbo@example.com,Bo,\n";
+    let id = import::preview(&app.state, "people.csv", file.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    lifecycle::deactivate(&app.state, boss, &Actor::system(), now()).await.unwrap();
+    lifecycle::delete(&app.state, boss, &Actor::system(), now()).await.unwrap();
+    let refused = import::apply(&app.state, id, None, &Actor::system(), now()).await;
+    assert!(matches!(refused, Err(ImportError::Changed(_))), "{refused:?}");
+    assert_eq!((status_of(&app, "ann@example.com").await, status_of(&app, "bo@example.com").await), (None, None));
+
+    // Someone the file updates is deleted before the apply: the row would
+    // now create them again, which the preview did not say.
+    let kim = provision(&app, "Kim", "kim@example.com", None).await;
+    let file = "Email,Full name\nkim@example.com,Kim Renamed\nlee@example.com,Lee\n";
+    let id = import::preview(&app.state, "people.csv", file.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    lifecycle::deactivate(&app.state, kim, &Actor::system(), now()).await.unwrap();
+    lifecycle::delete(&app.state, kim, &Actor::system(), now()).await.unwrap();
+    let refused = import::apply(&app.state, id, None, &Actor::system(), now()).await;
+    assert!(matches!(refused, Err(ImportError::Changed(_))), "{refused:?}");
+    assert_eq!(status_of(&app, "lee@example.com").await, None);
+
     // An applied preview cannot be applied twice.
     let id = import::preview(&app.state, "people.csv", b"Email,Full name\nlin@example.com,Lin\n".to_vec(), &Actor::system(), now()).await.unwrap();
     import::apply(&app.state, id, None, &Actor::system(), now()).await.unwrap();
@@ -355,6 +377,12 @@ async fn a_search_matching_thousands_is_capped_and_says_so_while_rare_ones_are_c
     assert!(capped);
     assert_eq!(page.len(), 51);
     assert!(page.windows(2).all(|w| w[0].full_name.to_lowercase() <= w[1].full_name.to_lowercase()), "in name order");
+    // Hundreds of names start with the term: the page shows the first of
+    // them by name, and the next page continues after them.
+    assert_eq!(page[0].full_name, "Ivan 00001");
+    let (next, capped) = search_people(&pool, "ivan", None, Some(("Ivan 00050", page[49].id)), 51).await.unwrap();
+    assert!(capped);
+    assert_eq!(next[0].full_name, "Ivan 00051");
 
     let (page, capped) = search_people(&pool, "ivan 0004", None, None, 51).await.unwrap();
     assert!(!capped);
@@ -364,4 +392,33 @@ async fn a_search_matching_thousands_is_capped_and_says_so_while_rare_ones_are_c
     // The next page continues after the cursor.
     let (next, _) = search_people(&pool, "ivan 0004", None, Some(("Ivan 00044", page[4].id)), 51).await.unwrap();
     assert_eq!(next.first().map(|p| p.full_name.as_str()), Some("Ivan 00045"));
+
+    // A directory larger than the first pages a search reads: the dense
+    // term is still capped from them, and rare people stored after them
+    // are found through the trigram index.
+    sqlx::query(
+        "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) \
+         SELECT gen_random_uuid(), 'uninvited', 'filler' || i || '@example.com', 'filler' || i || '@example.com', 'Filler ' || i, now(), now() \
+         FROM generate_series(1, 30000) AS i",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) VALUES (gen_random_uuid(), 'uninvited', 'zoe@example.com', 'zoe@example.com', 'Zoë Quartermaine', now(), now())")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (page, capped) = search_people(&pool, "quartermaine", None, None, 51).await.unwrap();
+    assert_eq!((page.len(), capped), (1, false));
+    let (page, capped) = search_people(&pool, "ivan", None, None, 51).await.unwrap();
+    assert!(capped);
+    assert_eq!(page.len(), 51);
+    // Common, but in emails rather than at the start of names, and not
+    // capped within the first sampled pages: read further in storage order.
+    let (page, capped) = search_people(&pool, "2@example", Some(app::domain::AccountStatus::Uninvited), None, 51).await.unwrap();
+    assert!(capped);
+    assert_eq!(page.len(), 51);
+    assert!(page.windows(2).all(|w| w[0].full_name.to_lowercase() <= w[1].full_name.to_lowercase()), "in name order");
+    let (page, capped) = search_people(&pool, "filler 2999", None, None, 51).await.unwrap();
+    assert_eq!((page.len(), capped), (11, false), "Filler 2999 and Filler 29990 … 29999");
 }

@@ -292,7 +292,15 @@ fn push_after<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, after: Opt
 
 /// The most matches a People search sorts by name. Past it, a page shows
 /// some of the matches and says the search should be narrowed.
-pub const SEARCH_CANDIDATES: i64 = 2_000;
+pub const SEARCH_CANDIDATES: i64 = 200;
+
+/// Pages of the account table (about 12 people each) a search samples
+/// first, in storage order, to see how common its term is.
+const SAMPLE_PAGES: i64 = 150;
+
+/// How far a common term is looked for in storage order before the
+/// trigram index is asked instead.
+const PROBE_PAGES: i64 = 2_000;
 
 /// A page of People search results, and whether more people matched than
 /// [`SEARCH_CANDIDATES`] (the page then comes from the first that many).
@@ -304,10 +312,18 @@ struct SearchRow {
 }
 
 /// Searches name, email and external ID ("contains"), in name order after
-/// the cursor. The matches come from the trigram index; a term that
-/// thousands of people match (a common first name in a big directory) is
-/// answered from its first [`SEARCH_CANDIDATES`] matches, so every search
-/// costs about the same whatever it matches.
+/// the cursor. At most [`SEARCH_CANDIDATES`] + 1 matches are candidates,
+/// sorted by name; so every search costs about the same whatever it
+/// matches, and the pages of a capped search stay the same from one
+/// request to the next. The candidates are:
+/// - when more people's names start with the term than the cap (a common
+///   first name), the first of them by name, from the name index;
+/// - otherwise the first matches in storage order, found in one of two
+///   ways, each cheap where the other is not: reading the table's first
+///   pages, for a term many people match anywhere (the company's email
+///   domain), where the trigram index would build a bitmap of every match
+///   (200 ms for a term a million people match); or the trigram index, for
+///   rarer terms. A sample of the first [`SAMPLE_PAGES`] pages tells which.
 pub async fn search_people(
     pool: &sqlx::PgPool,
     search: &str,
@@ -318,28 +334,120 @@ pub async fn search_people(
     let mut tx = pool.begin().await?;
     // PostgreSQL cannot estimate how many people a substring matches, and a
     // wrong guess walks the whole name index (seconds at a million
-    // accounts). The trigram index is right for every term once the
-    // candidates are capped, so it is the only plan allowed here.
-    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-    sqlx::query("SET LOCAL enable_indexscan = off").execute(&mut *tx).await?;
-    let mut query = sqlx::QueryBuilder::new(
-        "SELECT id, full_name, email, external_id, title, department, status, candidates FROM ( \
-           SELECT *, count(*) OVER () AS candidates FROM ( \
-             SELECT id, full_name, email, external_id, title, department, status FROM account \
-             WHERE (lower(full_name) || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(lower(external_id), '')) LIKE ",
+    // accounts): each statement below is given the one plan it is for.
+    // Parallel workers would hand the matches over out of storage order.
+    for setting in ["enable_seqscan", "enable_bitmapscan", "max_parallel_workers_per_gather"] {
+        sqlx::query(&format!("SET LOCAL {setting} = 0")).execute(&mut *tx).await?;
+    }
+    let prefix = search.to_lowercase();
+    let mut starting = sqlx::QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM account WHERE ");
+    push_name_starts_with(&mut starting, &prefix, status);
+    starting.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") starting");
+    let names_starting: i64 = starting.build_query_scalar().fetch_one(&mut *tx).await?;
+    if names_starting > SEARCH_CANDIDATES {
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT id, full_name, email, external_id, title, department, status, candidates FROM ( \
+               SELECT *, count(*) OVER () AS candidates FROM ( \
+                 SELECT id, full_name, email, external_id, title, department, status FROM account WHERE ",
+        );
+        push_name_starts_with(&mut query, &prefix, status);
+        query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") matches) account WHERE true");
+        push_after(&mut query, after);
+        query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);
+        let rows: Vec<SearchRow> = query.build_query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        return Ok((rows.into_iter().map(|r| r.person).collect(), true));
+    }
+    sqlx::query("SET LOCAL enable_indexscan = 0").execute(&mut *tx).await?;
+
+    // How big the table is, and how many candidates its first pages hold.
+    let mut sample = sqlx::QueryBuilder::new(
+        "SELECT pg_relation_size('account') / current_setting('block_size')::bigint, (SELECT count(*) FROM (SELECT 1 FROM account WHERE ",
     );
-    // The expression above is the account_search_trgm index's.
-    query.push_bind(super::contains_pattern(search)).push(" ESCAPE '\\'");
+    push_matches(&mut sample, search, status, Some(SAMPLE_PAGES));
+    sample.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") sampled)");
+    let (table_pages, sampled): (i64, i64) = sample.build_query_as().fetch_one(&mut *tx).await?;
+
+    let capped = |rows: &[SearchRow]| rows.first().is_some_and(|r| r.candidates > SEARCH_CANDIDATES);
+    let pages = if sampled > SEARCH_CANDIDATES || table_pages <= SAMPLE_PAGES {
+        Some(SAMPLE_PAGES)
+    } else if sampled * PROBE_PAGES / SAMPLE_PAGES >= 2 * (SEARCH_CANDIDATES + 1) {
+        // Common enough that the cap should fill well within the probe.
+        Some(PROBE_PAGES)
+    } else {
+        None
+    };
+    let mut rows = None;
+    if let Some(pages) = pages {
+        let found: Vec<SearchRow> = search_page(search, status, after, limit, Some(pages)).build_query_as().fetch_all(&mut *tx).await?;
+        // Capped there, or the whole table was read: these are the
+        // candidates. Otherwise the index finds the ones further on.
+        if capped(&found) || table_pages <= pages {
+            rows = Some(found);
+        }
+    }
+    let rows = match rows {
+        Some(rows) => rows,
+        None => {
+            sqlx::query("SET LOCAL enable_bitmapscan = 1").execute(&mut *tx).await?;
+            search_page(search, status, after, limit, None).build_query_as().fetch_all(&mut *tx).await?
+        }
+    };
+    tx.commit().await?;
+    let capped = capped(&rows);
+    Ok((rows.into_iter().map(|r| r.person).collect(), capped))
+}
+
+/// Names that start with `prefix` (lowercase), as a range of the name
+/// index; `starts_with` keeps it exact under any collation.
+fn push_name_starts_with<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, prefix: &str, status: Option<AccountStatus>) {
+    query
+        .push("lower(full_name) >= ")
+        .push_bind(prefix.to_owned())
+        .push(" AND lower(full_name) < ")
+        .push_bind(format!("{prefix}{}", char::MAX))
+        .push(" AND starts_with(lower(full_name), ")
+        .push_bind(prefix.to_owned())
+        .push(")");
     if let Some(status) = status {
         query.push(" AND status = ").push_bind(status);
     }
+}
+
+/// The conditions of a search: the term, the status, and when `pages` is
+/// given, only the table's first that many pages.
+fn push_matches(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, search: &str, status: Option<AccountStatus>, pages: Option<i64>) {
+    // The expression is the account_search_trgm index's.
+    query
+        .push("(lower(full_name) || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(lower(external_id), '')) LIKE ")
+        .push_bind(super::contains_pattern(search))
+        .push(" ESCAPE '\\'");
+    if let Some(status) = status {
+        query.push(" AND status = ").push_bind(status);
+    }
+    if let Some(pages) = pages {
+        query.push(format!(" AND ctid < '({pages},0)'::tid"));
+    }
+}
+
+/// One page of search results, after the cursor, from the candidates.
+fn search_page<'a>(
+    search: &str,
+    status: Option<AccountStatus>,
+    after: Option<(&'a str, AccountId)>,
+    limit: i64,
+    pages: Option<i64>,
+) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
+    let mut query = sqlx::QueryBuilder::new(
+        "SELECT id, full_name, email, external_id, title, department, status, candidates FROM ( \
+           SELECT *, count(*) OVER () AS candidates FROM ( \
+             SELECT id, full_name, email, external_id, title, department, status FROM account WHERE ",
+    );
+    push_matches(&mut query, search, status, pages);
     query.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") matches) account WHERE true");
     push_after(&mut query, after);
     query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);
-    let rows: Vec<SearchRow> = query.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
-    let capped = rows.first().is_some_and(|r| r.candidates > SEARCH_CANDIDATES);
-    Ok((rows.into_iter().map(|r| r.person).collect(), capped))
+    query
 }
 
 /// A colleague as the directory shows them.

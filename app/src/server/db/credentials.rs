@@ -125,8 +125,11 @@ pub struct NewLinks {
 /// two statements however many there are.
 pub async fn replace_links(tx: &mut Transaction<'_, Postgres>, links: &NewLinks) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE claim_credential SET state = 'revoked', revoked_at = $2 \
-         WHERE account_id = ANY($1) AND kind = 'link' AND state = 'active'",
+        // A join rather than `account_id = ANY($1)`: at 100,000 accounts the
+        // planner can then hash them against the few live links instead of
+        // probing the index once per account.
+        "UPDATE claim_credential c SET state = 'revoked', revoked_at = $2 \
+         FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.kind = 'link' AND c.state = 'active'",
     )
     .bind(&links.account_ids)
     .bind(links.now)

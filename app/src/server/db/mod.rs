@@ -18,6 +18,15 @@ pub fn unique_violation(error: &sqlx::Error) -> Option<String> {
     }
 }
 
+/// The constraint a statement broke, when it referred to a row that does
+/// not exist (or no longer does).
+pub fn foreign_key_violation(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => db.constraint().map(str::to_owned),
+        _ => None,
+    }
+}
+
 /// A LIKE pattern matching `text` anywhere, lowercased, with LIKE's own
 /// wildcards escaped (use with `ESCAPE '\\'`).
 pub fn contains_pattern(text: &str) -> String {

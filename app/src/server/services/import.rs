@@ -72,10 +72,13 @@ pub enum ImportError {
 
 impl From<sqlx::Error> for ImportError {
     fn from(error: sqlx::Error) -> Self {
-        match crate::server::db::unique_violation(&error).as_deref() {
-            Some(constraint) => Self::Changed(format!("another change took an email address or external ID in this file ({constraint})")),
-            None => Self::Unexpected(error.into()),
+        if let Some(constraint) = crate::server::db::unique_violation(&error) {
+            return Self::Changed(format!("another change took an email address or external ID in this file ({constraint})"));
         }
+        if crate::server::db::foreign_key_violation(&error).is_some() {
+            return Self::Changed("a manager this file names was deleted".to_owned());
+        }
+        Self::Unexpected(error.into())
     }
 }
 
@@ -105,27 +108,31 @@ pub const INVALID_ROWS_SHOWN: i64 = 100;
 /// directory. Changes nothing in the directory.
 pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
     let mut steps = crate::server::timing::Steps::start("import preview");
-    let file_name = file_name.to_owned();
-    // Parsing is CPU work; keep it off the request threads.
-    let rows = tokio::task::spawn_blocking(move || parse_file(&file_name, &bytes).map(|rows| (file_name, rows)))
-        .await
-        .map_err(anyhow::Error::from)??;
-    let (file_name, rows) = rows;
-    steps.lap("parse");
     let batch_id = Uuid::now_v7();
     imports::delete_stale(&state.pool, now).await?;
     let mut tx = state.pool.begin().await?;
-    imports::create_batch(&mut tx, batch_id, &file_name, actor.id, now).await?;
-    imports::stage(&mut tx, batch_id, &rows).await?;
-    steps.lap("stage");
-    imports::classify(&mut tx, batch_id).await?;
+    imports::create_batch(&mut tx, batch_id, file_name, actor.id, now).await?;
+    // Parsing is CPU work, kept off the request threads; its rows are staged
+    // chunk by chunk while it goes on, so PostgreSQL and the parser work at
+    // once. A problem found part-way drops the transaction: nothing staged.
+    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<StagedRows>(2);
+    let name = file_name.to_owned();
+    let parsing = tokio::task::spawn_blocking(move || parse_file_in_chunks(&name, &bytes, |chunk| chunks.blocking_send(chunk).is_ok()));
+    while let Some(chunk) = parsed.recv().await {
+        imports::stage(&mut tx, batch_id, &chunk).await?;
+    }
+    let rows = parsing.await.map_err(anyhow::Error::from)??;
+    steps.lap("parse and stage");
+    imports::classify(&mut tx, batch_id, imports::Rows::All).await?;
     steps.lap("classify");
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
+    steps.lap("count");
     let new_groups = imports::new_group_names(&mut *tx, batch_id).await?;
+    steps.lap("new groups");
     imports::save_preview(&mut tx, batch_id, json!(StoredPreview { counts, new_groups })).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    steps.lap("count and commit");
-    steps.log(rows.len());
+    steps.lap("commit");
+    steps.log(rows);
     Ok(batch_id)
 }
 
@@ -177,9 +184,9 @@ pub async fn apply(
     let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
     let previewed: StoredPreview = serde_json::from_value(previewed).map_err(anyhow::Error::from)?;
     let previewed = previewed.counts;
-    imports::classify(&mut tx, batch_id).await?;
+    imports::classify(&mut tx, batch_id, imports::Rows::Matched).await?;
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
-    steps.lap("classify again");
+    steps.lap("classify matched rows again");
     if counts.invalid > previewed.invalid || counts.create > previewed.create {
         return Err(ImportError::Changed(format!(
             "{} rows can no longer be applied and {} people are now new",
@@ -225,14 +232,32 @@ pub async fn apply(
 /// Reads a whole file into staged rows: file-level problems stop it; row
 /// problems (bad cells, repeats of an earlier row) are kept with their line.
 pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<StagedRows, ImportError> {
+    let mut all = StagedRows::default();
+    parse_file_in_chunks(file_name, bytes, |chunk| {
+        all.append(chunk);
+        true
+    })?;
+    Ok(all)
+}
+
+/// Rows handed over at a time by [`parse_file_in_chunks`].
+const PARSE_CHUNK: usize = 10_000;
+
+/// [`parse_file`], handing the rows to `sink` [`PARSE_CHUNK`] at a time as
+/// they are read, so they can be staged while the rest of the file is
+/// parsed. `sink` returns false to stop. Returns how many rows there were;
+/// after an error, the chunks already handed over are not a whole file.
+pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(StagedRows) -> bool) -> Result<usize, ImportError> {
     let format = Format::detect(file_name, bytes, PEOPLE_FILE_TYPES)?;
     let mut columns: Option<Vec<Option<Column>>> = None;
     let mut header_problem: Option<ImportError> = None;
     let mut rows = StagedRows::default();
+    let mut total = 0;
+    let mut stopped = false;
     let mut seen_emails: HashMap<String, usize> = HashMap::new();
     let mut seen_external_ids: HashMap<String, usize> = HashMap::new();
     spreadsheet::for_each_row(format, bytes, |line, cells| {
-        if header_problem.is_some() {
+        if header_problem.is_some() || stopped {
             return;
         }
         let Some(columns) = &columns else {
@@ -281,6 +306,10 @@ pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<StagedRows, ImportErr
         rows.group_keys.push(row.group_keys.join(&GROUP_SEPARATOR.to_string()));
         rows.new_ids.push(AccountId::new().0);
         rows.parse_problems.push(problem);
+        total += 1;
+        if rows.len() == PARSE_CHUNK {
+            stopped = !sink(std::mem::take(&mut rows));
+        }
     })?;
     if let Some(problem) = header_problem {
         return Err(problem);
@@ -288,10 +317,13 @@ pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<StagedRows, ImportErr
     if columns.is_none() {
         return Err(SheetError::Empty.into());
     }
-    if rows.is_empty() {
+    if total == 0 {
         return Err(ImportError::NoRows);
     }
-    Ok(rows)
+    if !rows.is_empty() && !stopped {
+        sink(rows);
+    }
+    Ok(total)
 }
 
 fn map_header(cells: &[String]) -> Result<Vec<Option<Column>>, ImportError> {
