@@ -12,6 +12,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
 use sqlx::PgPool;
 use std::time::Duration;
 use tower_http::trace::TraceLayer;
@@ -30,10 +31,16 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
             .await
             .map_err(|e| anyhow::anyhow!("could not create the database named in DATABASE_URL: {e}"))?;
     }
+    let options = sqlx::postgres::PgConnectOptions::from_str(database_url)
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a PostgreSQL URL: {e}"))?
+        // Embark's statements are short, or bulk ones that run once: compiling
+        // them (JIT) costs more than it saves. Classifying a 100,000-row
+        // re-import spent 0.7 s of its 2.6 s compiling.
+        .options([("jit", "off")]);
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
-        .connect(database_url)
+        .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("could not connect to PostgreSQL at DATABASE_URL: {e}"))?;
     MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("could not apply database migrations: {e}"))?;

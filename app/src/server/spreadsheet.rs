@@ -224,7 +224,8 @@ fn read_text(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
     Ok(())
 }
 
-/// vCards become rows with one column, "Email": each contact's first email.
+/// vCards become rows with two columns, "Email" and "Full name": each
+/// contact's first email and its formatted name.
 fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
     let body = text_body(bytes)?;
     if let Some(index) = body.split(|&b| b == b'\n').position(|l| l.len() > MAX_LINE_BYTES) {
@@ -234,7 +235,7 @@ fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
         let line = body.split(|&b| b == b'\n').position(|l| std::str::from_utf8(l).is_err()).map_or(1, |i| i + 1);
         return Err(SheetError::NotUtf8(line));
     }
-    sink(0, vec!["Email".to_owned()])?;
+    sink(0, vec!["Email".to_owned(), "Full name".to_owned()])?;
     let parser = ical::VcardParser::new(std::io::BufReader::new(body));
     for (index, contact) in parser.enumerate() {
         let contact = contact.map_err(|e| SheetError::BadVCard { contact: index + 1, detail: e.to_string() })?;
@@ -245,9 +246,9 @@ fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
             .and_then(|p| p.value.clone())
             .unwrap_or_default();
         let name = contact.properties.iter().find(|p| p.name.eq_ignore_ascii_case("FN")).and_then(|p| p.value.clone());
-        // A contact without email is still a row, so it is reported.
-        let cell = if email.trim().is_empty() { name.map(|n| format!("(no email: {n})")).unwrap_or_default() } else { email };
-        sink(index + 1, vec![if cell.is_empty() { "(a contact without email)".to_owned() } else { cell }])?;
+        // A contact without email is still a row, so it is reported by name.
+        let name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("Contact {}", index + 1));
+        sink(index + 1, vec![email, name])?;
     }
     Ok(())
 }
@@ -390,9 +391,9 @@ mod tests {
     fn vcards_yield_their_first_email() {
         let file = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL;TYPE=work:ada@example.com\r\nEMAIL:ada@home.example\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nomail Person\r\nEND:VCARD\r\n";
         let read = rows(Format::VCard, file.as_bytes()).unwrap();
-        assert_eq!(read[0].1, vec!["Email"]);
-        assert_eq!(read[1].1, vec!["ada@example.com"]);
-        assert_eq!(read[2].1, vec!["(no email: Nomail Person)"]);
+        assert_eq!(read[0].1, vec!["Email", "Full name"]);
+        assert_eq!(read[1].1, vec!["ada@example.com", "Ada Lovelace"]);
+        assert_eq!(read[2].1, vec!["", "Nomail Person"]);
     }
 
     #[test]

@@ -299,9 +299,14 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
     assert!(matches!(invite_selection::send(&app.state, id, &Invitation::default(), &Actor::system(), now()).await, Err(SelectionError::AlreadySent)));
 
     // A vCard and a plain list work the same way; the same people now count as invited.
-    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Waiting\r\nEMAIL:waiting@example.com\r\nEND:VCARD\r\n";
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Waiting\r\nEMAIL:waiting@example.com\r\nEND:VCARD\r\n\
+               BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nomail Person\r\nEND:VCARD\r\n";
     let id = invite_selection::select(&app.state, "contacts.vcf", vcf.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
-    assert_eq!(invite_selection::load(&app.state, id).await.unwrap().already_invited, 1);
+    let report = invite_selection::load(&app.state, id).await.unwrap();
+    assert_eq!((report.already_invited, report.unmatched), (1, 1));
+    // A contact without email is named, with why it matched nobody.
+    assert_eq!(report.unmatched_lines[0].text, "Nomail Person");
+    assert!(report.unmatched_lines[0].reason.starts_with("Has no email address or external ID"), "{}", report.unmatched_lines[0].reason);
     let id = invite_selection::select(&app.state, "list.txt", b"other@example.com\nW2\n".to_vec(), &Actor::system(), now()).await.unwrap();
     let report = invite_selection::load(&app.state, id).await.unwrap();
     assert_eq!((report.ready, report.already_invited), (1, 1));

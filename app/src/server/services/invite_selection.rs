@@ -39,7 +39,8 @@ impl From<sqlx::Error> for SelectionError {
     }
 }
 
-/// One listed identifier, as read.
+/// One listed identifier, as read. A line naming someone without either
+/// identifier (a contact without email) has neither, and is reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     pub line: usize,
@@ -54,20 +55,21 @@ pub struct Listed {
 /// each line is an email when it has an `@`, else an external ID.
 pub fn parse_list(file_name: &str, bytes: &[u8]) -> Result<Vec<Listed>, SelectionError> {
     let format = Format::detect(file_name, bytes, SELECTION_FILE_TYPES)?;
-    let mut header: Option<(Option<usize>, Option<usize>)> = None;
+    // The Email, External ID and Full name columns.
+    let mut header: Option<(Option<usize>, Option<usize>, Option<usize>)> = None;
     let mut missing_header = false;
     let mut listed = Vec::new();
     spreadsheet::for_each_row(format, bytes, |line, cells| {
         if missing_header {
             return;
         }
-        let Some((email_column, external_column)) = header else {
+        let Some((email_column, external_column, name_column)) = header else {
             // Header cells are read exactly as the import reads them.
             let find = |wanted: Column| cells.iter().position(|c| Column::from_header(c.trim()) == Some(wanted));
-            let found = (find(Column::Email), find(Column::ExternalId));
+            let found = (find(Column::Email), find(Column::ExternalId), find(Column::FullName));
             if found.0.is_none() && found.1.is_none() {
                 if format == Format::Text {
-                    header = Some((None, None));
+                    header = Some((None, None, None));
                     listed.push(read_free_line(line, &cells[0]));
                 } else {
                     missing_header = true;
@@ -92,6 +94,8 @@ pub fn parse_list(file_name: &str, bytes: &[u8]) -> Result<Vec<Listed>, Selectio
             });
         } else if !cell(external_column).is_empty() {
             listed.push(Listed { line, text: cell(external_column).to_owned(), email_normalized: None, external_id: Some(cell(external_column).to_owned()) });
+        } else if !cell(name_column).is_empty() {
+            listed.push(Listed { line, text: cell(name_column).to_owned(), email_normalized: None, external_id: None });
         }
     })?;
     if missing_header {
@@ -134,7 +138,12 @@ pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &A
         let (Some(id), Some(status)) = (account.id, account.status) else {
             report.unmatched += 1;
             if report.unmatched_lines.len() < LISTED {
-                report.unmatched_lines.push(mention("Nobody in Embark has this email address or external ID.", None));
+                let reason = if entry.email_normalized.is_none() && entry.external_id.is_none() {
+                    "Has no email address or external ID in the file, which is how Embark finds people."
+                } else {
+                    "Nobody in Embark has this email address or external ID."
+                };
+                report.unmatched_lines.push(mention(reason, None));
             }
             continue;
         };
