@@ -40,3 +40,8 @@ ALTER TABLE email_outbox DROP CONSTRAINT email_outbox_credential_id_fkey;
 --   bytes per 128 pages instead of one B-tree entry per row.
 DROP INDEX audit_event_by_time;
 CREATE INDEX audit_event_by_time ON audit_event USING brin (occurred_at);
+
+-- Staged rows are scratch, deleted with their batch by the statement that
+-- forgets stale previews: a foreign-key check per staged row was half the
+-- time of staging 100,000 rows (0.4 s).
+ALTER TABLE import_row DROP CONSTRAINT import_row_batch_id_fkey;

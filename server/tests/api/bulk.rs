@@ -427,3 +427,18 @@ async fn a_search_matching_thousands_is_capped_and_says_so_while_rare_ones_are_c
     let (page, capped) = search_people(&pool, "filler 2999", None, None, 51).await.unwrap();
     assert_eq!((page.len(), capped), (11, false), "Filler 2999 and Filler 29990 … 29999");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn previews_nobody_applied_are_forgotten_after_a_day_with_their_rows(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let old = import::preview(&app.state, "old.csv", b"Email,Full name\nold@example.com,Old\n".to_vec(), &Actor::system(), now()).await.unwrap();
+    sqlx::query("UPDATE import_batch SET created_at = created_at - interval '2 days' WHERE id = $1").bind(old).execute(&app.state.pool).await.unwrap();
+    let new = import::preview(&app.state, "new.csv", b"Email,Full name\nnew@example.com,New\n".to_vec(), &Actor::system(), now()).await.unwrap();
+    let staged = |id: uuid::Uuid| {
+        let pool = app.state.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM import_row WHERE batch_id = $1").bind(id).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!((staged(old).await, staged(new).await), (0, 1));
+    assert!(matches!(import::apply(&app.state, old, None, &Actor::system(), now()).await, Err(ImportError::Gone)));
+    import::apply(&app.state, new, None, &Actor::system(), now()).await.unwrap();
+}
