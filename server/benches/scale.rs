@@ -203,6 +203,14 @@ fn company_xlsx(prefix: &str) -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
+/// Writes out what earlier steps left in PostgreSQL's buffers, so a step is
+/// measured on a quiet database rather than alongside a checkpoint of the
+/// previous one (which moved figures by ±20% between runs). Needs the
+/// superuser or the pg_checkpoint role, as on the private cluster.
+async fn settle(pool: &PgPool) {
+    let _ = sqlx::query("CHECKPOINT").execute(pool).await;
+}
+
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -232,6 +240,7 @@ async fn bulk() {
     let (csv_url, csv_pool) = fresh_database("csv").await;
     let csv = company_csv("csv");
     let server = Server::start(&csv_url, None).await;
+    settle(&csv_pool).await;
     let (upload, preview, apply) = server.import("company.csv", csv.clone()).await;
     assert_eq!(count(&csv_pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
     println!(
@@ -244,6 +253,7 @@ async fn bulk() {
         server.peak_memory_mb()
     );
 
+    settle(&csv_pool).await;
     let started = Instant::now();
     server.call("admin_invite_all", &[("personal_message", "Welcome to Embark!")]).await;
     let invite_all = started.elapsed().as_secs_f64();
@@ -255,6 +265,7 @@ async fn bulk() {
     let (xlsx_url, xlsx_pool) = fresh_database("xlsx").await;
     let xlsx = company_xlsx("xlsx");
     let server = Server::start(&xlsx_url, None).await;
+    settle(&xlsx_pool).await;
     let (upload, preview, apply) = server.import("company.xlsx", xlsx.clone()).await;
     assert_eq!(count(&xlsx_pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
     println!(
@@ -324,9 +335,7 @@ async fn people_page() {
     // The steady state of a directory this size: autovacuum would otherwise
     // start on the million new rows during the measurement.
     sqlx::query("VACUUM ANALYZE account").execute(&big_pool).await.unwrap();
-    // …and the loaded pages on disk, not being written out while measuring
-    // (needs the superuser or pg_checkpoint role, as on the private cluster).
-    let _ = sqlx::query("CHECKPOINT").execute(&big_pool).await;
+    settle(&big_pool).await;
     println!("\n(loaded {DIRECTORY} accounts in {:.0} s)", started.elapsed().as_secs_f64());
     let server = Server::start(&big_url, None).await;
     let searches = ["", "nadia", "okafor", "lena silva", "p12345", "e00077", "corp.example", "zz-nobody", "ivan", "4242"];
