@@ -234,24 +234,26 @@ async fn main() {
     }
 }
 
+/// Imports the generated company into an empty directory, checks that
+/// everyone arrived, and prints the figures.
+async fn import_and_report(server: &Server, pool: &PgPool, format: &str, file_name: &str, bytes: Vec<u8>) {
+    settle(pool).await;
+    let size_mb = bytes.len() as f64 / 1e6;
+    let (upload, preview, apply) = server.import(file_name, bytes).await;
+    assert_eq!(count(pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
+    println!(
+        "import 100,000-row {format} ({size_mb:.1} MB): {:.2} s end to end (upload+check+stage {upload:.2} s, preview page {preview:.2} s, apply {apply:.2} s); server peak memory {:.0} MB",
+        upload + preview + apply,
+        server.peak_memory_mb()
+    );
+}
+
 /// Import, Invite All and dispatch at 100,000 people.
 async fn bulk() {
     // 1a. CSV import, then Invite All, then dispatch, on one directory.
     let (csv_url, csv_pool) = fresh_database("csv").await;
-    let csv = company_csv("csv");
     let server = Server::start(&csv_url, None).await;
-    settle(&csv_pool).await;
-    let (upload, preview, apply) = server.import("company.csv", csv.clone()).await;
-    assert_eq!(count(&csv_pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
-    println!(
-        "import 100,000-row CSV ({:.1} MB): {:.2} s end to end (upload+check+stage {:.2} s, preview page {:.2} s, apply {:.2} s); server peak memory {:.0} MB",
-        csv.len() as f64 / 1e6,
-        upload + preview + apply,
-        upload,
-        preview,
-        apply,
-        server.peak_memory_mb()
-    );
+    import_and_report(&server, &csv_pool, "CSV", "company.csv", company_csv("csv")).await;
 
     settle(&csv_pool).await;
     let started = Instant::now();
@@ -263,20 +265,8 @@ async fn bulk() {
 
     // 1b. XLSX import into its own directory.
     let (xlsx_url, xlsx_pool) = fresh_database("xlsx").await;
-    let xlsx = company_xlsx("xlsx");
     let server = Server::start(&xlsx_url, None).await;
-    settle(&xlsx_pool).await;
-    let (upload, preview, apply) = server.import("company.xlsx", xlsx.clone()).await;
-    assert_eq!(count(&xlsx_pool, "SELECT count(*) FROM account WHERE status = 'uninvited'").await, PEOPLE as i64);
-    println!(
-        "import 100,000-row XLSX ({:.1} MB): {:.2} s end to end (upload+check+stage {:.2} s, preview page {:.2} s, apply {:.2} s); server peak memory {:.0} MB",
-        xlsx.len() as f64 / 1e6,
-        upload + preview + apply,
-        upload,
-        preview,
-        apply,
-        server.peak_memory_mb()
-    );
+    import_and_report(&server, &xlsx_pool, "XLSX", "company.xlsx", company_xlsx("xlsx")).await;
     server.stop();
     xlsx_pool.close().await;
 

@@ -58,14 +58,14 @@ pub struct SelectionReport {
     pub repeated: usize,
     pub unmatched_lines: Vec<ListedLine>,
     pub not_eligible_people: Vec<ListedLine>,
-    #[serde(default)]
-    pub sent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectionView {
     pub id: Uuid,
     pub report: SelectionReport,
+    /// Whether its invitations went out (they go once).
+    pub sent: bool,
     pub preview: Option<EmailPreview>,
 }
 
@@ -133,12 +133,12 @@ pub async fn fetch_selection(id: Uuid, preview_message: Option<String>) -> Resul
     use crate::server::context;
     context::require_admin()?;
     let state = context::state()?;
-    let report = invite_selection::load(&state, id).await.map_err(|error| match error {
+    let invite_selection::Selection { report, sent } = invite_selection::load(&state, id).await.map_err(|error| match error {
         SelectionError::Gone => context::fail(AppError::NotFound),
         other => context::internal(other),
     })?;
     let preview = sample_preview(&state, None, preview_message).await?;
-    Ok(SelectionView { id, report, preview })
+    Ok(SelectionView { id, report, sent, preview })
 }
 
 /// Admins only: invites the uploaded list's people who are still waiting.
@@ -403,7 +403,7 @@ fn selection_view(selection: SelectionView, message: Option<String>, confirm: bo
         {(report.repeated > 0).then(|| view! { <p>{format!("{} lines named someone an earlier line already named; they count once.", report.repeated)}</p> })}
         {(!report.unmatched_lines.is_empty()).then(|| lines_table("Not found", &report.unmatched_lines, report.unmatched))}
         {(!report.not_eligible_people.is_empty()).then(|| lines_table("Not eligible", &report.not_eligible_people, report.not_eligible))}
-        {if report.sent {
+        {if selection.sent {
             view! { <p>"These invitations have been sent. To invite more people, upload another list on the Unsent Invitations page."</p> }.into_any()
         } else if ready == 0 {
             view! { <p>"Nobody on this list is waiting for an invitation, so there is nothing to send."</p> }.into_any()

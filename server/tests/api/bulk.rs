@@ -292,14 +292,16 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
     lifecycle::deactivate(&app.state, gone, &Actor::system(), now()).await.unwrap();
     let list = "Email,External ID\nWAITING@example.com,\n,W2\nclaimed@example.com,\ngone@example.com,\nnobody@example.com,\nwaiting@example.com,\n";
     let id = invite_selection::select(&app.state, "list.csv", list.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
-    let report = invite_selection::load(&app.state, id).await.unwrap();
+    let report = invite_selection::load(&app.state, id).await.unwrap().report;
     assert_eq!((report.listed, report.ready, report.already_invited, report.not_eligible, report.unmatched, report.repeated), (6, 2, 0, 2, 1, 1));
     assert_eq!(report.unmatched_lines[0].line, 6);
     assert_eq!(report.not_eligible_people[0].reason, "Has already joined.");
     assert_eq!(report.not_eligible_people[1].reason, "Is deactivated.");
 
+    assert!(!invite_selection::load(&app.state, id).await.unwrap().sent);
     let sent = invite_selection::send(&app.state, id, &Invitation::default(), &Actor::system(), now()).await.unwrap();
     assert_eq!(sent, 2);
+    assert!(invite_selection::load(&app.state, id).await.unwrap().sent);
     assert_eq!(status_of(&app, "byid@example.com").await, Some(AccountStatus::Invited));
     assert_eq!(status_of(&app, "other@example.com").await, Some(AccountStatus::Uninvited));
     assert_eq!(status_of(&app, "gone@example.com").await, Some(AccountStatus::Deactivated));
@@ -309,13 +311,13 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
     let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Waiting\r\nEMAIL:waiting@example.com\r\nEND:VCARD\r\n\
                BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nomail Person\r\nEND:VCARD\r\n";
     let id = invite_selection::select(&app.state, "contacts.vcf", vcf.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
-    let report = invite_selection::load(&app.state, id).await.unwrap();
+    let report = invite_selection::load(&app.state, id).await.unwrap().report;
     assert_eq!((report.already_invited, report.unmatched), (1, 1));
     // A contact without email is named, with why it matched nobody.
     assert_eq!(report.unmatched_lines[0].text, "Nomail Person");
     assert!(report.unmatched_lines[0].reason.starts_with("Has no email address or external ID"), "{}", report.unmatched_lines[0].reason);
     let id = invite_selection::select(&app.state, "list.txt", b"other@example.com\nW2\n".to_vec(), &Actor::system(), now()).await.unwrap();
-    let report = invite_selection::load(&app.state, id).await.unwrap();
+    let report = invite_selection::load(&app.state, id).await.unwrap().report;
     assert_eq!((report.ready, report.already_invited), (1, 1));
 }
 

@@ -339,22 +339,12 @@ pub async fn search_people(
     for setting in ["enable_seqscan", "enable_bitmapscan", "max_parallel_workers_per_gather"] {
         sqlx::query(&format!("SET LOCAL {setting} = 0")).execute(&mut *tx).await?;
     }
-    let prefix = search.to_lowercase();
     let mut starting = sqlx::QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM account WHERE ");
-    push_name_starts_with(&mut starting, &prefix, status);
+    push_name_starts_with(&mut starting, search, status);
     starting.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") starting");
     let names_starting: i64 = starting.build_query_scalar().fetch_one(&mut *tx).await?;
     if names_starting > SEARCH_CANDIDATES {
-        let mut query = sqlx::QueryBuilder::new(
-            "SELECT id, full_name, email, external_id, title, department, status, candidates FROM ( \
-               SELECT *, count(*) OVER () AS candidates FROM ( \
-                 SELECT id, full_name, email, external_id, title, department, status FROM account WHERE ",
-        );
-        push_name_starts_with(&mut query, &prefix, status);
-        query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") matches) account WHERE true");
-        push_after(&mut query, after);
-        query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);
-        let rows: Vec<SearchRow> = query.build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<SearchRow> = search_page(search, status, after, limit, Candidates::NamesStartingWith).build_query_as().fetch_all(&mut *tx).await?;
         tx.commit().await?;
         return Ok((rows.into_iter().map(|r| r.person).collect(), true));
     }
@@ -379,7 +369,7 @@ pub async fn search_people(
     };
     let mut rows = None;
     if let Some(pages) = pages {
-        let found: Vec<SearchRow> = search_page(search, status, after, limit, Some(pages)).build_query_as().fetch_all(&mut *tx).await?;
+        let found: Vec<SearchRow> = search_page(search, status, after, limit, Candidates::FirstPages(pages)).build_query_as().fetch_all(&mut *tx).await?;
         // Capped there, or the whole table was read: these are the
         // candidates. Otherwise the index finds the ones further on.
         if capped(&found) || table_pages <= pages {
@@ -390,7 +380,7 @@ pub async fn search_people(
         Some(rows) => rows,
         None => {
             sqlx::query("SET LOCAL enable_bitmapscan = 1").execute(&mut *tx).await?;
-            search_page(search, status, after, limit, None).build_query_as().fetch_all(&mut *tx).await?
+            search_page(search, status, after, limit, Candidates::Anywhere).build_query_as().fetch_all(&mut *tx).await?
         }
     };
     tx.commit().await?;
@@ -398,16 +388,17 @@ pub async fn search_people(
     Ok((rows.into_iter().map(|r| r.person).collect(), capped))
 }
 
-/// Names that start with `prefix` (lowercase), as a range of the name
-/// index; `starts_with` keeps it exact under any collation.
-fn push_name_starts_with<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, prefix: &str, status: Option<AccountStatus>) {
+/// Names that start with the search term, as a range of the name index;
+/// `starts_with` keeps it exact under any collation.
+fn push_name_starts_with(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, search: &str, status: Option<AccountStatus>) {
+    let prefix = search.to_lowercase();
     query
         .push("lower(full_name) >= ")
-        .push_bind(prefix.to_owned())
+        .push_bind(prefix.clone())
         .push(" AND lower(full_name) < ")
         .push_bind(format!("{prefix}{}", char::MAX))
         .push(" AND starts_with(lower(full_name), ")
-        .push_bind(prefix.to_owned())
+        .push_bind(prefix)
         .push(")");
     if let Some(status) = status {
         query.push(" AND status = ").push_bind(status);
@@ -430,20 +421,38 @@ fn push_matches(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, search: &str
     }
 }
 
+/// Where a search's candidates come from.
+#[derive(Debug, Clone, Copy)]
+enum Candidates {
+    /// The first names, by name, that start with the term.
+    NamesStartingWith,
+    /// The first matches in storage order within the table's first pages.
+    FirstPages(i64),
+    /// The first matches in storage order anywhere (the trigram index).
+    Anywhere,
+}
+
 /// One page of search results, after the cursor, from the candidates.
 fn search_page<'a>(
     search: &str,
     status: Option<AccountStatus>,
     after: Option<(&'a str, AccountId)>,
     limit: i64,
-    pages: Option<i64>,
+    candidates: Candidates,
 ) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
     let mut query = sqlx::QueryBuilder::new(
         "SELECT id, full_name, email, external_id, title, department, status, candidates FROM ( \
            SELECT *, count(*) OVER () AS candidates FROM ( \
              SELECT id, full_name, email, external_id, title, department, status FROM account WHERE ",
     );
-    push_matches(&mut query, search, status, pages);
+    match candidates {
+        Candidates::NamesStartingWith => {
+            push_name_starts_with(&mut query, search, status);
+            query.push(" ORDER BY lower(full_name), id");
+        }
+        Candidates::FirstPages(pages) => push_matches(&mut query, search, status, Some(pages)),
+        Candidates::Anywhere => push_matches(&mut query, search, status, None),
+    }
     query.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") matches) account WHERE true");
     push_after(&mut query, after);
     query.push(" ORDER BY lower(full_name), id LIMIT ").push_bind(limit);

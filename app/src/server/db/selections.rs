@@ -62,15 +62,12 @@ pub async fn insert(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SelectionRow {
-    pub id: Uuid,
-    pub file_name: String,
-    pub created_at: OffsetDateTime,
     pub report: serde_json::Value,
     pub sent_at: Option<OffsetDateTime>,
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<SelectionRow>> {
-    sqlx::query_as("SELECT id, file_name, created_at, report, sent_at FROM invite_selection WHERE id = $1")
+    sqlx::query_as("SELECT report, sent_at FROM invite_selection WHERE id = $1")
         .bind(id)
         .fetch_optional(executor)
         .await

@@ -5,7 +5,7 @@
 
 use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::imports::{self, ActionCounts, StagedRows, GROUP_SEPARATOR};
+use crate::server::db::imports::{self, ActionCounts, StagedRow, GROUP_SEPARATOR};
 use crate::server::services::lifecycle::{self, InviteScope, Invitation};
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
 use crate::server::AppState;
@@ -115,7 +115,7 @@ pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &
     // Parsing is CPU work, kept off the request threads; its rows are staged
     // chunk by chunk while it goes on, so PostgreSQL and the parser work at
     // once. A problem found part-way drops the transaction: nothing staged.
-    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<StagedRows>(2);
+    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<Vec<StagedRow>>(2);
     let name = file_name.to_owned();
     let parsing = tokio::task::spawn_blocking(move || parse_file_in_chunks(&name, &bytes, |chunk| chunks.blocking_send(chunk).is_ok()));
     while let Some(chunk) = parsed.recv().await {
@@ -231,10 +231,10 @@ pub async fn apply(
 
 /// Reads a whole file into staged rows: file-level problems stop it; row
 /// problems (bad cells, repeats of an earlier row) are kept with their line.
-pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<StagedRows, ImportError> {
-    let mut all = StagedRows::default();
-    parse_file_in_chunks(file_name, bytes, |chunk| {
-        all.append(chunk);
+pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<Vec<StagedRow>, ImportError> {
+    let mut all = Vec::new();
+    parse_file_in_chunks(file_name, bytes, |mut chunk| {
+        all.append(&mut chunk);
         true
     })?;
     Ok(all)
@@ -247,11 +247,11 @@ const PARSE_CHUNK: usize = 10_000;
 /// they are read, so they can be staged while the rest of the file is
 /// parsed. `sink` returns false to stop. Returns how many rows there were;
 /// after an error, the chunks already handed over are not a whole file.
-pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(StagedRows) -> bool) -> Result<usize, ImportError> {
+pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(Vec<StagedRow>) -> bool) -> Result<usize, ImportError> {
     let format = Format::detect(file_name, bytes, PEOPLE_FILE_TYPES)?;
     let mut columns: Option<Vec<Option<Column>>> = None;
     let mut header_problem: Option<ImportError> = None;
-    let mut rows = StagedRows::default();
+    let mut rows = Vec::with_capacity(PARSE_CHUNK);
     let mut total = 0;
     let mut stopped = false;
     let mut seen_emails: HashMap<String, usize> = HashMap::new();
@@ -291,24 +291,26 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
                 seen_external_ids.insert(external_id.clone(), line);
             }
         }
-        rows.lines.push(i32::try_from(line).unwrap_or(i32::MAX));
-        rows.labels.push(row.label);
-        rows.emails.push(row.email);
-        rows.emails_normalized.push(row.email_normalized);
-        rows.external_ids.push(row.external_id);
-        rows.full_names.push(row.full_name);
-        rows.titles.push(row.title);
-        rows.departments.push(row.department);
-        rows.locations.push(row.location);
-        rows.phones.push(row.phone);
-        rows.managers_normalized.push(row.manager);
-        rows.group_names.push(row.group_names.join(&GROUP_SEPARATOR.to_string()));
-        rows.group_keys.push(row.group_keys.join(&GROUP_SEPARATOR.to_string()));
-        rows.new_ids.push(AccountId::new().0);
-        rows.parse_problems.push(problem);
+        rows.push(StagedRow {
+            line: i32::try_from(line).unwrap_or(i32::MAX),
+            label: row.label,
+            email: row.email,
+            email_normalized: row.email_normalized,
+            external_id: row.external_id,
+            full_name: row.full_name,
+            title: row.title,
+            department: row.department,
+            location: row.location,
+            phone: row.phone,
+            manager_normalized: row.manager,
+            group_names: row.group_names.join(&GROUP_SEPARATOR.to_string()),
+            group_keys: row.group_keys.join(&GROUP_SEPARATOR.to_string()),
+            new_id: AccountId::new().0,
+            parse_problem: problem,
+        });
         total += 1;
         if rows.len() == PARSE_CHUNK {
-            stopped = !sink(std::mem::take(&mut rows));
+            stopped = !sink(std::mem::replace(&mut rows, Vec::with_capacity(PARSE_CHUNK)));
         }
     })?;
     if let Some(problem) = header_problem {
@@ -452,17 +454,17 @@ mod tests {
     fn rows_repeating_an_earlier_email_or_external_id_are_reported_with_that_line() {
         let file = "Email,External ID,Full name\nada@example.com,E1,Ada\nADA@example.com,E2,Ada again\nbob@example.com,E1,Bob\nnot-an-email,,X\n";
         let rows = parse_file("people.csv", file.as_bytes()).unwrap();
-        assert_eq!(rows.parse_problems[0], None);
-        assert_eq!(rows.parse_problems[1].as_deref(), Some("Repeats the email address of line 2."));
-        assert_eq!(rows.parse_problems[2].as_deref(), Some("Repeats the external ID of line 2."));
-        assert!(rows.parse_problems[3].as_deref().unwrap().starts_with("Email:"));
+        assert_eq!(rows[0].parse_problem, None);
+        assert_eq!(rows[1].parse_problem.as_deref(), Some("Repeats the email address of line 2."));
+        assert_eq!(rows[2].parse_problem.as_deref(), Some("Repeats the external ID of line 2."));
+        assert!(rows[3].parse_problem.as_deref().unwrap().starts_with("Email:"));
     }
 
     #[test]
     fn groups_split_on_semicolons_or_commas_once_each() {
         let file = "Email;Groups\nada@example.com;\"Engineering, Berlin; engineering\"\n";
         let rows = parse_file("people.csv", file.as_bytes()).unwrap();
-        assert_eq!(rows.group_names[0], format!("Engineering{GROUP_SEPARATOR}Berlin"));
+        assert_eq!(rows[0].group_names, format!("Engineering{GROUP_SEPARATOR}Berlin"));
     }
 
     #[test]

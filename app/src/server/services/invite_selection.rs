@@ -177,12 +177,17 @@ pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &A
     Ok(id)
 }
 
-/// A kept selection's report.
-pub async fn load(state: &AppState, id: Uuid) -> Result<SelectionReport, SelectionError> {
+/// A kept selection: what its file matched, and whether it was sent.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub report: SelectionReport,
+    pub sent: bool,
+}
+
+pub async fn load(state: &AppState, id: Uuid) -> Result<Selection, SelectionError> {
     let row = selections::find(&state.pool, id).await?.ok_or(SelectionError::Gone)?;
-    let mut report: SelectionReport = serde_json::from_value(row.report).map_err(anyhow::Error::from)?;
-    report.sent = row.sent_at.is_some();
-    Ok(report)
+    let report = serde_json::from_value(row.report).map_err(anyhow::Error::from)?;
+    Ok(Selection { report, sent: row.sent_at.is_some() })
 }
 
 /// Invites the selection's people who are still uninvited, once.
