@@ -467,3 +467,15 @@ async fn previews_nobody_applied_are_forgotten_after_a_day_with_their_rows(pool:
     assert!(matches!(import::apply(&app.state, old, None, &Actor::system(), now()).await, Err(ImportError::Gone)));
     import::apply(&app.state, new, None, &Actor::system(), now()).await.unwrap();
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_preview_whose_staged_rows_a_crash_emptied_is_gone_not_applied_empty(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let id = import::preview(&app.state, "people.csv", b"Email,Full name\nada@example.com,Ada\n".to_vec(), &Actor::system(), now()).await.unwrap();
+    // What crash recovery does to an unlogged table.
+    sqlx::query("TRUNCATE import_row").execute(&app.state.pool).await.unwrap();
+    assert!(matches!(import::apply(&app.state, id, None, &Actor::system(), now()).await, Err(ImportError::Gone)));
+    let state: String = sqlx::query_scalar("SELECT state::text FROM import_batch WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(state, "previewed");
+    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM account WHERE email = 'ada@example.com'").fetch_one(&app.state.pool).await.unwrap(), 0);
+}

@@ -11,4 +11,5 @@ mod crash;
 mod claim;
 mod lifecycle;
 mod mail;
+mod references;
 mod setup;

@@ -290,6 +290,14 @@ fn push_after<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, after: Opt
     }
 }
 
+/// Merges the search index's pending entries (left there by a bulk import,
+/// see [`super::imports::defer_search_index_merge`]) into the index proper,
+/// so searches stop reading them one by one.
+pub async fn merge_search_index(executor: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("SELECT gin_clean_pending_list('account_search_trgm'::regclass)").execute(executor).await?;
+    Ok(())
+}
+
 /// The most matches a People search sorts by name. Past it, a page shows
 /// some of the matches and says the search should be narrowed.
 pub const SEARCH_CANDIDATES: i64 = 200;

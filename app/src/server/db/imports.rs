@@ -199,6 +199,13 @@ pub struct ActionCounts {
     pub invalid: i64,
 }
 
+impl ActionCounts {
+    /// Every staged row, whatever applying it would do.
+    pub fn total(&self) -> i64 {
+        self.create + self.update + self.unchanged + self.invalid
+    }
+}
+
 pub async fn count_actions(executor: impl PgExecutor<'_>, batch_id: Uuid) -> sqlx::Result<ActionCounts> {
     let (create, update, unchanged, invalid) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE action = 'create'), count(*) FILTER (WHERE action = 'update'), \
@@ -298,6 +305,19 @@ pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: 
         .bind(now)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// Lets this transaction's new search-index entries wait in the trigram
+/// index's pending list instead of being merged into the index as they
+/// come (PostgreSQL's GIN "fast update"): merging is most of what an index
+/// entry costs, and done once, after commit, it is cheaper per entry. Until
+/// [`super::accounts::merge_search_index`] runs, searches read the pending
+/// list too, so they find the new people at once, only more slowly.
+pub async fn defer_search_index_merge(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    // Larger than the pending entries of the largest file allowed (200,000
+    // rows make about 180 MB), so no merge happens inside the transaction.
+    sqlx::query("SET LOCAL gin_pending_list_limit = '1GB'").execute(&mut **tx).await?;
     Ok(())
 }
 

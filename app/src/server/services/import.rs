@@ -4,6 +4,7 @@
 //! names.
 
 use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
+use crate::server::db::accounts;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, ActionCounts, StagedRow, GROUP_SEPARATOR};
 use crate::server::services::lifecycle::{self, InviteScope, Invitation};
@@ -62,7 +63,7 @@ pub enum ImportError {
     RepeatedColumn(String),
     #[error("The file has a header row but no people.")]
     NoRows,
-    #[error("This preview is no longer available (it was applied, or more than a day has passed). Upload the file again.")]
+    #[error("This preview is no longer available (it was applied, more than a day has passed, or the server restarted unexpectedly). Upload the file again.")]
     Gone,
     #[error("The directory changed since the preview: {0}. Upload the file again to see the new preview.")]
     Changed(String),
@@ -187,6 +188,12 @@ pub async fn apply(
     imports::classify(&mut tx, batch_id, imports::Rows::Matched).await?;
     let counts = imports::count_actions(&mut *tx, batch_id).await?;
     steps.lap("classify matched rows again");
+    // Staged rows are not crash-safe (an unlogged table, emptied when
+    // PostgreSQL recovers from a crash): a preview that lost them is gone,
+    // never applied as an empty file.
+    if counts.total() != previewed.total() {
+        return Err(ImportError::Gone);
+    }
     if counts.invalid > previewed.invalid || counts.create > previewed.create {
         return Err(ImportError::Changed(format!(
             "{} rows can no longer be applied and {} people are now new",
@@ -194,6 +201,7 @@ pub async fn apply(
             counts.create.saturating_sub(previewed.create).max(0)
         )));
     }
+    imports::defer_search_index_merge(&mut tx).await?;
     imports::apply_people(&mut tx, batch_id, now).await?;
     steps.lap("people");
     imports::apply_groups(&mut tx, batch_id, now).await?;
@@ -226,7 +234,22 @@ pub async fn apply(
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("invite and commit");
     steps.log(usize::try_from(applied.created + applied.updated).unwrap_or(0));
+    merge_search_index_in_background(state);
     Ok(applied)
+}
+
+/// The search index's merge after an import, off the admin's request: until
+/// it ends, searches are slower but complete. If the process dies first,
+/// PostgreSQL's autovacuum merges the entries instead.
+fn merge_search_index_in_background(state: &AppState) {
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match accounts::merge_search_index(&pool).await {
+            Ok(()) => tracing::info!(ms = started.elapsed().as_millis() as u64, "search index merged after import"),
+            Err(error) => tracing::warn!(error = %error, "could not merge the search index after an import; autovacuum will"),
+        }
+    });
 }
 
 /// Reads a whole file into staged rows: file-level problems stop it; row
