@@ -61,7 +61,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
-    startup::spawn_session_cleanup(pool);
+    startup::spawn_session_cleanup(pool.clone());
+    app::server::services::search_index::spawn_worker(pool);
     match state.mailer.clone() {
         Some(mailer) => app::server::mail::spawn_outbox_worker(state.clone(), mailer),
         None => tracing::warn!("SMTP is not configured (EMBARK_SMTP_URL): invitations wait in the outbox until it is"),

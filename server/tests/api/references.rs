@@ -133,9 +133,12 @@ async fn deleting_an_account_or_group_removes_what_names_it_and_clears_its_repor
         credential(&pool, person).await.unwrap();
         email(&pool, Some(person)).await.unwrap();
     }
+    app::server::services::search_index::catch_up(&pool).await.unwrap();
+    assert_eq!(count(&pool, "account_search").await, 2);
     sqlx::query("DELETE FROM account WHERE id = $1").bind(ada).execute(&pool).await.unwrap();
     assert_eq!(memberships(&pool).await, 2);
     assert_eq!((count(&pool, "claim_credential").await, count(&pool, "email_outbox").await), (1, 1));
+    assert_eq!(count(&pool, "account_search").await, 1, "the search document goes with the account");
     let manager: Option<Uuid> = sqlx::query_scalar("SELECT manager_id FROM account WHERE id = $1").bind(bob).fetch_one(&pool).await.unwrap();
     assert_eq!(manager, None);
     sqlx::query("DELETE FROM account_group WHERE id = $1").bind(berlin).execute(&pool).await.unwrap();

@@ -290,12 +290,37 @@ fn push_after<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, after: Opt
     }
 }
 
-/// Merges the search index's pending entries (left there by a bulk import,
-/// see [`super::imports::defer_search_index_merge`]) into the index proper,
-/// so searches stop reading them one by one.
-pub async fn merge_search_index(executor: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query("SELECT gin_clean_pending_list('account_search_trgm'::regclass)").execute(executor).await?;
-    Ok(())
+/// Indexes up to `limit` accounts of the search backlog (accounts created,
+/// or renamed, since they were last indexed; see migration
+/// `search_index_backlog`) and takes them off it. Returns how many backlog
+/// entries it handled: 0 when the backlog is empty, or when another process
+/// is indexing it at the moment.
+pub async fn index_search_backlog(pool: &sqlx::PgPool, limit: i64) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    // One indexer at a time: two could otherwise write one account's
+    // documents in the wrong order, the older last.
+    let indexer: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('embark.account_search'))").fetch_one(&mut *tx).await?;
+    if !indexer {
+        return Ok(0);
+    }
+    // The accounts are read in the same snapshot as the backlog entries
+    // taken: a change committed later left an entry this one does not take.
+    let taken: (i64,) = sqlx::query_as(
+        "WITH taken AS ( \
+           DELETE FROM account_search_backlog WHERE ctid = ANY (ARRAY(SELECT ctid FROM account_search_backlog LIMIT $1)) \
+           RETURNING account_id \
+         ), indexed AS ( \
+           INSERT INTO account_search (account_id, document) \
+           SELECT id, account_search_document(full_name, email_normalized, external_id) FROM account \
+           WHERE id IN (SELECT account_id FROM taken) \
+           ON CONFLICT (account_id) DO UPDATE SET document = EXCLUDED.document \
+         ) SELECT count(*) FROM taken",
+    )
+    .bind(limit)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(u64::try_from(taken.0).unwrap_or(0))
 }
 
 /// The most matches a People search sorts by name. Past it, a page shows
@@ -326,12 +351,13 @@ struct SearchRow {
 /// request to the next. The candidates are:
 /// - when more people's names start with the term than the cap (a common
 ///   first name), the first of them by name, from the name index;
-/// - otherwise the first matches in storage order, found in one of two
-///   ways, each cheap where the other is not: reading the table's first
-///   pages, for a term many people match anywhere (the company's email
+/// - otherwise the first matches found in one of two ways, each cheap
+///   where the other is not: reading the table's first pages in storage
+///   order, for a term many people match anywhere (the company's email
 ///   domain), where the trigram index would build a bitmap of every match
-///   (200 ms for a term a million people match); or the trigram index, for
-///   rarer terms. A sample of the first [`SAMPLE_PAGES`] pages tells which.
+///   (200 ms for a term a million people match); or the trigram index of
+///   search documents with its backlog, for rarer terms. A sample of the
+///   first [`SAMPLE_PAGES`] pages tells which.
 pub async fn search_people(
     pool: &sqlx::PgPool,
     search: &str,
@@ -387,7 +413,9 @@ pub async fn search_people(
     let rows = match rows {
         Some(rows) => rows,
         None => {
-            sqlx::query("SET LOCAL enable_bitmapscan = 1").execute(&mut *tx).await?;
+            for setting in ["enable_bitmapscan", "enable_indexscan"] {
+                sqlx::query(&format!("SET LOCAL {setting} = 1")).execute(&mut *tx).await?;
+            }
             search_page(search, status, after, limit, Candidates::Anywhere).build_query_as().fetch_all(&mut *tx).await?
         }
     };
@@ -416,9 +444,8 @@ fn push_name_starts_with(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, sea
 /// The conditions of a search: the term, the status, and when `pages` is
 /// given, only the table's first that many pages.
 fn push_matches(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, search: &str, status: Option<AccountStatus>, pages: Option<i64>) {
-    // The expression is the account_search_trgm index's.
     query
-        .push("(lower(full_name) || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(lower(external_id), '')) LIKE ")
+        .push("account_search_document(full_name, email_normalized, external_id) LIKE ")
         .push_bind(super::contains_pattern(search))
         .push(" ESCAPE '\\'");
     if let Some(status) = status {
@@ -436,7 +463,8 @@ enum Candidates {
     NamesStartingWith,
     /// The first matches in storage order within the table's first pages.
     FirstPages(i64),
-    /// The first matches in storage order anywhere (the trigram index).
+    /// The first matches anywhere, from the trigram index of search
+    /// documents and the backlog of accounts not indexed yet.
     Anywhere,
 }
 
@@ -459,7 +487,16 @@ fn search_page<'a>(
             query.push(" ORDER BY lower(full_name), id");
         }
         Candidates::FirstPages(pages) => push_matches(&mut query, search, status, Some(pages)),
-        Candidates::Anywhere => push_matches(&mut query, search, status, None),
+        Candidates::Anywhere => {
+            // The index may be a moment behind: the backlog holds whoever
+            // it does not have yet (or has under an old name, which the
+            // condition on the account itself then rules out).
+            query
+                .push("id IN (SELECT account_id FROM account_search WHERE document LIKE ")
+                .push_bind(super::contains_pattern(search))
+                .push(" ESCAPE '\\' UNION SELECT account_id FROM account_search_backlog) AND ");
+            push_matches(&mut query, search, status, None);
+        }
     }
     query.push(" LIMIT ").push_bind(SEARCH_CANDIDATES + 1).push(") matches) account WHERE true");
     push_after(&mut query, after);

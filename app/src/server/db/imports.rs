@@ -77,7 +77,7 @@ pub async fn stage(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: &[S
     let mut copy = tx
         .copy_in_raw(
             "COPY import_row (batch_id, line, label, email, email_normalized, external_id, full_name, title, department, \
-             location, phone, manager_email_normalized, group_names, group_keys, new_id, parse_problem) \
+             location, phone, manager_email_normalized, group_names, group_keys, new_id, parse_problem, action) \
              FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (label, full_name, title, department, location, phone, group_names, group_keys))",
         )
         .await?;
@@ -103,6 +103,9 @@ pub async fn stage(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: &[S
                 &row.group_keys,
                 &new_id,
                 text(&row.parse_problem),
+                // What classification most often decides, so it rewrites
+                // only the rows it decides otherwise.
+                if row.parse_problem.is_some() { "invalid" } else { "create" },
             ];
             writer.write_record(&record).map_err(|e| sqlx::Error::Encode(e.into()))?;
         }
@@ -135,12 +138,14 @@ pub enum Rows {
 /// finds what the directory makes wrong with them, and decides what
 /// applying each would do.
 pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: Rows) -> sqlx::Result<()> {
-    // One pass over the rows that parsed: match, find the problem, decide.
+    // One pass over the rows that parsed: match, find the problem, decide;
+    // rows already marked as decided are not rewritten.
     sqlx::query(
-        "UPDATE import_row r SET account_id = c.account_id, manager_account_id = c.manager_account_id, problem = c.problem, action = CASE \
-           WHEN c.problem IS NOT NULL THEN 'invalid' \
-           WHEN c.account_id IS NULL THEN 'create' \
-           WHEN c.differs THEN 'update' ELSE 'unchanged' END \
+        "UPDATE import_row r SET account_id = c.account_id, manager_account_id = c.manager_account_id, problem = c.problem, action = c.action \
+         FROM (SELECT d.*, CASE \
+           WHEN d.problem IS NOT NULL THEN 'invalid' \
+           WHEN d.account_id IS NULL THEN 'create' \
+           WHEN d.differs THEN 'update' ELSE 'unchanged' END AS action \
          FROM ( \
            SELECT m.line, m.matched_id AS account_id, m.found_manager_id AS manager_account_id, CASE \
              WHEN m.by_ext IS NOT NULL AND m.by_email IS NOT NULL AND m.by_ext <> m.by_email \
@@ -180,8 +185,9 @@ pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: 
              WHERE s.batch_id = $1 AND s.parse_problem IS NULL AND ($2 OR s.account_id IS NOT NULL) \
            ) m \
            LEFT JOIN account a ON a.id = m.matched_id \
-         ) c \
-         WHERE r.batch_id = $1 AND r.line = c.line",
+         ) d) c \
+         WHERE r.batch_id = $1 AND r.line = c.line \
+           AND (r.account_id, r.manager_account_id, r.problem, r.action) IS DISTINCT FROM (c.account_id, c.manager_account_id, c.problem, c.action)",
     )
     .bind(batch_id)
     .bind(rows == Rows::All)
@@ -308,19 +314,6 @@ pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: 
     Ok(())
 }
 
-/// Lets this transaction's new search-index entries wait in the trigram
-/// index's pending list instead of being merged into the index as they
-/// come (PostgreSQL's GIN "fast update"): merging is most of what an index
-/// entry costs, and done once, after commit, it is cheaper per entry. Until
-/// [`super::accounts::merge_search_index`] runs, searches read the pending
-/// list too, so they find the new people at once, only more slowly.
-pub async fn defer_search_index_merge(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    // Larger than the pending entries of the largest file allowed (200,000
-    // rows make about 180 MB), so no merge happens inside the transaction.
-    sqlx::query("SET LOCAL gin_pending_list_limit = '1GB'").execute(&mut **tx).await?;
-    Ok(())
-}
-
 /// Creates the batch's new accounts (uninvited) and updates the matched ones:
 /// a non-empty cell replaces the stored value, an empty cell keeps it.
 pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
@@ -397,6 +390,8 @@ pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
 }
 
 /// One audit row per created or updated account, naming the batch and line.
+/// A new person's label comes from the file: only updated people (usually
+/// few) are looked up.
 pub async fn audit_rows(
     tx: &mut Transaction<'_, Postgres>,
     batch_id: Uuid,
@@ -407,9 +402,10 @@ pub async fn audit_rows(
         "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_id, target_label, details) \
          SELECT $2, $3, $4, CASE r.action WHEN 'create' THEN 'account.created' ELSE 'account.updated' END, \
                 coalesce(r.account_id, r.new_id), \
-                coalesce(a.full_name, r.full_name) || coalesce(' <' || coalesce(a.email, r.email) || '>', ''), \
+                CASE WHEN r.account_id IS NULL THEN r.full_name || coalesce(' <' || r.email || '>', '') \
+                     ELSE (SELECT a.full_name || coalesce(' <' || a.email || '>', '') FROM account a WHERE a.id = r.account_id) END, \
                 jsonb_build_object('import', $1::text, 'line', r.line) \
-         FROM import_row r LEFT JOIN account a ON a.id = r.account_id \
+         FROM import_row r \
          WHERE r.batch_id = $1 AND r.action IN ('create', 'update')",
     )
     .bind(batch_id)

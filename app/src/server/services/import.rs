@@ -4,10 +4,10 @@
 //! names.
 
 use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
-use crate::server::db::accounts;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, ActionCounts, StagedRow, GROUP_SEPARATOR};
 use crate::server::services::lifecycle::{self, InviteScope, Invitation};
+use crate::server::services::search_index;
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
 use crate::server::AppState;
 use serde_json::json;
@@ -201,7 +201,6 @@ pub async fn apply(
             counts.create.saturating_sub(previewed.create).max(0)
         )));
     }
-    imports::defer_search_index_merge(&mut tx).await?;
     imports::apply_people(&mut tx, batch_id, now).await?;
     steps.lap("people");
     imports::apply_groups(&mut tx, batch_id, now).await?;
@@ -234,22 +233,8 @@ pub async fn apply(
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("invite and commit");
     steps.log(usize::try_from(applied.created + applied.updated).unwrap_or(0));
-    merge_search_index_in_background(state);
+    search_index::catch_up_in_background(&state.pool);
     Ok(applied)
-}
-
-/// The search index's merge after an import, off the admin's request: until
-/// it ends, searches are slower but complete. If the process dies first,
-/// PostgreSQL's autovacuum merges the entries instead.
-fn merge_search_index_in_background(state: &AppState) {
-    let pool = state.pool.clone();
-    tokio::spawn(async move {
-        let started = std::time::Instant::now();
-        match accounts::merge_search_index(&pool).await {
-            Ok(()) => tracing::info!(ms = started.elapsed().as_millis() as u64, "search index merged after import"),
-            Err(error) => tracing::warn!(error = %error, "could not merge the search index after an import; autovacuum will"),
-        }
-    });
 }
 
 /// Reads a whole file into staged rows: file-level problems stop it; row

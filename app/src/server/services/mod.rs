@@ -10,5 +10,6 @@ pub mod invite_selection;
 pub mod lifecycle;
 pub mod outbox;
 pub mod profile;
+pub mod search_index;
 pub mod settings;
 pub mod setup;

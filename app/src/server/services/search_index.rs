@@ -1,0 +1,62 @@
+//! The People search's index of documents, brought up to date in the
+//! background: writers only list the accounts to (re)index in a backlog, in
+//! their own transaction, and searches read the backlog as well as the
+//! index, so the index may lag without a search missing anyone. See
+//! migration `search_index_backlog`.
+
+use crate::server::db::accounts;
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+/// Backlog entries indexed per transaction.
+const BATCH: i64 = 20_000;
+
+/// Indexes the backlog until it is empty (or another process is indexing
+/// it). Returns how many entries it handled.
+pub async fn catch_up(pool: &PgPool) -> sqlx::Result<u64> {
+    let mut handled = 0;
+    loop {
+        let batch = accounts::index_search_backlog(pool, BATCH).await?;
+        handled += batch;
+        if batch < BATCH.unsigned_abs() {
+            return Ok(handled);
+        }
+    }
+}
+
+/// [`catch_up`] now, off the caller's request (after a bulk write), logging
+/// the outcome. Whatever it does not finish, the worker will.
+pub fn catch_up_in_background(pool: &PgPool) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        match catch_up(&pool).await {
+            Ok(0) => {}
+            Ok(handled) => tracing::info!(handled, ms = started.elapsed().as_millis() as u64, "search index caught up"),
+            Err(error) => tracing::warn!(error = %error, "could not index the search backlog; the worker will retry"),
+        }
+    });
+}
+
+/// Keeps the index up to date until the process ends, looking at the
+/// backlog once a second: it also indexes what a process that died left
+/// behind, and what was written outside Embark.
+pub fn spawn_worker(pool: PgPool) {
+    tokio::spawn(async move {
+        loop {
+            let pause = match catch_up(&pool).await {
+                Ok(handled) => {
+                    if handled > 0 {
+                        tracing::info!(handled, "search index caught up");
+                    }
+                    Duration::from_secs(1)
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "could not index the search backlog; retrying in 5 s");
+                    Duration::from_secs(5)
+                }
+            };
+            tokio::time::sleep(pause).await;
+        }
+    });
+}
