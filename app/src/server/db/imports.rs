@@ -107,7 +107,7 @@ pub async fn stage(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: &[S
                 // only the rows it decides otherwise.
                 if row.parse_problem.is_some() { "invalid" } else { "create" },
             ];
-            writer.write_record(&record).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            writer.write_record(record).map_err(|e| sqlx::Error::Encode(e.into()))?;
         }
         let bytes = writer.into_inner().map_err(|e| sqlx::Error::Encode(e.to_string().into()))?;
         copy.send(bytes).await?;
@@ -138,8 +138,22 @@ pub enum Rows {
 /// finds what the directory makes wrong with them, and decides what
 /// applying each would do.
 pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: Rows) -> sqlx::Result<()> {
+    if rows == Rows::Matched {
+        // A file of new people only (a first import) has nothing to look at
+        // again; finding that out is a tenth of the statement's cost.
+        let matched: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM import_row WHERE batch_id = $1 AND account_id IS NOT NULL)")
+            .bind(batch_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        if !matched {
+            return Ok(());
+        }
+    }
     // One pass over the rows that parsed: match, find the problem, decide;
-    // rows already marked as decided are not rewritten.
+    // rows already marked as decided are not rewritten. `OFFSET 0` keeps
+    // PostgreSQL from pulling the problem's CASE up into each place that
+    // uses it, which evaluated it three times per row (a quarter of the
+    // statement at 100,000 rows).
     sqlx::query(
         "UPDATE import_row r SET account_id = c.account_id, manager_account_id = c.manager_account_id, problem = c.problem, action = c.action \
          FROM (SELECT d.*, CASE \
@@ -185,6 +199,7 @@ pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: 
              WHERE s.batch_id = $1 AND s.parse_problem IS NULL AND ($2 OR s.account_id IS NOT NULL) \
            ) m \
            LEFT JOIN account a ON a.id = m.matched_id \
+           OFFSET 0 \
          ) d) c \
          WHERE r.batch_id = $1 AND r.line = c.line \
            AND (r.account_id, r.manager_account_id, r.problem, r.action) IS DISTINCT FROM (c.account_id, c.manager_account_id, c.problem, c.action)",
