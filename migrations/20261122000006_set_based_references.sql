@@ -12,7 +12,8 @@
 --   foreign key had;
 -- - the referenced rows are locked FOR KEY SHARE, as a foreign key locks
 --   them, so a concurrent deletion waits for the inserting transaction and
---   then removes (or clears) what it inserted;
+--   then removes (or clears) what it inserted; rows the inserting
+--   transaction wrote itself need no lock, as no one else can delete them;
 -- - deleting an account or a group removes the rows that refer to it, or
 --   clears a report's manager, as ON DELETE did.
 -- Updates are checked row by row, and only when they change the reference:
