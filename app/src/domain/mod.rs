@@ -31,6 +31,12 @@ pub fn normalize_identifier(raw: &str) -> String {
     trimmed.nfkc().collect::<String>().to_lowercase()
 }
 
+/// "22 November 2026, 07:05 UTC": how the admin panel shows a moment.
+pub fn timestamp_label(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
+}
+
 #[cfg(test)]
 mod normalize_tests {
     use super::normalize_identifier;
@@ -42,10 +48,4 @@ mod normalize_tests {
         assert_eq!(normalize_identifier("Émile@Example.com"), "émile@example.com");
         assert_eq!(normalize_identifier("ﬁnance"), "finance");
     }
-}
-
-/// "22 November 2026, 07:05 UTC": how the admin panel shows a moment.
-pub fn timestamp_label(at: time::OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!("{} {} {}, {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
 }

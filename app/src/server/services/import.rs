@@ -76,8 +76,13 @@ impl From<sqlx::Error> for ImportError {
         if let Some(constraint) = crate::server::db::unique_violation(&error) {
             return Self::Changed(format!("another change took an email address or external ID in this file ({constraint})"));
         }
-        if crate::server::db::foreign_key_violation(&error).is_some() {
-            return Self::Changed("a manager this file names was deleted".to_owned());
+        if let Some(constraint) = crate::server::db::foreign_key_violation(&error) {
+            let gone = match constraint.as_str() {
+                "account_manager_id_fkey" => "a manager this file names was deleted",
+                "group_membership_group_id_fkey" => "a group this file names was deleted",
+                _ => "a person this file names was deleted",
+            };
+            return Self::Changed(gone.to_owned());
         }
         Self::Unexpected(error.into())
     }

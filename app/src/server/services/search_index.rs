@@ -14,11 +14,15 @@ const BATCH: i64 = 20_000;
 /// Indexes the backlog until it is empty (or another process is indexing
 /// it). Returns how many entries it handled.
 pub async fn catch_up(pool: &PgPool) -> sqlx::Result<u64> {
+    let started = Instant::now();
     let mut handled = 0;
     loop {
         let batch = accounts::index_search_backlog(pool, BATCH).await?;
         handled += batch;
         if batch < BATCH.unsigned_abs() {
+            if handled > 0 {
+                tracing::info!(handled, ms = started.elapsed().as_millis() as u64, "search index caught up");
+            }
             return Ok(handled);
         }
     }
@@ -29,11 +33,8 @@ pub async fn catch_up(pool: &PgPool) -> sqlx::Result<u64> {
 pub fn catch_up_in_background(pool: &PgPool) {
     let pool = pool.clone();
     tokio::spawn(async move {
-        let started = Instant::now();
-        match catch_up(&pool).await {
-            Ok(0) => {}
-            Ok(handled) => tracing::info!(handled, ms = started.elapsed().as_millis() as u64, "search index caught up"),
-            Err(error) => tracing::warn!(error = %error, "could not index the search backlog; the worker will retry"),
+        if let Err(error) = catch_up(&pool).await {
+            tracing::warn!(error = %error, "could not index the search backlog; the worker will retry");
         }
     });
 }
@@ -45,12 +46,7 @@ pub fn spawn_worker(pool: PgPool) {
     tokio::spawn(async move {
         loop {
             let pause = match catch_up(&pool).await {
-                Ok(handled) => {
-                    if handled > 0 {
-                        tracing::info!(handled, "search index caught up");
-                    }
-                    Duration::from_secs(1)
-                }
+                Ok(_) => Duration::from_secs(1),
                 Err(error) => {
                     tracing::warn!(error = %error, "could not index the search backlog; retrying in 5 s");
                     Duration::from_secs(5)
