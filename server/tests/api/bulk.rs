@@ -497,3 +497,71 @@ async fn a_preview_whose_staged_rows_a_crash_emptied_is_gone_not_applied_empty(p
     assert_eq!(state, "previewed");
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM account WHERE email = 'ada@example.com'").fetch_one(&app.state.pool).await.unwrap(), 0);
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn managers_may_come_later_in_the_file_or_be_in_embark_but_must_be_somewhere(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    provision(&app, "Ada Lovelace", "ada@example.com", None).await;
+    let file = "Email,Full name,Manager email,Groups\n\
+                linus@example.com,Linus Torvalds,grace@example.com,Kernel\n\
+                grace@example.com,Grace Hopper,ada@example.com,Navy\n\
+                ken@example.com,Ken Thompson,nobody@example.com,Ghosts\n\
+                dennis@example.com,Dennis Ritchie,broken@example.com,\n\
+                broken@example.com,Broken Row,,,surplus\n\
+                self@example.com,Self Managed,SELF@example.com,\n";
+    let preview = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
+    let problems: Vec<(i32, &str)> = preview.invalid.iter().map(|r| (r.line, r.problem.as_str())).collect();
+    assert_eq!(
+        problems,
+        [
+            (4, "The manager nobody@example.com is neither in Embark nor in this file."),
+            (5, "The manager broken@example.com is neither in Embark nor in this file."),
+            (6, "The row has more cells than the header row has columns."),
+            (7, "A person cannot be their own manager."),
+        ],
+        "a manager on a row that cannot be applied is not in the file"
+    );
+    assert_eq!(preview.new_groups, ["Kernel", "Navy"], "a group only refused rows name is not created");
+    import::apply(&app.state, preview.batch_id, None, &Actor::system(), now()).await.unwrap();
+    let managers: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.email, m.email FROM account a JOIN account m ON m.id = a.manager_id ORDER BY a.email",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        managers,
+        [("grace@example.com".to_owned(), "ada@example.com".to_owned()), ("linus@example.com".to_owned(), "grace@example.com".to_owned())]
+    );
+    let groups: Vec<String> = sqlx::query_scalar("SELECT name FROM account_group ORDER BY name").fetch_all(&app.state.pool).await.unwrap();
+    assert_eq!(groups, ["Kernel", "Navy"]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_large_file_staged_after_another_is_planned_for_its_size(pool: PgPool) {
+    // The planner estimated a batch its statistics had not seen at one row,
+    // and classified 100,000 rows as a nested loop over themselves (hours).
+    let app = spawn_app(pool).await;
+    let company = |prefix: &str| {
+        let mut file = String::from("Email,Full name,Manager email,Groups\n");
+        for i in 0..2_000 {
+            let manager = if i % 50 == 0 { String::new() } else { format!("{prefix}{}@example.com", i - i % 50) };
+            file.push_str(&format!("{prefix}{i}@example.com,Person {i},{manager},Team {}\n", i % 7));
+        }
+        file
+    };
+    let first = preview(&app, "first.csv", company("a").as_bytes()).await.unwrap();
+    import::apply(&app.state, first.batch_id, None, &Actor::system(), now()).await.unwrap();
+    // What autovacuum does once the first file's rows are staged.
+    sqlx::query("ANALYZE import_row").execute(&app.state.pool).await.unwrap();
+    let second = preview(&app, "second.csv", company("b").as_bytes()).await.unwrap();
+    assert_eq!((second.counts.create, second.counts.invalid), (2_000, 0));
+    let plan: serde_json::Value = sqlx::query_scalar(&format!("EXPLAIN (FORMAT JSON) SELECT * FROM import_row WHERE batch_id = '{}'", second.batch_id))
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let estimate = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap();
+    assert!(estimate > 1_000.0, "the second file's 2,000 staged rows are estimated at {estimate}");
+    let applied = import::apply(&app.state, second.batch_id, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!(applied.created, 2_000);
+}

@@ -5,13 +5,13 @@
 
 use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::imports::{self, ActionCounts, StagedRow, GROUP_SEPARATOR};
+use crate::server::db::imports::{self, ActionCounts, NamedGroup, StagedRow, GROUP_SEPARATOR};
 use crate::server::services::lifecycle::{self, InviteScope, Invitation};
 use crate::server::services::search_index;
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
 use crate::server::AppState;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -118,42 +118,85 @@ pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &
     imports::delete_stale(&state.pool, now).await?;
     let mut tx = state.pool.begin().await?;
     imports::create_batch(&mut tx, batch_id, file_name, actor.id, now).await?;
-    // Parsing is CPU work, kept off the request threads; its rows are staged
-    // chunk by chunk while it goes on, so PostgreSQL and the parser work at
-    // once. A problem found part-way drops the transaction: nothing staged.
-    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<Vec<StagedRow>>(2);
+    // Parsing is CPU work, kept off the request threads. The parsing thread
+    // also encodes its rows for the staging COPY, chunk by chunk, so the
+    // file is read and PostgreSQL stores it at the same time. A problem
+    // found part-way aborts the COPY: nothing staged.
+    let (chunks, mut encoded) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
     let name = file_name.to_owned();
-    let parsing = tokio::task::spawn_blocking(move || parse_file_in_chunks(&name, &bytes, |chunk| chunks.blocking_send(chunk).is_ok()));
-    while let Some(chunk) = parsed.recv().await {
-        imports::stage(&mut tx, batch_id, &chunk).await?;
+    let parsing = tokio::task::spawn_blocking(move || {
+        let mut encoding_failure = None;
+        let summary = parse_file_in_chunks(&name, &bytes, |chunk| match imports::encode_for_staging(batch_id, &chunk) {
+            Ok(encoded) => chunks.blocking_send(encoded).is_ok(),
+            Err(error) => {
+                encoding_failure = Some(error);
+                false
+            }
+        });
+        match encoding_failure {
+            Some(error) => Err(ImportError::Unexpected(error.into())),
+            None => summary,
+        }
+    });
+    let mut copy = imports::start_staging(&mut tx).await?;
+    while let Some(chunk) = encoded.recv().await {
+        copy.send(chunk).await?;
     }
-    let rows = parsing.await.map_err(anyhow::Error::from)??;
+    let summary = match parsing.await.map_err(anyhow::Error::from)? {
+        Ok(summary) => summary,
+        Err(problem) => {
+            copy.abort("the file was refused").await?;
+            return Err(problem);
+        }
+    };
+    copy.finish().await?;
     steps.lap("parse and stage");
-    imports::classify(&mut tx, batch_id, imports::Rows::All).await?;
+    imports::refresh_statistics(&mut tx).await?;
+    imports::classify(&mut tx, batch_id, imports::Rows::All, &summary.managers_outside_file).await?;
     steps.lap("classify");
-    let counts = imports::count_actions(&mut *tx, batch_id).await?;
+    let decisions = imports::decisions(&mut *tx, batch_id).await?;
+    let groups = summary.groups_of_applied_rows(&decisions.refused_rows_group_keys);
+    let new_groups = imports::new_group_names(&mut *tx, &groups).await?;
     steps.lap("count");
-    let new_groups = imports::new_group_names(&mut *tx, batch_id).await?;
-    steps.lap("new groups");
-    imports::save_preview(&mut tx, batch_id, json!(StoredPreview { counts, new_groups })).await?;
+    let stored = StoredPreview {
+        counts: decisions.counts,
+        new_groups,
+        matched: decisions.matched,
+        groups,
+        managers_outside_file: summary.managers_outside_file,
+    };
+    imports::save_preview(&mut tx, batch_id, json!(stored)).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("commit");
-    steps.log(rows);
+    steps.log(summary.rows);
     Ok(batch_id)
 }
 
-/// What a preview found, kept with the batch so the preview page need not
-/// count 100,000 rows again.
+/// What a preview found, kept with the batch so that neither the preview
+/// page nor the apply reads 100,000 rows again to know it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct StoredPreview {
     counts: ActionCounts,
     new_groups: Vec<String>,
+    /// Rows that matched someone already in Embark: only those are looked
+    /// at again when applying.
+    matched: i64,
+    /// Every group the rows to apply name, existing or not.
+    groups: Vec<NamedGroup>,
+    managers_outside_file: Vec<String>,
+}
+
+impl StoredPreview {
+    /// A preview saved by another version of Embark is uploaded again.
+    fn read(value: serde_json::Value) -> Result<Self, ImportError> {
+        serde_json::from_value(value).map_err(|_| ImportError::Gone)
+    }
 }
 
 /// A staged batch's preview, or what applying it did.
 pub async fn load(state: &AppState, batch_id: Uuid) -> Result<Preview, ImportError> {
     let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
-    let StoredPreview { counts, new_groups } = serde_json::from_value(batch.preview.clone()).map_err(anyhow::Error::from)?;
+    let StoredPreview { counts, new_groups, .. } = StoredPreview::read(batch.preview.clone())?;
     let invalid = imports::invalid_rows(&state.pool, batch_id, Some(INVALID_ROWS_SHOWN)).await?;
     let applied = (batch.state == "applied").then(|| serde_json::from_value(batch.result.clone()).ok()).flatten();
     Ok(Preview { batch_id, file_name: batch.file_name, counts, new_groups, invalid, applied })
@@ -188,17 +231,24 @@ pub async fn apply(
     let mut steps = crate::server::timing::Steps::start("import apply");
     let mut tx = state.pool.begin().await?;
     let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
-    let previewed: StoredPreview = serde_json::from_value(previewed).map_err(anyhow::Error::from)?;
-    let previewed = previewed.counts;
-    imports::classify(&mut tx, batch_id, imports::Rows::Matched).await?;
-    let counts = imports::count_actions(&mut *tx, batch_id).await?;
-    steps.lap("classify matched rows again");
+    let previewed = StoredPreview::read(previewed)?;
     // Staged rows are not crash-safe (an unlogged table, emptied when
     // PostgreSQL recovers from a crash): a preview that lost them is gone,
     // never applied as an empty file.
-    if counts.total() != previewed.total() {
+    if !imports::has_rows(&mut *tx, batch_id).await? {
         return Err(ImportError::Gone);
     }
+    // Rows that will create people need no second look: what could have
+    // changed for them is guarded by constraints (see `imports::Rows`).
+    let counts = if previewed.matched > 0 {
+        imports::classify(&mut tx, batch_id, imports::Rows::Matched, &previewed.managers_outside_file).await?;
+        imports::decisions(&mut *tx, batch_id).await?.counts
+    } else {
+        previewed.counts
+    };
+    steps.lap("classify matched rows again");
+    let groups = previewed.groups;
+    let previewed = previewed.counts;
     if counts.invalid > previewed.invalid || counts.create > previewed.create {
         return Err(ImportError::Changed(format!(
             "{} rows can no longer be applied and {} people are now new",
@@ -208,7 +258,7 @@ pub async fn apply(
     }
     imports::apply_people(&mut tx, batch_id, now).await?;
     steps.lap("people");
-    imports::apply_groups(&mut tx, batch_id, now).await?;
+    imports::apply_groups(&mut tx, batch_id, &groups, now).await?;
     steps.lap("groups");
     imports::audit_rows(&mut tx, batch_id, actor, now).await?;
     steps.lap("audit");
@@ -256,11 +306,42 @@ pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<Vec<StagedRow>, Impor
 /// Rows handed over at a time by [`parse_file_in_chunks`].
 const PARSE_CHUNK: usize = 10_000;
 
+/// What the parser learns about a whole file besides its rows, so that
+/// PostgreSQL need not work it out again from 100,000 staged rows. Only rows
+/// without a problem of their own count.
+#[derive(Debug, Default)]
+pub struct FileSummary {
+    pub rows: usize,
+    /// Manager emails the rows name that no row introduces.
+    pub managers_outside_file: Vec<String>,
+    /// Every group the rows name, in the order the file first names them.
+    pub groups: Vec<NamedGroup>,
+    /// How many rows name each group, by key.
+    rows_naming_group: HashMap<String, usize>,
+}
+
+impl FileSummary {
+    /// The groups without those that only rows refused by classification
+    /// name (`refused_rows_group_keys`: such rows' keys, joined): applying
+    /// would create those for nobody.
+    pub fn groups_of_applied_rows(&self, refused_rows_group_keys: &[String]) -> Vec<NamedGroup> {
+        let mut refusals: HashMap<&str, usize> = HashMap::new();
+        for key in refused_rows_group_keys.iter().flat_map(|keys| keys.split(GROUP_SEPARATOR)) {
+            *refusals.entry(key).or_default() += 1;
+        }
+        self.groups
+            .iter()
+            .filter(|group| refusals.get(group.key.as_str()).is_none_or(|refused| *refused < self.rows_naming_group[&group.key]))
+            .cloned()
+            .collect()
+    }
+}
+
 /// [`parse_file`], handing the rows to `sink` [`PARSE_CHUNK`] at a time as
 /// they are read, so they can be staged while the rest of the file is
-/// parsed. `sink` returns false to stop. Returns how many rows there were;
-/// after an error, the chunks already handed over are not a whole file.
-pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(Vec<StagedRow>) -> bool) -> Result<usize, ImportError> {
+/// parsed. `sink` returns false to stop. After an error, the chunks already
+/// handed over are not a whole file.
+pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(Vec<StagedRow>) -> bool) -> Result<FileSummary, ImportError> {
     let format = Format::detect(file_name, bytes, PEOPLE_FILE_TYPES)?;
     let mut columns: Option<Vec<Option<Column>>> = None;
     let mut header_problem: Option<ImportError> = None;
@@ -269,6 +350,8 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
     let mut stopped = false;
     let mut seen_emails: HashMap<String, usize> = HashMap::new();
     let mut seen_external_ids: HashMap<String, usize> = HashMap::new();
+    let mut summary = FileSummary::default();
+    let mut managers: HashSet<String> = HashSet::new();
     spreadsheet::for_each_row(format, bytes, |line, cells| {
         if header_problem.is_some() || stopped {
             return;
@@ -302,6 +385,20 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
             }
             if let Some(external_id) = &row.external_id {
                 seen_external_ids.insert(external_id.clone(), line);
+            }
+            if let Some(manager) = &row.manager {
+                if !managers.contains(manager) {
+                    managers.insert(manager.clone());
+                }
+            }
+            for (key, name) in row.group_keys.iter().zip(&row.group_names) {
+                match summary.rows_naming_group.get_mut(key) {
+                    Some(rows) => *rows += 1,
+                    None => {
+                        summary.rows_naming_group.insert(key.clone(), 1);
+                        summary.groups.push(NamedGroup { key: key.clone(), name: name.clone() });
+                    }
+                }
             }
         }
         rows.push(StagedRow {
@@ -338,7 +435,10 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
     if !rows.is_empty() && !stopped {
         sink(rows);
     }
-    Ok(total)
+    summary.rows = total;
+    summary.managers_outside_file = managers.into_iter().filter(|manager| !seen_emails.contains_key(manager)).collect();
+    summary.managers_outside_file.sort_unstable();
+    Ok(summary)
 }
 
 fn map_header(cells: &[String]) -> Result<Vec<Option<Column>>, ImportError> {
