@@ -120,7 +120,8 @@ pub fn encode_for_staging(batch_id: Uuid, rows: &[StagedRow]) -> Result<Vec<u8>,
 /// estimated at one row: after an earlier large import, classifying the next
 /// one was planned as a nested loop of the batch against itself (100,000²
 /// row pairs, hours). A small sample is enough to know a batch's size: 25 ms
-/// at 100,000 rows instead of 300 with the default.
+/// at 100,000 rows instead of 300 with the default. ANALYZE holds its lock
+/// until the preview commits, so concurrent previews take turns from here.
 pub async fn refresh_statistics(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
     sqlx::query("SET LOCAL default_statistics_target = 10").execute(&mut **tx).await?;
     sqlx::query("ANALYZE import_row").execute(&mut **tx).await?;
