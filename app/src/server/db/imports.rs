@@ -225,13 +225,6 @@ pub struct ActionCounts {
     pub invalid: i64,
 }
 
-impl ActionCounts {
-    /// Every staged row, whatever applying it would do.
-    pub fn total(&self) -> i64 {
-        self.create + self.update + self.unchanged + self.invalid
-    }
-}
-
 /// What classification decided for a batch, counted in one pass.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Decisions {

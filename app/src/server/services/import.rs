@@ -331,7 +331,10 @@ impl FileSummary {
         }
         self.groups
             .iter()
-            .filter(|group| refusals.get(group.key.as_str()).is_none_or(|refused| *refused < self.rows_naming_group[&group.key]))
+            .filter(|group| {
+                let naming = self.rows_naming_group.get(&group.key).copied().unwrap_or_default();
+                refusals.get(group.key.as_str()).is_none_or(|refused| *refused < naming)
+            })
             .cloned()
             .collect()
     }
