@@ -42,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 
 impl Admin {
     fn actor(&self) -> Actor {
-        Actor::account(self.0.account_id, self.0.full_name.clone())
+        Actor::viewer(&self.0)
     }
 }
 

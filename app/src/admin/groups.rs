@@ -71,7 +71,7 @@ mod ssr {
     }
 
     pub fn actor(viewer: &crate::auth::Viewer) -> Actor {
-        Actor::account(viewer.account_id, viewer.full_name.clone())
+        Actor::viewer(viewer)
     }
 
     pub fn item(row: crate::server::db::groups::GroupRow) -> GroupListItem {

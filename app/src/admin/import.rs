@@ -83,7 +83,7 @@ pub async fn apply_import(id: Uuid, invite: String, personal_message: Option<Str
         "later" => None,
         _ => return Err(context::fail(AppError::Refused("Choose whether to invite these people now or later.".into()))),
     };
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     import::apply(&state, id, invitation.as_ref(), &actor, time::OffsetDateTime::now_utc()).await.map_err(|error| match error {
         ImportError::Unexpected(e) => context::internal(e),
         refused => context::fail(AppError::Refused(refused.to_string())),

@@ -118,7 +118,7 @@ pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
     let admin = context::require_admin()?;
     let state = context::state()?;
     let invitation = invitation_of(&personal_message)?;
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     let sent = lifecycle::invite_many(&state, InviteScope::AllUninvited, &invitation, &actor, time::OffsetDateTime::now_utc())
         .await
         .map_err(context::internal)?;
@@ -150,7 +150,7 @@ pub async fn send_selection(id: Uuid, personal_message: String) -> Result<(), Ap
     let admin = context::require_admin()?;
     let state = context::state()?;
     let invitation = invitation_of(&personal_message)?;
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     let sent = invite_selection::send(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(|error| match error {
         SelectionError::Unexpected(e) => context::internal(e),
         refused => context::fail(AppError::Refused(refused.to_string())),

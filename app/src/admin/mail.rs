@@ -81,7 +81,7 @@ pub async fn reveal_link(id: OutboxId) -> Result<String, AppError> {
     use crate::server::{context, services};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     services::outbox::reveal_claim_link(&state, id, &actor, time::OffsetDateTime::now_utc())
         .await
         .map_err(context::internal)?

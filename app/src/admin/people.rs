@@ -134,7 +134,7 @@ pub async fn add_person(
         groups: groups.unwrap_or_default(),
     };
     let invitation = Invitation { personal_message: (!message.is_empty()).then(|| message.to_owned()) };
-    let actor = Actor::account(admin.account_id, admin.full_name.clone());
+    let actor = Actor::viewer(&admin);
     match lifecycle::create(&state, &person, Some(&invitation), &actor, time::OffsetDateTime::now_utc()).await {
         Ok(_) => {
             leptos_axum::redirect("/admin/people?added=1");

@@ -118,7 +118,7 @@ pub async fn invite_person(id: AccountId, personal_message: String) -> Result<()
     let personal_message = crate::server::services::outbox::personal_message(&personal_message)
         .map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
     let invitation = Invitation { personal_message };
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     lifecycle::invite(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=invited"));
     Ok(())
@@ -135,7 +135,7 @@ pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
         return Err(context::fail(AppError::Refused("You can't deactivate your own account.".into())));
     }
     let state = context::state()?;
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     lifecycle::deactivate(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=deactivated"));
     Ok(())
@@ -149,7 +149,7 @@ pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
     use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     lifecycle::reactivate(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=reactivated"));
     Ok(())
@@ -163,7 +163,7 @@ pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
     use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     lifecycle::delete(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
     leptos_axum::redirect("/admin/people?deleted=1");
     Ok(())

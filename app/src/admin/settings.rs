@@ -98,7 +98,7 @@ pub async fn save_settings(
         claim_email_subject: subject,
         claim_email_body: body,
     };
-    let actor = Actor::account(admin.account_id, admin.full_name);
+    let actor = Actor::viewer(&admin);
     services::settings::save(&state, &settings, &actor, time::OffsetDateTime::now_utc()).await.map_err(context::internal)?;
     leptos_axum::redirect("/admin/settings?done=saved");
     Ok(())

@@ -14,6 +14,11 @@ impl Actor {
         Self { id: Some(id), label: label.into() }
     }
 
+    /// The signed-in person acting.
+    pub fn viewer(viewer: &crate::auth::Viewer) -> Self {
+        Self::account(viewer.account_id, viewer.full_name.clone())
+    }
+
     /// Embark itself (first-run setup, background work).
     pub fn system() -> Self {
         Self { id: None, label: "Embark".to_owned() }
