@@ -419,9 +419,11 @@ pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, gr
     Ok(())
 }
 
-/// One audit row per created or updated account, naming the batch and line.
-/// A new person's label comes from the file: only updated people (usually
-/// few) are looked up.
+/// One audit row per created or updated account, naming the batch (whose
+/// own `import.applied` row names the file). A new person's label comes from
+/// the file: only updated people (usually few) are looked up. The details are
+/// the same for every row, built once: a JSON object built per row was a
+/// quarter of the statement at 100,000 rows.
 pub async fn audit_rows(
     tx: &mut Transaction<'_, Postgres>,
     batch_id: Uuid,
@@ -434,7 +436,7 @@ pub async fn audit_rows(
                 coalesce(r.account_id, r.new_id), \
                 CASE WHEN r.account_id IS NULL THEN r.full_name || coalesce(' <' || r.email || '>', '') \
                      ELSE (SELECT a.full_name || coalesce(' <' || a.email || '>', '') FROM account a WHERE a.id = r.account_id) END, \
-                jsonb_build_object('import', $1::text, 'line', r.line) \
+                $5 \
          FROM import_row r \
          WHERE r.batch_id = $1 AND r.action IN ('create', 'update')",
     )
@@ -442,6 +444,7 @@ pub async fn audit_rows(
     .bind(now)
     .bind(actor.id)
     .bind(&actor.label)
+    .bind(serde_json::json!({ "import": batch_id }))
     .execute(&mut **tx)
     .await?;
     Ok(())
