@@ -30,17 +30,15 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 /// browser goes to `next` (a local path) or the person's home.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{context, services::auth, session};
     use crate::server::services::auth::SignInError;
+    use crate::server::{context, services::auth, session};
 
     let state = context::state()?;
     let now = time::OffsetDateTime::now_utc();
     let signed_in = match auth::sign_in(&state, &email, &password, now).await {
         Ok(signed_in) => signed_in,
         Err(SignInError::InvalidCredentials) => {
-            return Err(context::fail(AppError::Refused(
-                "That email address and password don't match an active account. Check them and try again.".into(),
-            )))
+            return Err(context::fail(AppError::Refused("That email address and password don't match an active account. Check them and try again.".into())))
         }
         Err(SignInError::Unexpected(e)) => return Err(context::internal(e)),
     };
@@ -114,9 +112,7 @@ pub async fn complete_setup(
     if password.is_some() && password.as_ref().map(|p| p.expose()) != Some(password_confirmation.as_str()) {
         errors.push(FieldError::new("password_confirmation", "The two passwords are not the same."));
     }
-    let (Some(organization), Some(full_name), Some(email), Some(password), true) =
-        (organization, full_name, email, password, errors.is_empty())
-    else {
+    let (Some(organization), Some(full_name), Some(email), Some(password), true) = (organization, full_name, email, password, errors.is_empty()) else {
         return Err(context::fail(errors.into()));
     };
 

@@ -54,10 +54,7 @@ impl Server {
             .stdout(if std::env::var_os("EMBARK_BENCH_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
             .stderr(Stdio::inherit());
         if let Some((url, connections)) = smtp {
-            command
-                .env("EMBARK_SMTP_URL", url)
-                .env("EMBARK_MAIL_FROM", "Embark <embark@bench.test>")
-                .env("EMBARK_SMTP_CONNECTIONS", connections.to_string());
+            command.env("EMBARK_SMTP_URL", url).env("EMBARK_MAIL_FROM", "Embark <embark@bench.test>").env("EMBARK_SMTP_CONNECTIONS", connections.to_string());
         }
         let child = command.spawn().expect("the release embark binary starts");
         let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -160,7 +157,8 @@ async fn fresh_database(label: &str) -> (String, PgPool) {
 }
 
 const DEPARTMENTS: [&str; 8] = ["Engineering", "Sales", "Support", "Marketing", "Finance", "People", "Legal", "Operations"];
-const FIRST: [&str; 16] = ["Amara", "Bruno", "Chen", "Dalia", "Emil", "Farah", "Gustav", "Hana", "Ivan", "Jasmin", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya"];
+const FIRST: [&str; 16] =
+    ["Amara", "Bruno", "Chen", "Dalia", "Emil", "Farah", "Gustav", "Hana", "Ivan", "Jasmin", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya"];
 const LAST: [&str; 12] = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Haddad", "Silva", "Kowalski", "Mensah", "Fischer", "Rossi", "Byrne"];
 
 /// One row of the generated company, with every column filled.

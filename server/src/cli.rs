@@ -55,12 +55,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let pool = startup::connect_and_migrate(config.database_url()).await?;
     let (state, setup_secret) = startup::build_state(pool.clone(), &config).await?;
-    let leptos_options = leptos::config::get_configuration(None)
-        .context("could not read the Leptos site configuration")?
-        .leptos_options;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("could not listen on {}", config.listen))?;
+    let leptos_options = leptos::config::get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {}", config.listen))?;
     startup::spawn_session_cleanup(pool.clone());
     app::server::services::search_index::spawn_worker(pool);
     match state.mailer.clone() {
@@ -72,10 +68,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         // SECURITY: the one-time setup secret goes to the operator's console
         // by design; it is useless once the first administrator exists and a
         // restart replaces it.
-        println!(
-            "\nNo administrator exists yet. Open this one-time link to set up Embark:\n\n    {}/setup/{secret}\n",
-            config.public_url
-        );
+        println!("\nNo administrator exists yet. Open this one-time link to set up Embark:\n\n    {}/setup/{secret}\n", config.public_url);
     }
     startup::serve(listener, startup::router(state, leptos_options)).await
 }
@@ -91,10 +84,7 @@ async fn create_admin(config: Config, email: &str, name: &str, organization: Opt
     };
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let full_name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
-    let organization = organization
-        .map(OrganizationName::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--organization: {e}"))?;
+    let organization = organization.map(OrganizationName::parse).transpose().map_err(|e| anyhow::anyhow!("--organization: {e}"))?;
     let password = Password::parse(&password, &[full_name.as_ref(), email.as_ref()]).map_err(|p| anyhow::anyhow!("password: {}", p.message()))?;
 
     let pool = startup::connect_and_migrate(config.database_url()).await?;

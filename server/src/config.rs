@@ -145,14 +145,9 @@ impl Config {
         };
 
         match (problems.is_empty(), database_url, public_url, listen, secret_key) {
-            (true, Some(database_url), Some(public_url), Some(listen), Some(secret_key)) => Ok(Self {
-                database_url: SecretString::from(database_url),
-                public_url,
-                listen,
-                secret_key: SecretString::from(secret_key),
-                smtp,
-                log_json,
-            }),
+            (true, Some(database_url), Some(public_url), Some(listen), Some(secret_key)) => {
+                Ok(Self { database_url: SecretString::from(database_url), public_url, listen, secret_key: SecretString::from(secret_key), smtp, log_json })
+            }
             _ => Err(ConfigErrors(problems)),
         }
     }
@@ -196,8 +191,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let errors = Config::from_lookup(lookup(&[("EMBARK_LISTEN", "nowhere"), ("EMBARK_SECRET_KEY", "short"), ("EMBARK_SMTP_URL", "smtp://x")]))
-            .unwrap_err();
+        let errors = Config::from_lookup(lookup(&[("EMBARK_LISTEN", "nowhere"), ("EMBARK_SECRET_KEY", "short"), ("EMBARK_SMTP_URL", "smtp://x")])).unwrap_err();
         let text = errors.to_string();
         assert!(text.contains("DATABASE_URL is not set"), "{text}");
         assert!(text.contains("EMBARK_LISTEN=nowhere"), "{text}");

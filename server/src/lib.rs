@@ -1,8 +1,8 @@
 //! The Embark server: configuration, start-up, HTTP plumbing around the
 //! Leptos app, and the command line. Business logic lives in `app::server`.
 
-pub mod cli;
 pub mod bulk;
+pub mod cli;
 pub mod config;
 pub mod middleware;
 pub mod routes;

@@ -35,10 +35,7 @@ pub async fn csrf_guard(State(allowed): State<AllowedOrigin>, request: Request, 
     let verdict = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         Some("same-origin" | "none") => true,
         Some(_) => false,
-        None => headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|origin| origin.eq_ignore_ascii_case(&allowed.0)),
+        None => headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).is_some_and(|origin| origin.eq_ignore_ascii_case(&allowed.0)),
     };
     if verdict {
         next.run(request).await
@@ -134,10 +131,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// A log span that names the route pattern, never the raw path (which may
 /// carry a token) nor the query string.
 pub fn request_span(request: &Request) -> tracing::Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| redacted_path(request.uri().path()), |matched| matched.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().map_or_else(|| redacted_path(request.uri().path()), |matched| matched.as_str().to_owned());
     tracing::info_span!("request", method = %request.method(), route = %route)
 }
 

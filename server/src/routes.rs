@@ -1,7 +1,7 @@
 //! Plain HTTP routes outside the Leptos app.
 
-use app::server::AppState;
 use app::domain::PictureProblem;
+use app::server::AppState;
 use axum::extract::{Multipart, Path};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};

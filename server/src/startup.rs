@@ -12,8 +12,8 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::postgres::PgPoolOptions;
-use std::str::FromStr;
 use sqlx::PgPool;
+use std::str::FromStr;
 use std::time::Duration;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -27,9 +27,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
     use sqlx::migrate::MigrateDatabase as _;
     if !sqlx::Postgres::database_exists(database_url).await.unwrap_or(true) {
-        sqlx::Postgres::create_database(database_url)
-            .await
-            .map_err(|e| anyhow::anyhow!("could not create the database named in DATABASE_URL: {e}"))?;
+        sqlx::Postgres::create_database(database_url).await.map_err(|e| anyhow::anyhow!("could not create the database named in DATABASE_URL: {e}"))?;
     }
     let options = sqlx::postgres::PgConnectOptions::from_str(database_url)
         .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a PostgreSQL URL: {e}"))?
@@ -56,14 +54,8 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         Some(smtp) => Some(app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from, smtp.connections)?),
         None => None,
     };
-    let state = AppState {
-        pool,
-        hasher: PasswordHasher::new(),
-        sealer: SecretSealer::new(&config.secret_key),
-        public_url: config.public_url.clone(),
-        setup,
-        mailer,
-    };
+    let state =
+        AppState { pool, hasher: PasswordHasher::new(), sealer: SecretSealer::new(&config.secret_key), public_url: config.public_url.clone(), setup, mailer };
     Ok((state, needs_setup.then_some(secret)))
 }
 

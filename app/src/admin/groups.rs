@@ -51,12 +51,9 @@ mod ssr {
         }
         let description = errors.take(optional_line("description", description));
         match description {
-            Some(description) if errors.is_empty() => Ok(GroupSettings {
-                name: name.to_owned(),
-                description,
-                is_open: is_open.is_some(),
-                suggested_at_claim: suggested.is_some(),
-            }),
+            Some(description) if errors.is_empty() => {
+                Ok(GroupSettings { name: name.to_owned(), description, is_open: is_open.is_some(), suggested_at_claim: suggested.is_some() })
+            }
             _ => Err(context::fail(errors.into())),
         }
     }
@@ -75,7 +72,14 @@ mod ssr {
     }
 
     pub fn item(row: crate::server::db::groups::GroupRow) -> GroupListItem {
-        GroupListItem { id: row.id, name: row.name, description: row.description, is_open: row.is_open, suggested: row.suggested_at_claim, members: row.member_count }
+        GroupListItem {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            is_open: row.is_open,
+            suggested: row.suggested_at_claim,
+            members: row.member_count,
+        }
     }
 }
 

@@ -44,8 +44,8 @@ pub async fn take_import_problem() -> Result<Option<String>, AppError> {
 /// Admins only.
 #[server(endpoint = "admin_import")]
 pub async fn fetch_import(id: Uuid) -> Result<ImportView, AppError> {
-    use crate::server::services::import::{self, ImportError};
     use crate::server::context;
+    use crate::server::services::import::{self, ImportError};
     context::require_admin()?;
     let state = context::state()?;
     let preview = import::load(&state, id).await.map_err(|error| match error {
@@ -68,10 +68,10 @@ pub async fn fetch_import(id: Uuid) -> Result<ImportView, AppError> {
 /// Admins only: applies a previewed file. `invite` is "now" or "later".
 #[server(endpoint = "admin_apply_import")]
 pub async fn apply_import(id: Uuid, invite: String, personal_message: Option<String>) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::import::{self, ImportError};
     use crate::server::services::{lifecycle::Invitation, outbox};
-    use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
     let invitation = match invite.as_str() {

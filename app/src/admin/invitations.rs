@@ -74,10 +74,7 @@ async fn sample_preview(state: &crate::server::AppState, first: Option<(&str, &s
     use crate::server::{context, services};
     let Some(message) = message else { return Ok(None) };
     let (name, email) = first.unwrap_or(("Alex Example", "alex@example.com"));
-    services::outbox::preview_invitation(state, name, email, &message, time::OffsetDateTime::now_utc())
-        .await
-        .map(Some)
-        .map_err(context::internal)
+    services::outbox::preview_invitation(state, name, email, &message, time::OffsetDateTime::now_utc()).await.map(Some).map_err(context::internal)
 }
 
 /// Admins only. With `preview_message`, also the email Invite All would
@@ -112,16 +109,15 @@ fn invitation_of(personal_message: &str) -> Result<crate::server::services::life
 /// transaction.
 #[server(endpoint = "admin_invite_all")]
 pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::lifecycle::{self, InviteScope};
-    use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
     let invitation = invitation_of(&personal_message)?;
     let actor = Actor::viewer(&admin);
-    let sent = lifecycle::invite_many(&state, InviteScope::AllUninvited, &invitation, &actor, time::OffsetDateTime::now_utc())
-        .await
-        .map_err(context::internal)?;
+    let sent =
+        lifecycle::invite_many(&state, InviteScope::AllUninvited, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(context::internal)?;
     leptos_axum::redirect(&format!("/admin/invitations?sent={sent}"));
     Ok(())
 }
@@ -129,8 +125,8 @@ pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
 /// Admins only.
 #[server(endpoint = "admin_invite_selection")]
 pub async fn fetch_selection(id: Uuid, preview_message: Option<String>) -> Result<SelectionView, AppError> {
-    use crate::server::services::invite_selection::{self, SelectionError};
     use crate::server::context;
+    use crate::server::services::invite_selection::{self, SelectionError};
     context::require_admin()?;
     let state = context::state()?;
     let invite_selection::Selection { report, sent } = invite_selection::load(&state, id).await.map_err(|error| match error {
@@ -144,9 +140,9 @@ pub async fn fetch_selection(id: Uuid, preview_message: Option<String>) -> Resul
 /// Admins only: invites the uploaded list's people who are still waiting.
 #[server(endpoint = "admin_send_selection")]
 pub async fn send_selection(id: Uuid, personal_message: String) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::invite_selection::{self, SelectionError};
-    use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
     let invitation = invitation_of(&personal_message)?;
@@ -255,10 +251,7 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
     let previewing = move || query.with(|q| q.get("preview")).is_some();
     let confirm = move || query.with(|q| q.get("confirm")).is_some();
     let sent = move || query.with(|q| q.get("sent")).and_then(|n| n.parse::<u64>().ok());
-    let unsent = Resource::new(
-        move || (previewing().then(|| message().unwrap_or_default()), invite.version().get()),
-        |(message, _)| fetch_unsent(message),
-    );
+    let unsent = Resource::new(move || (previewing().then(|| message().unwrap_or_default()), invite.version().get()), |(message, _)| fetch_unsent(message));
     let error = action_error(invite);
     view! {
         <Title text="Unsent Invitations"/>

@@ -39,8 +39,8 @@ fn state_label(state: &str) -> &'static str {
 /// Admins only.
 #[server(endpoint = "admin_mail")]
 pub async fn list_mail(state: Option<String>, before: Option<String>) -> Result<MailPage, AppError> {
-    use crate::server::db::outbox::{self, OutboxState};
     use crate::server::context;
+    use crate::server::db::outbox::{self, OutboxState};
     context::require_admin()?;
     let app = context::state()?;
     let filter = OutboxState::ALL.into_iter().find(|s| Some(s.as_str()) == state.as_deref());
@@ -51,7 +51,9 @@ pub async fn list_mail(state: Option<String>, before: Option<String>) -> Result<
         Some((at, id.parse::<OutboxId>().ok()?))
     });
     let rows = outbox::list(&app.pool, filter, cursor, PAGE_SIZE + 1).await.map_err(context::internal)?;
-    let next = (rows.len() as i64 > PAGE_SIZE).then(|| rows.get(PAGE_SIZE as usize - 1).map(|r| format!("{}:{}", r.created_at.unix_timestamp_nanos(), r.id))).flatten();
+    let next = (rows.len() as i64 > PAGE_SIZE)
+        .then(|| rows.get(PAGE_SIZE as usize - 1).map(|r| format!("{}:{}", r.created_at.unix_timestamp_nanos(), r.id)))
+        .flatten();
     let shown = crate::domain::timestamp_label;
     let items = rows
         .into_iter()

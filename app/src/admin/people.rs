@@ -59,7 +59,15 @@ pub async fn list_people(search: Option<String>, status: Option<String>, after: 
     let people: Vec<PersonListItem> = rows
         .into_iter()
         .take(PAGE_SIZE as usize)
-        .map(|r| PersonListItem { id: r.id, full_name: r.full_name, email: r.email, external_id: r.external_id, title: r.title, department: r.department, status: r.status })
+        .map(|r| PersonListItem {
+            id: r.id,
+            full_name: r.full_name,
+            email: r.email,
+            external_id: r.external_id,
+            title: r.title,
+            department: r.department,
+            status: r.status,
+        })
         .collect();
     let next = has_more.then(|| people.last().map(|p| format!("{}:{}", p.id, p.full_name))).flatten();
     let capped_at = capped.then_some(db::accounts::SEARCH_CANDIDATES);
@@ -81,9 +89,9 @@ pub async fn add_person(
     personal_message: String,
 ) -> Result<(), AppError> {
     use crate::domain::{optional_line, EmailAddress, FieldError, FieldErrors, ProfileDetails, Role};
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::lifecycle::{self, Invitation, LifecycleError, NewPerson};
-    use crate::server::context;
 
     let admin = context::require_admin()?;
     let state = context::state()?;

@@ -110,13 +110,13 @@ fn lifecycle_refusal(error: crate::server::services::lifecycle::LifecycleError) 
 /// new link (the previous one stops working).
 #[server(endpoint = "admin_invite_person")]
 pub async fn invite_person(id: AccountId, personal_message: String) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::lifecycle::{self, Invitation};
-    use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let personal_message = crate::server::services::outbox::personal_message(&personal_message)
-        .map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
+    let personal_message =
+        crate::server::services::outbox::personal_message(&personal_message).map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
     let invitation = Invitation { personal_message };
     let actor = Actor::viewer(&admin);
     lifecycle::invite(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
@@ -127,9 +127,9 @@ pub async fn invite_person(id: AccountId, personal_message: String) -> Result<()
 /// Admins only: ends all of the person's access at once.
 #[server(endpoint = "admin_deactivate_person")]
 pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::lifecycle;
-    use crate::server::context;
     let admin = context::require_admin()?;
     if admin.account_id == id {
         return Err(context::fail(AppError::Refused("You can't deactivate your own account.".into())));
@@ -144,9 +144,9 @@ pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
 /// Admins only.
 #[server(endpoint = "admin_reactivate_person")]
 pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::lifecycle;
-    use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
     let actor = Actor::viewer(&admin);
@@ -158,9 +158,9 @@ pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
 /// Admins only: deletes a deactivated person for good.
 #[server(endpoint = "admin_delete_person")]
 pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
+    use crate::server::context;
     use crate::server::db::audit::Actor;
     use crate::server::services::lifecycle;
-    use crate::server::context;
     let admin = context::require_admin()?;
     let state = context::state()?;
     let actor = Actor::viewer(&admin);
@@ -191,9 +191,8 @@ pub fn PersonPage() -> impl IntoView {
             }
         },
     );
-    let errors = Signal::derive(move || {
-        action_error(invite).get().or(action_error(deactivate).get()).or(action_error(reactivate).get()).or(action_error(delete).get())
-    });
+    let errors =
+        Signal::derive(move || action_error(invite).get().or(action_error(deactivate).get()).or(action_error(reactivate).get()).or(action_error(delete).get()));
     view! {
         <Title text="Person"/>
         <p><a href="/admin/people">"← All people"</a></p>

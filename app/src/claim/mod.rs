@@ -125,10 +125,7 @@ mod ssr {
             Ok(_) => Ok(None),
             Err(ClaimFailure::Refused(error)) => {
                 let problem = LinkProblem::from(error);
-                session
-                    .insert("claim", ClaimSession::Problem { problem, digest: progress.digest.clone() })
-                    .await
-                    .map_err(context::internal)?;
+                session.insert("claim", ClaimSession::Problem { problem, digest: progress.digest.clone() }).await.map_err(context::internal)?;
                 Ok(Some(problem))
             }
             Err(ClaimFailure::Unexpected(error)) => Err(context::internal(error)),
@@ -275,8 +272,8 @@ pub async fn finish_claim(groups: Option<Vec<GroupId>>) -> Result<(), AppError> 
 /// address on file.
 #[server(endpoint = "claim_new_link")]
 pub async fn request_new_claim_link() -> Result<(), AppError> {
-    use crate::server::services::claim::{self as claim_service, ClaimSession, NewLinkError};
     use crate::server::context;
+    use crate::server::services::claim::{self as claim_service, ClaimSession, NewLinkError};
     use base64::Engine as _;
     let state = context::state()?;
     let session = context::session().await?;
@@ -286,8 +283,12 @@ pub async fn request_new_claim_link() -> Result<(), AppError> {
     let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(digest).map_err(context::internal)?;
     match claim_service::request_new_link(&state, &digest, time::OffsetDateTime::now_utc()).await {
         Ok(()) => Ok(()),
-        Err(NewLinkError::TooSoon) => Err(context::fail(AppError::Refused("We sent a new link a few minutes ago. Please check your inbox (and spam folder) before asking again.".into()))),
-        Err(NewLinkError::NotExpired) => Err(context::fail(AppError::Refused("This link can't be renewed. Please ask your administrator for a new invitation.".into()))),
+        Err(NewLinkError::TooSoon) => {
+            Err(context::fail(AppError::Refused("We sent a new link a few minutes ago. Please check your inbox (and spam folder) before asking again.".into())))
+        }
+        Err(NewLinkError::NotExpired) => {
+            Err(context::fail(AppError::Refused("This link can't be renewed. Please ask your administrator for a new invitation.".into())))
+        }
         Err(NewLinkError::Unexpected(e)) => Err(context::internal(e)),
     }
 }
@@ -301,9 +302,7 @@ pub fn ClaimPage() -> impl IntoView {
     let new_link = ServerAction::<RequestNewClaimLink>::new();
     let finish = auth.finish_claim;
     let search = move || use_query_map().with(|q| q.get("q"));
-    let picture_error = move || {
-        use_query_map().with(|q| q.get("picture_error")).and_then(|code| crate::domain::PictureProblem::from_code(&code))
-    };
+    let picture_error = move || use_query_map().with(|q| q.get("picture_error")).and_then(|code| crate::domain::PictureProblem::from_code(&code));
     let claim = Resource::new(
         move || (search(), accept.version().get(), profile.version().get(), password.version().get(), finish.version().get()),
         |(search, ..)| fetch_claim_view(search),
@@ -337,7 +336,13 @@ fn progress_list(current: Step, steps: &[Step]) -> impl IntoView {
     let items = steps
         .iter()
         .map(|step| {
-            let state = if *step < current { "done" } else if *step == current { "current" } else { "todo" };
+            let state = if *step < current {
+                "done"
+            } else if *step == current {
+                "current"
+            } else {
+                "todo"
+            };
             view! {
                 <li class=state aria-current=(*step == current).then_some("step")>
                     {(*step < current).then(|| view! { <span aria-hidden="true">"✓ "</span> })}

@@ -116,8 +116,10 @@ pub fn field_error(error: Signal<Option<AppError>>, name: &'static str) -> Maybe
 /// are not a [`TextField`] (textareas, checkboxes, selects).
 pub fn field_message(error: Signal<Option<AppError>>, name: &'static str) -> impl IntoView {
     move || {
-        field_error(error, name).get().map(|message| view! {
-            <p class="field-error"><span aria-hidden="true">"⚠ "</span>{message}</p>
+        field_error(error, name).get().map(|message| {
+            view! {
+                <p class="field-error"><span aria-hidden="true">"⚠ "</span>{message}</p>
+            }
         })
     }
 }

@@ -41,12 +41,7 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 
 pub fn render(input: &ClaimEmailInput<'_>) -> ClaimEmailText {
     let expiry = long_date(input.expires_at);
-    let values = [
-        ("first_name", input.first_name),
-        ("organization", input.organization),
-        ("link", input.link),
-        ("expiry_date", expiry.as_str()),
-    ];
+    let values = [("first_name", input.first_name), ("organization", input.organization), ("link", input.link), ("expiry_date", expiry.as_str())];
     // SECURITY: a header value never carries a line break (SECURITY.md rule 20).
     let subject = fill(input.subject_template, &values).replace(['\r', '\n'], " ").trim().to_owned();
     let mut body = fill(input.body_template, &values);

@@ -98,8 +98,19 @@ mod tests {
 
     #[test]
     fn rejects_what_cannot_be_an_address() {
-        for raw in ["", "   ", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com",
-                    "ada lovelace@example.com", "ada@example..com", "ada@-example.com", "ada@example.com\r\nBcc: x@y.z"] {
+        for raw in [
+            "",
+            "   ",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "ada lovelace@example.com",
+            "ada@example..com",
+            "ada@-example.com",
+            "ada@example.com\r\nBcc: x@y.z",
+        ] {
             assert!(EmailAddress::parse(raw).is_err(), "{raw:?} should be rejected");
         }
     }

@@ -73,10 +73,7 @@ fn contains_personal_info(raw: &str, personal: &[&str]) -> bool {
         .iter()
         .flat_map(|item| {
             let local = item.rsplit_once('@').map_or(*item, |(local, _)| local);
-            local
-                .split(|c: char| !c.is_alphanumeric())
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
+            local.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect::<Vec<_>>()
         })
         .filter(|word| word.chars().count() >= 3)
         .any(|word| lowered.contains(&word))
@@ -110,10 +107,7 @@ mod tests {
     #[test]
     fn personal_information_is_refused() {
         let personal = ["Grace Hopper", "grace.hopper@example.com"];
-        assert_eq!(
-            Password::parse("hopper-likes-cobol-1906", &personal).unwrap_err(),
-            PasswordProblem::ContainsPersonalInfo
-        );
+        assert_eq!(Password::parse("hopper-likes-cobol-1906", &personal).unwrap_err(), PasswordProblem::ContainsPersonalInfo);
         assert!(Password::parse("nanoseconds-on-a-wire-1906", &personal).is_ok());
     }
 

@@ -32,7 +32,16 @@ pub async fn fetch_my_profile() -> Result<MyProfile, AppError> {
     let state = context::state()?;
     let a = db::accounts::find(&state.pool, viewer.account_id).await.map_err(context::internal)?.ok_or(AppError::NotFound)?;
     let has_picture = db::accounts::picture(&state.pool, a.id).await.map_err(context::internal)?.is_some();
-    Ok(MyProfile { account_id: a.id, has_picture, full_name: a.full_name, email: a.email, title: a.title, department: a.department, location: a.location, phone: a.phone })
+    Ok(MyProfile {
+        account_id: a.id,
+        has_picture,
+        full_name: a.full_name,
+        email: a.email,
+        title: a.title,
+        department: a.department,
+        location: a.location,
+        phone: a.phone,
+    })
 }
 
 /// Any signed-in person, for themselves.

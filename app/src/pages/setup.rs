@@ -1,9 +1,9 @@
 use crate::auth::{fetch_setup_status, SetupStatus};
-use crate::AuthContext;
 use crate::components::{action_error, field_error, FormError, TextField};
 use crate::domain::{PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
-use leptos::prelude::*;
+use crate::AuthContext;
 use leptos::either::EitherOf3;
+use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// First run: name the organisation and create the first administrator.
@@ -12,9 +12,8 @@ pub fn SetupPage() -> impl IntoView {
     let complete = expect_context::<AuthContext>().complete_setup;
     let error = action_error(complete);
     let status = Resource::new(|| (), |_| fetch_setup_status());
-    let password_hint = format!(
-        "At least {PASSWORD_MIN_CHARS} characters; {PASSWORD_RECOMMENDED_CHARS} or more is better. A few unrelated words make a strong password."
-    );
+    let password_hint =
+        format!("At least {PASSWORD_MIN_CHARS} characters; {PASSWORD_RECOMMENDED_CHARS} or more is better. A few unrelated words make a strong password.");
 
     view! {
         <Title text="Set up Embark"/>

@@ -1,12 +1,12 @@
 //! Password hashing, claim secrets and sealing. Nothing here logs a secret.
 
+use argon2::password_hash::rand_core::RngCore;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use argon2::password_hash::rand_core::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -68,10 +68,7 @@ impl Default for PasswordHasher {
 
 fn hash_blocking(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| anyhow::anyhow!("could not hash password: {e}"))
+    argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| anyhow::anyhow!("could not hash password: {e}"))
 }
 
 /// A fresh URL-safe secret of 256 random bits (claim links, setup links).
@@ -107,10 +104,8 @@ impl SecretSealer {
     pub fn seal(&self, secret: &str) -> Vec<u8> {
         let mut nonce = [0u8; 24];
         OsRng.fill_bytes(&mut nonce);
-        let ciphertext = self
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), secret.as_bytes())
-            .expect("XChaCha20-Poly1305 encryption of a short secret cannot fail");
+        let ciphertext =
+            self.cipher.encrypt(XNonce::from_slice(&nonce), secret.as_bytes()).expect("XChaCha20-Poly1305 encryption of a short secret cannot fail");
         let mut sealed = nonce.to_vec();
         sealed.extend_from_slice(&ciphertext);
         sealed
@@ -119,10 +114,8 @@ impl SecretSealer {
     pub fn open(&self, sealed: &[u8]) -> anyhow::Result<String> {
         anyhow::ensure!(sealed.len() > 24, "sealed secret is too short");
         let (nonce, ciphertext) = sealed.split_at(24);
-        let plain = self
-            .cipher
-            .decrypt(XNonce::from_slice(nonce), ciphertext)
-            .map_err(|_| anyhow::anyhow!("sealed secret does not open with this server key"))?;
+        let plain =
+            self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).map_err(|_| anyhow::anyhow!("sealed secret does not open with this server key"))?;
         Ok(String::from_utf8(plain)?)
     }
 }

@@ -6,9 +6,9 @@ pub mod crypto;
 pub mod db;
 pub mod mail;
 pub mod picture;
-pub mod spreadsheet;
-pub mod session;
 pub mod services;
+pub mod session;
+pub mod spreadsheet;
 pub mod state;
 pub mod timing;
 

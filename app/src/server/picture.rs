@@ -44,9 +44,7 @@ pub fn normalize(bytes: &[u8]) -> Result<Vec<u8>, PictureError> {
     let square = decoded.crop_imm((decoded.width() - side) / 2, (decoded.height() - side) / 2, side, side);
     let scaled = square.resize_exact(SIDE, SIDE, image::imageops::FilterType::Lanczos3).to_rgb8();
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&scaled)
-        .map_err(|_| PictureError::Unreadable)?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&scaled).map_err(|_| PictureError::Unreadable)?;
     Ok(out)
 }
 

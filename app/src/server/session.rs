@@ -31,9 +31,7 @@ struct SessionAuth {
 pub async fn establish(session: &Session, who: &SignedIn, now: OffsetDateTime) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.remove_value(SETUP_GRANT_KEY).await?;
-    session
-        .insert(AUTH_KEY, SessionAuth { account_id: who.account_id, epoch: who.session_epoch, signed_in_at: now.unix_timestamp() })
-        .await
+    session.insert(AUTH_KEY, SessionAuth { account_id: who.account_id, epoch: who.session_epoch, signed_in_at: now.unix_timestamp() }).await
 }
 
 /// Ends the session and deletes it from the store.

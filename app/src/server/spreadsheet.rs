@@ -106,11 +106,7 @@ impl Format {
 /// Calls `on_row(line, cells)` for every non-blank row, the header first.
 /// `line` is the 1-based line (CSV, text) or row number (XLSX) an admin sees
 /// in their spreadsheet program. Stops at the first file-level problem.
-pub fn for_each_row(
-    format: Format,
-    bytes: &[u8],
-    mut on_row: impl FnMut(usize, Vec<String>),
-) -> Result<(), SheetError> {
+pub fn for_each_row(format: Format, bytes: &[u8], mut on_row: impl FnMut(usize, Vec<String>)) -> Result<(), SheetError> {
     let mut rows = 0usize;
     let mut counted = |line: usize, cells: Vec<String>| -> Result<(), SheetError> {
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -146,10 +142,7 @@ fn text_body(bytes: &[u8]) -> Result<&[u8], SheetError> {
 /// semicolon and tab outside quotes (Excel in many European locales saves
 /// CSV with semicolons).
 fn sniff_delimiter(body: &[u8]) -> u8 {
-    let first_line = body
-        .split(|&b| b == b'\n')
-        .find(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
-        .unwrap_or_default();
+    let first_line = body.split(|&b| b == b'\n').find(|line| line.iter().any(|b| !b.is_ascii_whitespace())).unwrap_or_default();
     let mut quoted = false;
     let mut counts = [0usize; 3];
     for &byte in first_line {
@@ -168,11 +161,7 @@ fn sniff_delimiter(body: &[u8]) -> u8 {
 
 fn read_csv(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
     let body = text_body(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sniff_delimiter(body))
-        .from_reader(body);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sniff_delimiter(body)).from_reader(body);
     let mut record = csv::ByteRecord::new();
     // Line numbers as a spreadsheet program shows them, counting the blank
     // lines the reader skips: counted incrementally from byte offsets.
@@ -239,12 +228,7 @@ fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
     let parser = ical::VcardParser::new(std::io::BufReader::new(body));
     for (index, contact) in parser.enumerate() {
         let contact = contact.map_err(|e| SheetError::BadVCard { contact: index + 1, detail: e.to_string() })?;
-        let email = contact
-            .properties
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case("EMAIL"))
-            .and_then(|p| p.value.clone())
-            .unwrap_or_default();
+        let email = contact.properties.iter().find(|p| p.name.eq_ignore_ascii_case("EMAIL")).and_then(|p| p.value.clone()).unwrap_or_default();
         let name = contact.properties.iter().find(|p| p.name.eq_ignore_ascii_case("FN")).and_then(|p| p.value.clone());
         // A contact without email is still a row, so it is reported by name.
         let name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("Contact {}", index + 1));
@@ -279,8 +263,8 @@ fn check_workbook_archive(bytes: &[u8]) -> Result<(), SheetError> {
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
         let declared = entry.size();
-        let unpacked = std::io::copy(&mut entry.take(declared.saturating_add(1)), &mut std::io::sink())
-            .map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
+        let unpacked =
+            std::io::copy(&mut entry.take(declared.saturating_add(1)), &mut std::io::sink()).map_err(|e| SheetError::DamagedWorkbook(e.to_string()))?;
         if unpacked > declared {
             return Err(SheetError::Oversized);
         }

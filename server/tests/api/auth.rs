@@ -35,10 +35,18 @@ async fn sign_in_returns_to_the_page_that_asked_for_it_but_never_to_another_site
     app.create_admin("ada@example.com").await;
     let form = |next: &'static str| [("email", "ada@example.com"), ("password", PASSWORD), ("next", next)];
 
-    let local = app.client.post(app.url("/api/sign_in")).header(ORIGIN, &app.address).header(ACCEPT, "text/html").form(&form("/admin/groups")).send().await.unwrap();
+    let local =
+        app.client.post(app.url("/api/sign_in")).header(ORIGIN, &app.address).header(ACCEPT, "text/html").form(&form("/admin/groups")).send().await.unwrap();
     assert_eq!(location(&local), "/admin/groups");
 
-    let elsewhere = new_client().post(app.url("/api/sign_in")).header(ORIGIN, &app.address).header(ACCEPT, "text/html").form(&form("//evil.example/")).send().await.unwrap();
+    let elsewhere = new_client()
+        .post(app.url("/api/sign_in"))
+        .header(ORIGIN, &app.address)
+        .header(ACCEPT, "text/html")
+        .form(&form("//evil.example/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&elsewhere), "/admin");
 }
 
@@ -64,10 +72,8 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_refusal(pool
 async fn people_who_have_not_claimed_cannot_sign_in(pool: PgPool) {
     let app = spawn_app(pool).await;
     let now = time::OffsetDateTime::now_utc();
-    let person = lifecycle::NewPerson::employee(
-        app::domain::PersonName::parse("Ivy Invited").unwrap(),
-        app::domain::EmailAddress::parse("ivy@example.com").unwrap(),
-    );
+    let person =
+        lifecycle::NewPerson::employee(app::domain::PersonName::parse("Ivy Invited").unwrap(), app::domain::EmailAddress::parse("ivy@example.com").unwrap());
     lifecycle::create(&app.state, &person, Some(&Default::default()), &Actor::system(), now).await.unwrap();
     let response = app.call(&app.client, "sign_in", &[("email", "ivy@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -248,7 +254,9 @@ async fn people_edit_their_profile_and_change_their_password_which_ends_other_se
     app.sign_in(&laptop, "eve@example.com", PASSWORD).await;
     app.sign_in(&phone, "eve@example.com", PASSWORD).await;
 
-    let saved = app.call(&laptop, "my_profile_save", &[("full_name", "Eve Example"), ("title", "Analyst"), ("department", ""), ("location", "Leeds"), ("phone", "")]).await;
+    let saved = app
+        .call(&laptop, "my_profile_save", &[("full_name", "Eve Example"), ("title", "Analyst"), ("department", ""), ("location", "Leeds"), ("phone", "")])
+        .await;
     assert_eq!(saved.status(), StatusCode::OK);
     let me: serde_json::Value = app.call(&laptop, "my_profile", &[]).await.json().await.unwrap();
     assert_eq!((me["full_name"].as_str(), me["location"].as_str()), (Some("Eve Example"), Some("Leeds")));

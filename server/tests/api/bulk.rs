@@ -7,7 +7,7 @@ use app::domain::{AccountStatus, EmailAddress, PersonName};
 use app::server::db::audit::Actor;
 use app::server::services::import::{self, ImportError};
 use app::server::services::invite_selection::{self, SelectionError};
-use app::server::services::lifecycle::{self, InviteScope, Invitation, NewPerson};
+use app::server::services::lifecycle::{self, Invitation, InviteScope, NewPerson};
 use app::server::services::search_index;
 use app::server::spreadsheet::SheetError;
 use reqwest::header::ORIGIN;
@@ -135,7 +135,8 @@ async fn rows_match_by_external_id_first_and_conflicts_are_reported(pool: PgPool
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn an_xlsx_file_is_read_like_a_csv(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let file = xlsx(&[&["Email", "Full name", "Phone"], &["ada@example.com", "Ada Lovelace", "+44 1"], &["", "", ""], &["grace@example.com", "Grace Hopper", ""]]);
+    let file =
+        xlsx(&[&["Email", "Full name", "Phone"], &["ada@example.com", "Ada Lovelace", "+44 1"], &["", "", ""], &["grace@example.com", "Grace Hopper", ""]]);
     let preview = preview(&app, "people.xlsx", &file).await.unwrap();
     assert_eq!((preview.counts.create, preview.counts.invalid), (2, 0));
     import::apply(&app.state, preview.batch_id, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap();
@@ -189,10 +190,8 @@ async fn bad_files_get_specific_errors_and_change_nothing(pool: PgPool) {
     assert_eq!(account_count(&app).await, before);
     // Rows are staged while the file is read; the 200,000 before the
     // problem went with the preview's transaction.
-    let staged: (i64, i64) = sqlx::query_as("SELECT (SELECT count(*) FROM import_batch), (SELECT count(*) FROM import_row)")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let staged: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM import_batch), (SELECT count(*) FROM import_row)").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(staged, (0, 0));
 }
 
@@ -323,10 +322,7 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
 }
 
 fn upload(app: &TestApp, client: &reqwest::Client, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::RequestBuilder {
-    client
-        .post(app.url(path))
-        .header(ORIGIN, &app.address)
-        .multipart(Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned())))
+    client.post(app.url(path)).header(ORIGIN, &app.address).multipart(Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned())))
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -523,16 +519,11 @@ async fn managers_may_come_later_in_the_file_or_be_in_embark_but_must_be_somewhe
     );
     assert_eq!(preview.new_groups, ["Kernel", "Navy"], "a group only refused rows name is not created; one they share is");
     import::apply(&app.state, preview.batch_id, None, &Actor::system(), now()).await.unwrap();
-    let managers: Vec<(String, String)> = sqlx::query_as(
-        "SELECT a.email, m.email FROM account a JOIN account m ON m.id = a.manager_id ORDER BY a.email",
-    )
-    .fetch_all(&app.state.pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        managers,
-        [("grace@example.com".to_owned(), "ada@example.com".to_owned()), ("linus@example.com".to_owned(), "grace@example.com".to_owned())]
-    );
+    let managers: Vec<(String, String)> = sqlx::query_as("SELECT a.email, m.email FROM account a JOIN account m ON m.id = a.manager_id ORDER BY a.email")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(managers, [("grace@example.com".to_owned(), "ada@example.com".to_owned()), ("linus@example.com".to_owned(), "grace@example.com".to_owned())]);
     let groups: Vec<String> = sqlx::query_scalar("SELECT name FROM account_group ORDER BY name").fetch_all(&app.state.pool).await.unwrap();
     assert_eq!(groups, ["Kernel", "Navy"]);
 }

@@ -60,7 +60,13 @@ async fn the_wizard_claims_the_account_with_the_persons_choices_and_signs_them_i
     assert!(page.contains("Step 1 of 3"), "{page}");
     assert!(page.contains("Rear Admiral"), "prefilled from provisioning");
 
-    let profile = app.call(&app.client, "claim_profile", &[("full_name", "Grace B. Hopper"), ("title", "Rear Admiral"), ("department", "Navy"), ("location", "Arlington"), ("phone", "")]).await;
+    let profile = app
+        .call(
+            &app.client,
+            "claim_profile",
+            &[("full_name", "Grace B. Hopper"), ("title", "Rear Admiral"), ("department", "Navy"), ("location", "Arlington"), ("phone", "")],
+        )
+        .await;
     assert_eq!(profile.status(), StatusCode::OK, "{}", profile.text().await.unwrap());
     let weak = app.call(&app.client, "claim_password", &[("password", "grace-hopper-99"), ("password_confirmation", "grace-hopper-99")]).await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY, "the person's own name is refused");
@@ -78,7 +84,8 @@ async fn the_wizard_claims_the_account_with_the_persons_choices_and_signs_them_i
 
     assert_eq!(status(&app, id).await, AccountStatus::Claimed);
     assert_eq!(app.get("/").await.status(), StatusCode::OK, "signed in at once");
-    let (name, department): (String, String) = sqlx::query_as("SELECT full_name, department FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    let (name, department): (String, String) =
+        sqlx::query_as("SELECT full_name, department FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
     assert_eq!((name.as_str(), department.as_str()), ("Grace B. Hopper", "Navy"));
     let mut groups: Vec<String> = sqlx::query_scalar("SELECT g.name FROM group_membership m JOIN account_group g ON g.id = m.group_id WHERE m.account_id = $1")
         .bind(id)
@@ -169,7 +176,11 @@ async fn an_expired_link_can_mail_a_new_one_to_the_address_on_file_once_in_a_whi
     assert!(page.contains("This link has expired") && page.contains("Email me a new link"), "{page}");
 
     assert_eq!(app.call(&app.client, "claim_new_link", &[]).await.status(), StatusCode::OK);
-    let queued: Vec<String> = sqlx::query_scalar("SELECT recipient FROM email_outbox WHERE account_id = $1 AND state = 'queued' ORDER BY created_at").bind(id).fetch_all(&app.state.pool).await.unwrap();
+    let queued: Vec<String> = sqlx::query_scalar("SELECT recipient FROM email_outbox WHERE account_id = $1 AND state = 'queued' ORDER BY created_at")
+        .bind(id)
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(queued.last().map(String::as_str), Some("grace@example.com"));
     let again = app.call(&app.client, "claim_new_link", &[]).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -196,26 +207,43 @@ async fn an_admin_adds_a_person_who_is_invited_at_once(pool: PgPool) {
     app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
     let navy = group(&app, "Navy", false, false).await.to_string();
     let unknown_manager = app
-        .call(&app.client, "admin_add_person", &[
-            ("email", "x@example.com"), ("full_name", "X"), ("title", ""), ("department", ""), ("location", ""), ("phone", ""),
-            ("external_id", ""), ("manager_email", "nobody@example.com"), ("personal_message", ""),
-        ])
+        .call(
+            &app.client,
+            "admin_add_person",
+            &[
+                ("email", "x@example.com"),
+                ("full_name", "X"),
+                ("title", ""),
+                ("department", ""),
+                ("location", ""),
+                ("phone", ""),
+                ("external_id", ""),
+                ("manager_email", "nobody@example.com"),
+                ("personal_message", ""),
+            ],
+        )
         .await;
     assert_eq!(unknown_manager.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unknown_manager.text().await.unwrap().contains("Add the manager first"));
     let form = [
-        ("email", "grace@example.com"), ("full_name", "Grace Hopper"), ("title", "Admiral"), ("department", "Navy"),
-        ("location", ""), ("phone", ""), ("external_id", "E-7"), ("manager_email", "ADA@example.com"),
-        ("groups[0]", navy.as_str()), ("personal_message", "Welcome!"),
+        ("email", "grace@example.com"),
+        ("full_name", "Grace Hopper"),
+        ("title", "Admiral"),
+        ("department", "Navy"),
+        ("location", ""),
+        ("phone", ""),
+        ("external_id", "E-7"),
+        ("manager_email", "ADA@example.com"),
+        ("groups[0]", navy.as_str()),
+        ("personal_message", "Welcome!"),
     ];
     let added = app.call(&app.client, "admin_add_person", &form).await;
     assert_eq!(added.status(), StatusCode::OK, "{}", added.text().await.unwrap());
-    let (status, queued): (AccountStatus, i64) = sqlx::query_as(
-        "SELECT a.status, (SELECT count(*) FROM email_outbox o WHERE o.account_id = a.id) FROM account a WHERE email = 'grace@example.com'",
-    )
-    .fetch_one(&app.state.pool)
-    .await
-    .unwrap();
+    let (status, queued): (AccountStatus, i64) =
+        sqlx::query_as("SELECT a.status, (SELECT count(*) FROM email_outbox o WHERE o.account_id = a.id) FROM account a WHERE email = 'grace@example.com'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
     assert_eq!((status, queued), (AccountStatus::Invited, 1));
     let (manager, groups): (Option<AccountId>, i64) = sqlx::query_as(
         "SELECT a.manager_id, (SELECT count(*) FROM group_membership m WHERE m.account_id = a.id) FROM account a WHERE email = 'grace@example.com'",
@@ -296,7 +324,11 @@ async fn admins_preview_then_send_invitations_and_deactivate_and_delete_from_the
     assert_eq!(app.call(&app.client, "admin_invite_person", &[("id", &id_text), ("personal_message", "Hello Alan")]).await.status(), StatusCode::OK);
     assert_eq!(status(&app, id).await, AccountStatus::Invited);
     assert_eq!(app.call(&app.client, "admin_invite_person", &[("id", &id_text), ("personal_message", "")]).await.status(), StatusCode::OK, "resend");
-    let links: Vec<String> = sqlx::query_scalar("SELECT state::text FROM claim_credential WHERE account_id = $1 ORDER BY created_at").bind(id).fetch_all(&app.state.pool).await.unwrap();
+    let links: Vec<String> = sqlx::query_scalar("SELECT state::text FROM claim_credential WHERE account_id = $1 ORDER BY created_at")
+        .bind(id)
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(links, ["revoked", "active"]);
 
     let own = app.call(&app.client, "admin_deactivate_person", &[("id", &admin_id.to_string())]).await;
@@ -348,7 +380,8 @@ async fn admins_curate_groups_including_people_not_yet_invited(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_admin("ada@example.com").await;
     app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
-    let created = app.call(&app.client, "admin_create_group", &[("name", "Engineering"), ("description", "Builders"), ("is_open", "on"), ("suggested", "on")]).await;
+    let created =
+        app.call(&app.client, "admin_create_group", &[("name", "Engineering"), ("description", "Builders"), ("is_open", "on"), ("suggested", "on")]).await;
     assert_eq!(created.status(), StatusCode::OK, "{}", created.text().await.unwrap());
     let duplicate = app.call(&app.client, "admin_create_group", &[("name", " engineering "), ("description", "")]).await;
     assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -367,14 +400,16 @@ async fn admins_curate_groups_including_people_not_yet_invited(pool: PgPool) {
 
     let closed = app.call(&app.client, "admin_update_group", &[("id", &id_text), ("name", "Engineering"), ("description", "")]).await;
     assert_eq!(closed.status(), StatusCode::OK);
-    let (is_open, suggested): (bool, bool) = sqlx::query_as("SELECT is_open, suggested_at_claim FROM account_group WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    let (is_open, suggested): (bool, bool) =
+        sqlx::query_as("SELECT is_open, suggested_at_claim FROM account_group WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
     assert_eq!((is_open, suggested), (false, false), "unticked boxes turn the flags off");
 
     assert_eq!(app.call(&app.client, "admin_remove_group_member", &[("id", &id_text), ("account", &una.to_string())]).await.status(), StatusCode::OK);
     assert_eq!(app.call(&app.client, "admin_delete_group", &[("id", &id_text)]).await.status(), StatusCode::OK);
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM account_group").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(left, 0);
-    let audited: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_event WHERE action LIKE 'group.%' ORDER BY id").fetch_all(&app.state.pool).await.unwrap();
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_event WHERE action LIKE 'group.%' ORDER BY id").fetch_all(&app.state.pool).await.unwrap();
     assert_eq!(audited, ["group.created", "group.member_added", "group.updated", "group.member_removed", "group.deleted"]);
 
     let employee = new_client();
@@ -390,8 +425,12 @@ async fn settings_shape_the_claim_email_and_the_terms_and_refuse_bad_values(pool
     app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
     let form = |lifetime: &'static str, terms: &'static str| {
         [
-            ("organization_name", "Acme"), ("require_terms", "on"), ("terms_text", terms), ("link_lifetime_days", lifetime),
-            ("claim_email_subject", "Join {organization}, {first_name}"), ("claim_email_body", "Here: {link} (until {expiry_date})"),
+            ("organization_name", "Acme"),
+            ("require_terms", "on"),
+            ("terms_text", terms),
+            ("link_lifetime_days", lifetime),
+            ("claim_email_subject", "Join {organization}, {first_name}"),
+            ("claim_email_body", "Here: {link} (until {expiry_date})"),
         ]
     };
     let bad = app.call(&app.client, "admin_save_settings", &form("0", "")).await;
@@ -407,7 +446,8 @@ async fn settings_shape_the_claim_email_and_the_terms_and_refuse_bad_values(pool
 
     // The next invitation follows the new settings.
     let (id, _) = invite(&app, "grace@example.com").await;
-    let expires_at: OffsetDateTime = sqlx::query_scalar("SELECT expires_at FROM claim_credential WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    let expires_at: OffsetDateTime =
+        sqlx::query_scalar("SELECT expires_at FROM claim_credential WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
     assert!(expires_at - OffsetDateTime::now_utc() < time::Duration::days(8));
     let preview: serde_json::Value = app.call(&app.client, "admin_person", &[("id", &id.to_string()), ("preview", "true")]).await.json().await.unwrap();
     assert_eq!(preview["preview"]["subject"], "Join Acme, Grace");

@@ -3,7 +3,7 @@
 
 use crate::counting_smtp::CountingSmtp;
 use app::server::db::audit::Actor;
-use app::server::services::lifecycle::{self, InviteScope, Invitation};
+use app::server::services::lifecycle::{self, Invitation, InviteScope};
 use sqlx::PgPool;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -57,9 +57,8 @@ async fn a_server_killed_while_sending_delivers_every_invitation_once_after_rest
     .unwrap();
     let mut state = crate::helpers::spawn_app(pool.clone()).await.state;
     state.sealer = app::server::crypto::SecretSealer::new(&secrecy::SecretString::from(SECRET_KEY));
-    let invited = lifecycle::invite_many(&state, InviteScope::AllUninvited, &Invitation::default(), &Actor::system(), time::OffsetDateTime::now_utc())
-        .await
-        .unwrap();
+    let invited =
+        lifecycle::invite_many(&state, InviteScope::AllUninvited, &Invitation::default(), &Actor::system(), time::OffsetDateTime::now_utc()).await.unwrap();
     assert_eq!(invited, PEOPLE);
 
     let smtp = CountingSmtp::start().await;

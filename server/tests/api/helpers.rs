@@ -1,10 +1,10 @@
+use app::domain::AccountId;
 use app::domain::{EmailAddress, Password, PersonName};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::db::audit::Actor;
 use app::server::services::lifecycle::{self, Invitation, NewPerson};
 use app::server::services::setup::{self, NewAdmin, SetupGate};
 use app::server::AppState;
-use app::domain::AccountId;
 use reqwest::header::{ACCEPT, ORIGIN};
 use reqwest::redirect::Policy;
 use secrecy::{ExposeSecret, SecretString};
@@ -59,14 +59,7 @@ impl TestApp {
     /// A same-origin form post to a server function, as the app's JavaScript
     /// makes it (JSON answer, no redirect).
     pub async fn call(&self, client: &reqwest::Client, server_fn: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client
-            .post(self.url(&format!("/api/{server_fn}")))
-            .header(ORIGIN, &self.address)
-            .header(ACCEPT, "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        client.post(self.url(&format!("/api/{server_fn}"))).header(ORIGIN, &self.address).header(ACCEPT, "application/json").form(form).send().await.unwrap()
     }
 
     /// Signs `client` in through the plain HTML form post.
@@ -124,16 +117,15 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn from_env() -> Self {
-        let get = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test, which starts the SMTP server"));
+        let get =
+            |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test, which starts the SMTP server"));
         Self { smtp_url: get("EMBARK_TEST_SMTP_URL"), api: get("EMBARK_TEST_MAILDEV_URL") }
     }
 
     /// Every message delivered to `address`, oldest first.
     pub async fn messages_to(&self, address: &str) -> Vec<serde_json::Value> {
         let all: Vec<serde_json::Value> = reqwest::get(format!("{}/email", self.api)).await.unwrap().json().await.unwrap();
-        all.into_iter()
-            .filter(|m| m["to"].as_array().is_some_and(|to| to.iter().any(|t| t["address"].as_str() == Some(address))))
-            .collect()
+        all.into_iter().filter(|m| m["to"].as_array().is_some_and(|to| to.iter().any(|t| t["address"].as_str() == Some(address)))).collect()
     }
 }
 

@@ -78,13 +78,18 @@ async fn inviting_issues_a_link_whose_secret_the_database_does_not_hold(pool: Pg
     assert!(secret.len() >= 43, "at least 256 bits, base64url");
 
     let (hash, sealed, expires_at): (Vec<u8>, Vec<u8>, OffsetDateTime) =
-        sqlx::query_as("SELECT secret_hash, secret_sealed, expires_at FROM claim_credential WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+        sqlx::query_as("SELECT secret_hash, secret_sealed, expires_at FROM claim_credential WHERE account_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
     assert_ne!(hash, secret.as_bytes());
     assert!(!sealed.windows(secret.len()).any(|w| w == secret.as_bytes()));
     assert_eq!(app.state.sealer.open(&sealed).unwrap(), secret);
     assert_eq!(expires_at, link.expires_at);
     assert!(link.expires_at - now() > Duration::days(29), "default lifetime is 30 days");
-    let outbox_text: String = sqlx::query_scalar("SELECT payload::text || recipient FROM email_outbox WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    let outbox_text: String =
+        sqlx::query_scalar("SELECT payload::text || recipient FROM email_outbox WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
     assert!(!outbox_text.contains(secret), "the outbox never holds a usable link");
 }
 

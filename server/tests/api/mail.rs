@@ -143,7 +143,11 @@ async fn without_smtp_admins_see_queued_mail_and_can_hand_over_a_live_link(pool:
 
     let link: String = app.call(&app.client, "admin_reveal_link", &[("id", &email_id)]).await.json().await.unwrap();
     assert_eq!(link, format!("{}/claim/{secret}", app.address));
-    let viewed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE action = 'invitation.link_viewed' AND target_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    let viewed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE action = 'invitation.link_viewed' AND target_id = $1")
+        .bind(id)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(viewed, 1);
 
     // Once replaced, the old email's link is not shown.

@@ -56,12 +56,14 @@ async fn credential(pool: &PgPool, account: Uuid) -> sqlx::Result<()> {
 }
 
 async fn email(pool: &PgPool, account: Option<Uuid>) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO email_outbox (id, kind, account_id, recipient, next_attempt_at, created_at) VALUES ($1, 'claim', $2, 'x@example.com', now(), now())")
-        .bind(Uuid::now_v7())
-        .bind(account)
-        .execute(pool)
-        .await
-        .map(drop)
+    sqlx::query(
+        "INSERT INTO email_outbox (id, kind, account_id, recipient, next_attempt_at, created_at) VALUES ($1, 'claim', $2, 'x@example.com', now(), now())",
+    )
+    .bind(Uuid::now_v7())
+    .bind(account)
+    .execute(pool)
+    .await
+    .map(drop)
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {

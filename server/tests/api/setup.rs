@@ -67,7 +67,13 @@ async fn setup_reports_every_bad_field_and_changes_nothing(pool: PgPool) {
         .call(
             &app.client,
             "complete_setup",
-            &[("organization_name", " "), ("full_name", "Ada Lovelace"), ("email", "not-an-email"), ("password", "password1"), ("password_confirmation", "password1")],
+            &[
+                ("organization_name", " "),
+                ("full_name", "Ada Lovelace"),
+                ("email", "not-an-email"),
+                ("password", "password1"),
+                ("password_confirmation", "password1"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);

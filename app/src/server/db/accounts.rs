@@ -83,23 +83,15 @@ pub async fn insert(tx: &mut Transaction<'_, Postgres>, row: &NewAccountRow<'_>)
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE id = $1")).bind(id).fetch_optional(executor).await
 }
 
 pub async fn find_by_email(executor: impl PgExecutor<'_>, email_normalized: &str) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE email_normalized = $1"))
-        .bind(email_normalized)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE email_normalized = $1")).bind(email_normalized).fetch_optional(executor).await
 }
 
 pub async fn admin_exists(executor: impl PgExecutor<'_>) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM account WHERE role = 'admin' AND status = 'claimed')")
-        .fetch_one(executor)
-        .await
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM account WHERE role = 'admin' AND status = 'claimed')").fetch_one(executor).await
 }
 
 /// The facts a request needs about the person its session belongs to.
@@ -114,10 +106,7 @@ pub struct SessionAccount {
 }
 
 pub async fn find_for_session(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<SessionAccount>> {
-    sqlx::query_as("SELECT id, status, role, full_name, email, session_epoch FROM account WHERE id = $1")
-        .bind(id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as("SELECT id, status, role, full_name, email, session_epoch FROM account WHERE id = $1").bind(id).fetch_optional(executor).await
 }
 
 /// uninvited | invited → invited. Returns false when the account is in
@@ -135,12 +124,7 @@ pub async fn mark_invited(tx: &mut Transaction<'_, Postgres>, id: AccountId, now
 }
 
 /// invited → claimed, setting the password. False when not invited.
-pub async fn mark_claimed(
-    tx: &mut Transaction<'_, Postgres>,
-    id: AccountId,
-    password_hash: Option<&str>,
-    now: OffsetDateTime,
-) -> sqlx::Result<bool> {
+pub async fn mark_claimed(tx: &mut Transaction<'_, Postgres>, id: AccountId, password_hash: Option<&str>, now: OffsetDateTime) -> sqlx::Result<bool> {
     let updated = sqlx::query(
         "UPDATE account SET status = 'claimed', claimed_at = $2, updated_at = $2, \
          password_hash = COALESCE($3, password_hash) WHERE id = $1 AND status = 'invited'",
@@ -171,11 +155,7 @@ pub async fn mark_deactivated(tx: &mut Transaction<'_, Postgres>, id: AccountId,
 /// deactivated → claimed (if the person had claimed) or uninvited (their old
 /// links were revoked, so they need a fresh invitation). Returns the new
 /// status, or None when the account was not deactivated.
-pub async fn mark_reactivated(
-    tx: &mut Transaction<'_, Postgres>,
-    id: AccountId,
-    now: OffsetDateTime,
-) -> sqlx::Result<Option<AccountStatus>> {
+pub async fn mark_reactivated(tx: &mut Transaction<'_, Postgres>, id: AccountId, now: OffsetDateTime) -> sqlx::Result<Option<AccountStatus>> {
     sqlx::query_scalar(
         "UPDATE account SET \
            status = CASE WHEN claimed_at IS NOT NULL THEN 'claimed'::account_status ELSE 'uninvited'::account_status END, \
@@ -190,10 +170,7 @@ pub async fn mark_reactivated(
 
 /// Removes a deactivated account. Returns the removed row's label fields.
 pub async fn delete_deactivated(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<Option<(String, Option<String>)>> {
-    sqlx::query_as("DELETE FROM account WHERE id = $1 AND status = 'deactivated' RETURNING full_name, email")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_as("DELETE FROM account WHERE id = $1 AND status = 'deactivated' RETURNING full_name, email").bind(id).fetch_optional(&mut **tx).await
 }
 
 pub async fn set_password(tx: &mut Transaction<'_, Postgres>, id: AccountId, hash: &str, now: OffsetDateTime) -> sqlx::Result<()> {
@@ -208,10 +185,7 @@ pub async fn set_password(tx: &mut Transaction<'_, Postgres>, id: AccountId, has
 
 /// Reads the account and holds its row lock until the transaction ends.
 pub async fn find_for_update(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM account WHERE id = $1 FOR UPDATE")).bind(id).fetch_optional(&mut **tx).await
 }
 
 /// How many accounts are in each status.
@@ -226,18 +200,16 @@ pub async fn update_profile(
     profile: &crate::domain::ProfileDetails,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE account SET full_name = $2, title = $3, department = $4, location = $5, phone = $6, updated_at = $7 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(profile.full_name.as_ref())
-    .bind(&profile.title)
-    .bind(&profile.department)
-    .bind(&profile.location)
-    .bind(&profile.phone)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("UPDATE account SET full_name = $2, title = $3, department = $4, location = $5, phone = $6, updated_at = $7 WHERE id = $1")
+        .bind(id)
+        .bind(profile.full_name.as_ref())
+        .bind(&profile.title)
+        .bind(&profile.department)
+        .bind(&profile.location)
+        .bind(&profile.phone)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -444,10 +416,7 @@ fn push_name_starts_with(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, sea
 /// The conditions of a search: the term, the status, and when `pages` is
 /// given, only the table's first that many pages.
 fn push_matches(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, search: &str, status: Option<AccountStatus>, pages: Option<i64>) {
-    query
-        .push("account_search_document(full_name, email_normalized, external_id) LIKE ")
-        .push_bind(super::contains_pattern(search))
-        .push(" ESCAPE '\\'");
+    query.push("account_search_document(full_name, email_normalized, external_id) LIKE ").push_bind(super::contains_pattern(search)).push(" ESCAPE '\\'");
     if let Some(status) = status {
         query.push(" AND status = ").push_bind(status);
     }
@@ -562,11 +531,7 @@ pub struct InvitedAccount {
 /// when `ids` is None) that has an email address, in one statement that both
 /// checks and changes the state. Claimed and deactivated accounts are never
 /// touched.
-pub async fn mark_many_invited(
-    tx: &mut Transaction<'_, Postgres>,
-    ids: Option<&[uuid::Uuid]>,
-    now: OffsetDateTime,
-) -> sqlx::Result<Vec<InvitedAccount>> {
+pub async fn mark_many_invited(tx: &mut Transaction<'_, Postgres>, ids: Option<&[uuid::Uuid]>, now: OffsetDateTime) -> sqlx::Result<Vec<InvitedAccount>> {
     sqlx::query_as(
         "UPDATE account SET status = 'invited', invited_at = $1, updated_at = $1 \
          WHERE status = 'uninvited' AND email_normalized IS NOT NULL AND ($2::uuid[] IS NULL OR id = ANY($2)) \
@@ -581,9 +546,7 @@ pub async fn mark_many_invited(
 /// How many accounts await an invitation, and how many of those have no
 /// email address to send one to.
 pub async fn count_uninvited(executor: impl PgExecutor<'_>) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE email_normalized IS NULL) FROM account WHERE status = 'uninvited'")
-        .fetch_one(executor)
-        .await
+    sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE email_normalized IS NULL) FROM account WHERE status = 'uninvited'").fetch_one(executor).await
 }
 
 /// Everyone but administrators.

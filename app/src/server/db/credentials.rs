@@ -45,12 +45,7 @@ pub async fn insert(tx: &mut Transaction<'_, Postgres>, credential: &NewCredenti
 }
 
 /// Revokes every live credential of the account (of one kind, or all).
-pub async fn revoke_active(
-    tx: &mut Transaction<'_, Postgres>,
-    account_id: AccountId,
-    kind: Option<CredentialKind>,
-    now: OffsetDateTime,
-) -> sqlx::Result<u64> {
+pub async fn revoke_active(tx: &mut Transaction<'_, Postgres>, account_id: AccountId, kind: Option<CredentialKind>, now: OffsetDateTime) -> sqlx::Result<u64> {
     let revoked = sqlx::query(
         "UPDATE claim_credential SET state = 'revoked', revoked_at = $3 \
          WHERE account_id = $1 AND state = 'active' AND ($2::claim_credential_kind IS NULL OR kind = $2)",
@@ -96,10 +91,7 @@ pub async fn spend(tx: &mut Transaction<'_, Postgres>, secret_hash: &[u8], now: 
 
 /// When the account's newest credential was issued.
 pub async fn newest_created_at(executor: impl sqlx::PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
-    sqlx::query_scalar("SELECT max(created_at) FROM claim_credential WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_one(executor)
-        .await
+    sqlx::query_scalar("SELECT max(created_at) FROM claim_credential WHERE account_id = $1").bind(account_id).fetch_one(executor).await
 }
 
 /// When the account's live claim link expires, if it has one.

@@ -13,9 +13,7 @@ pub struct GroupSummary {
 
 /// Groups the admin suggests to everyone who claims.
 pub async fn suggested(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupSummary>> {
-    sqlx::query_as("SELECT id, name, description FROM account_group WHERE suggested_at_claim ORDER BY name_normalized LIMIT 50")
-        .fetch_all(executor)
-        .await
+    sqlx::query_as("SELECT id, name, description FROM account_group WHERE suggested_at_claim ORDER BY name_normalized LIMIT 50").fetch_all(executor).await
 }
 
 /// Open groups whose name contains `query` (case-insensitive).
@@ -52,13 +50,7 @@ pub enum Chooser {
 
 /// Adds the account to each of `groups` the chooser may pick, in one
 /// statement; other ids are ignored. Returns how many memberships were added.
-pub async fn join(
-    tx: &mut Transaction<'_, Postgres>,
-    account: AccountId,
-    groups: &[GroupId],
-    chooser: Chooser,
-    now: OffsetDateTime,
-) -> sqlx::Result<u64> {
+pub async fn join(tx: &mut Transaction<'_, Postgres>, account: AccountId, groups: &[GroupId], chooser: Chooser, now: OffsetDateTime) -> sqlx::Result<u64> {
     let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.0).collect();
     let added = sqlx::query(
         "INSERT INTO group_membership (group_id, account_id, added_at) \
@@ -126,9 +118,7 @@ const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.is_open, g.suggested
     (SELECT count(*) FROM group_membership m WHERE m.group_id = g.id) AS member_count";
 
 pub async fn list(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupRow>> {
-    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM account_group g ORDER BY g.name_normalized LIMIT 500"))
-        .fetch_all(executor)
-        .await
+    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM account_group g ORDER BY g.name_normalized LIMIT 500")).fetch_all(executor).await
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: GroupId) -> sqlx::Result<Option<GroupRow>> {
@@ -165,11 +155,7 @@ pub async fn delete(tx: &mut Transaction<'_, Postgres>, id: GroupId) -> sqlx::Re
 }
 
 pub async fn remove_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId) -> sqlx::Result<bool> {
-    let removed = sqlx::query("DELETE FROM group_membership WHERE group_id = $1 AND account_id = $2")
-        .bind(group)
-        .bind(account)
-        .execute(&mut **tx)
-        .await?;
+    let removed = sqlx::query("DELETE FROM group_membership WHERE group_id = $1 AND account_id = $2").bind(group).bind(account).execute(&mut **tx).await?;
     Ok(removed.rows_affected() == 1)
 }
 
@@ -195,9 +181,6 @@ pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Res
 /// Makes every group open, and exactly the named ones suggested at claim.
 pub async fn open_all(executor: impl sqlx::PgExecutor<'_>, suggested: &[&str]) -> sqlx::Result<()> {
     let suggested: Vec<String> = suggested.iter().map(|s| (*s).to_owned()).collect();
-    sqlx::query("UPDATE account_group SET is_open = true, suggested_at_claim = (name = ANY($1))")
-        .bind(&suggested)
-        .execute(executor)
-        .await?;
+    sqlx::query("UPDATE account_group SET is_open = true, suggested_at_claim = (name = ANY($1))").bind(&suggested).execute(executor).await?;
     Ok(())
 }

@@ -59,9 +59,9 @@ pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) ->
         "WITH stale AS (DELETE FROM import_batch WHERE created_at < $1 - interval '1 day' RETURNING id) \
          DELETE FROM import_row WHERE batch_id IN (SELECT id FROM stale)",
     )
-        .bind(now)
-        .execute(executor)
-        .await?;
+    .bind(now)
+    .execute(executor)
+    .await?;
     Ok(())
 }
 
@@ -310,27 +310,17 @@ pub struct BatchRow {
 }
 
 pub async fn find_batch(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<BatchRow>> {
-    sqlx::query_as("SELECT file_name, state::text AS state, preview, result FROM import_batch WHERE id = $1")
-        .bind(id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as("SELECT file_name, state::text AS state, preview, result FROM import_batch WHERE id = $1").bind(id).fetch_optional(executor).await
 }
 
 /// Locks a previewed batch for applying; None when it is gone or was
 /// already applied.
 pub async fn lock_previewed(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<Option<serde_json::Value>> {
-    sqlx::query_scalar("SELECT preview FROM import_batch WHERE id = $1 AND state = 'previewed' FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_scalar("SELECT preview FROM import_batch WHERE id = $1 AND state = 'previewed' FOR UPDATE").bind(id).fetch_optional(&mut **tx).await
 }
 
 pub async fn save_preview(tx: &mut Transaction<'_, Postgres>, id: Uuid, preview: serde_json::Value) -> sqlx::Result<()> {
-    sqlx::query("UPDATE import_batch SET preview = $2 WHERE id = $1")
-        .bind(id)
-        .bind(preview)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("UPDATE import_batch SET preview = $2 WHERE id = $1").bind(id).bind(preview).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -424,12 +414,7 @@ pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, gr
 /// the file: only updated people (usually few) are looked up. The details are
 /// the same for every row, built once: a JSON object built per row was a
 /// quarter of the statement at 100,000 rows.
-pub async fn audit_rows(
-    tx: &mut Transaction<'_, Postgres>,
-    batch_id: Uuid,
-    actor: &super::audit::Actor,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
+pub async fn audit_rows(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, actor: &super::audit::Actor, now: OffsetDateTime) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_id, target_label, details) \
          SELECT $2, $3, $4, CASE r.action WHEN 'create' THEN 'account.created' ELSE 'account.updated' END, \

@@ -67,10 +67,7 @@ pub struct SelectionRow {
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<SelectionRow>> {
-    sqlx::query_as("SELECT report, sent_at FROM invite_selection WHERE id = $1")
-        .bind(id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as("SELECT report, sent_at FROM invite_selection WHERE id = $1").bind(id).fetch_optional(executor).await
 }
 
 /// Takes the selection's accounts for sending, once: None when it was sent
@@ -85,9 +82,6 @@ pub async fn take_for_sending(tx: &mut Transaction<'_, Postgres>, id: Uuid, now:
 
 /// Forgets selections older than a day.
 pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM invite_selection WHERE created_at < $1 - interval '1 day'")
-        .bind(now)
-        .execute(executor)
-        .await?;
+    sqlx::query("DELETE FROM invite_selection WHERE created_at < $1 - interval '1 day'").bind(now).execute(executor).await?;
     Ok(())
 }

@@ -22,11 +22,7 @@ pub async fn lock(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
 }
 
 pub async fn set_organization_name(tx: &mut Transaction<'_, Postgres>, name: &str, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("UPDATE settings SET organization_name = $1, updated_at = $2")
-        .bind(name)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("UPDATE settings SET organization_name = $1, updated_at = $2").bind(name).bind(now).execute(&mut **tx).await?;
     Ok(())
 }
 

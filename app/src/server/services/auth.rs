@@ -1,8 +1,8 @@
 //! Signing in with email and password.
 
 use crate::domain::{normalize_identifier, AccountId, AccountStatus, Role};
-use crate::server::db::{accounts, audit};
 use crate::server::db::audit::{Actor, AuditEvent};
+use crate::server::db::{accounts, audit};
 use crate::server::AppState;
 use serde_json::json;
 use time::OffsetDateTime;

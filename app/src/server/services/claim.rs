@@ -29,7 +29,10 @@ pub enum ClaimSession {
     InProgress(ClaimProgress),
     /// The link could not start a claim; `digest` lets an expired link ask
     /// for a new one.
-    Problem { problem: LinkProblem, digest: String },
+    Problem {
+        problem: LinkProblem,
+        digest: String,
+    },
 }
 
 /// The wizard's answers so far.
@@ -83,14 +86,9 @@ pub async fn open_link(state: &AppState, session: &Session, secret: &str, viewer
     let encoded = URL_SAFE_NO_PAD.encode(&digest);
     let outcome = match lifecycle::inspect_claim_digest(state, &digest, now).await {
         Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, digest: encoded },
-        Ok(account_id) => ClaimSession::InProgress(ClaimProgress {
-            digest: encoded,
-            account_id,
-            terms_version: None,
-            profile: None,
-            password_hash: None,
-            picture: None,
-        }),
+        Ok(account_id) => {
+            ClaimSession::InProgress(ClaimProgress { digest: encoded, account_id, terms_version: None, profile: None, password_hash: None, picture: None })
+        }
         Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), digest: encoded },
         Err(ClaimFailure::Unexpected(error)) => return Err(error),
     };

@@ -4,14 +4,14 @@
 
 use crate::server::db::{self, audit::Actor};
 use crate::server::services::import;
-use crate::server::services::lifecycle::{self, InviteScope, Invitation};
+use crate::server::services::lifecycle::{self, Invitation, InviteScope};
 use crate::server::AppState;
 use secrecy::ExposeSecret as _;
 use time::OffsetDateTime;
 
 const FIRST: [&str; 20] = [
-    "Amara", "Bruno", "Chen", "Dalia", "Emil", "Farah", "Gustav", "Hana", "Ivan", "Jasmin", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya",
-    "Quentin", "Rosa", "Sami", "Tove",
+    "Amara", "Bruno", "Chen", "Dalia", "Emil", "Farah", "Gustav", "Hana", "Ivan", "Jasmin", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin",
+    "Rosa", "Sami", "Tove",
 ];
 const LAST: [&str; 10] = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Haddad", "Silva", "Kowalski", "Mensah", "Fischer"];
 const DEPARTMENTS: [(&str, &str, &str); 6] = [
@@ -92,9 +92,8 @@ pub async fn load(state: &AppState, now: OffsetDateTime) -> Result<DemoCompany, 
             _ => {}
         }
     }
-    let invited = lifecycle::invite_many(state, InviteScope::Accounts(&to_invite), &Invitation::default(), &actor, now)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let invited =
+        lifecycle::invite_many(state, InviteScope::Accounts(&to_invite), &Invitation::default(), &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
     // The groups everyone should find when they claim.
     db::groups::open_all(&state.pool, &["Book club", "Berlin office"]).await.map_err(anyhow::Error::from)?;
     let people = usize::try_from(applied.created).unwrap_or(0);

@@ -38,7 +38,14 @@ pub struct GroupSettings {
     pub suggested_at_claim: bool,
 }
 
-async fn record(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, actor: &Actor, action: &str, label: &str, details: serde_json::Value, now: OffsetDateTime) -> sqlx::Result<()> {
+async fn record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &Actor,
+    action: &str,
+    label: &str,
+    details: serde_json::Value,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
     audit::record(tx, AuditEvent { actor, action, target_id: None, target_label: label, details, now }).await
 }
 
@@ -55,7 +62,15 @@ pub async fn update(state: &AppState, id: GroupId, settings: &GroupSettings, act
     if !groups::update(&mut tx, id, &settings.name, &settings.description, settings.is_open, settings.suggested_at_claim, now).await? {
         return Err(GroupError::NotFound);
     }
-    record(&mut tx, actor, "group.updated", &settings.name, json!({ "group_id": id, "is_open": settings.is_open, "suggested": settings.suggested_at_claim }), now).await?;
+    record(
+        &mut tx,
+        actor,
+        "group.updated",
+        &settings.name,
+        json!({ "group_id": id, "is_open": settings.is_open, "suggested": settings.suggested_at_claim }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -77,7 +92,14 @@ pub async fn add_member_by_email(state: &AppState, id: GroupId, email: &EmailAdd
     groups::add_member(&mut tx, id, account.id, now).await?;
     audit::record(
         &mut tx,
-        AuditEvent { actor, action: "group.member_added", target_id: Some(account.id), target_label: &account.full_name, details: json!({ "group": group.name }), now },
+        AuditEvent {
+            actor,
+            action: "group.member_added",
+            target_id: Some(account.id),
+            target_label: &account.full_name,
+            details: json!({ "group": group.name }),
+            now,
+        },
     )
     .await?;
     tx.commit().await?;

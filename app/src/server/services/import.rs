@@ -6,7 +6,7 @@
 use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, ActionCounts, NamedGroup, StagedRow, GROUP_SEPARATOR};
-use crate::server::services::lifecycle::{self, InviteScope, Invitation};
+use crate::server::services::lifecycle::{self, Invitation, InviteScope};
 use crate::server::services::search_index;
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
 use crate::server::AppState;
@@ -32,17 +32,8 @@ pub(crate) enum Column {
 }
 
 impl Column {
-    const ALL: [Column; 9] = [
-        Self::Email,
-        Self::ExternalId,
-        Self::FullName,
-        Self::Title,
-        Self::Department,
-        Self::Location,
-        Self::Phone,
-        Self::ManagerEmail,
-        Self::Groups,
-    ];
+    const ALL: [Column; 9] =
+        [Self::Email, Self::ExternalId, Self::FullName, Self::Title, Self::Department, Self::Location, Self::Phone, Self::ManagerEmail, Self::Groups];
 
     /// Header cells are matched ignoring case, spaces, `_` and `-`.
     pub(crate) fn from_header(cell: &str) -> Option<Self> {
@@ -158,13 +149,8 @@ pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &
     let groups = summary.groups_of_applied_rows(&decisions.refused_rows_group_keys);
     let new_groups = imports::new_group_names(&mut *tx, &groups).await?;
     steps.lap("count");
-    let stored = StoredPreview {
-        counts: decisions.counts,
-        new_groups,
-        matched: decisions.matched,
-        groups,
-        managers_outside_file: summary.managers_outside_file,
-    };
+    let stored =
+        StoredPreview { counts: decisions.counts, new_groups, matched: decisions.matched, groups, managers_outside_file: summary.managers_outside_file };
     imports::save_preview(&mut tx, batch_id, json!(stored)).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("commit");
@@ -221,13 +207,7 @@ pub async fn error_report(state: &AppState, batch_id: Uuid) -> Result<(String, V
 /// groups and managers, and with an invitation invites every uninvited
 /// person the file names. If the directory changed so that the preview no
 /// longer holds, nothing is applied.
-pub async fn apply(
-    state: &AppState,
-    batch_id: Uuid,
-    invitation: Option<&Invitation>,
-    actor: &Actor,
-    now: OffsetDateTime,
-) -> Result<Applied, ImportError> {
+pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitation>, actor: &Actor, now: OffsetDateTime) -> Result<Applied, ImportError> {
     let mut steps = crate::server::timing::Steps::start("import apply");
     let mut tx = state.pool.begin().await?;
     let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
@@ -265,9 +245,7 @@ pub async fn apply(
     let invited = match invitation {
         Some(invitation) => {
             let ids = imports::account_ids(&mut tx, batch_id).await?;
-            lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now)
-                .await
-                .map_err(|e| anyhow::anyhow!(e))?
+            lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now).await.map_err(|e| anyhow::anyhow!(e))?
         }
         None => 0,
     };

@@ -7,7 +7,7 @@ use crate::domain::{normalize_identifier, AccountStatus, EmailAddress};
 use crate::server::db::audit::Actor;
 use crate::server::db::selections;
 use crate::server::services::import::Column;
-use crate::server::services::lifecycle::{self, InviteScope, Invitation, LifecycleError};
+use crate::server::services::lifecycle::{self, Invitation, InviteScope, LifecycleError};
 use crate::server::spreadsheet::{self, Format, SheetError, SELECTION_FILE_TYPES};
 use crate::server::AppState;
 use std::collections::HashSet;
@@ -196,9 +196,8 @@ pub async fn send(state: &AppState, id: Uuid, invitation: &Invitation, actor: &A
     let Some(ids) = selections::take_for_sending(&mut tx, id, now).await? else {
         return Err(if selections::find(&state.pool, id).await?.is_some() { SelectionError::AlreadySent } else { SelectionError::Gone });
     };
-    let invited = lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now)
-        .await
-        .map_err(|e: LifecycleError| anyhow::anyhow!(e))?;
+    let invited =
+        lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now).await.map_err(|e: LifecycleError| anyhow::anyhow!(e))?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(invited)
 }

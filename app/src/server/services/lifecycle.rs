@@ -10,9 +10,9 @@
 
 use crate::domain::{AccountId, AccountStatus, CredentialId, EmailAddress, GroupId, Password, PersonName, ProfileDetails, Role};
 use crate::server::crypto::{generate_secret, secret_digest, SecretSealer};
-use crate::server::db::{self, accounts, audit, credentials, outbox};
 use crate::server::db::audit::{Actor, AuditEvent};
 use crate::server::db::credentials::{CredentialKind, CredentialState};
+use crate::server::db::{self, accounts, audit, credentials, outbox};
 use crate::server::AppState;
 use secrecy::SecretString;
 use serde_json::json;
@@ -153,13 +153,7 @@ pub async fn create(
 /// Invites an uninvited account, or re-sends to an invited one. Either way
 /// any earlier link is revoked, a new one is issued, and the claim email is
 /// queued.
-pub async fn invite(
-    state: &AppState,
-    id: AccountId,
-    invitation: &Invitation,
-    actor: &Actor,
-    now: OffsetDateTime,
-) -> Result<IssuedLink, LifecycleError> {
+pub async fn invite(state: &AppState, id: AccountId, invitation: &Invitation, actor: &Actor, now: OffsetDateTime) -> Result<IssuedLink, LifecycleError> {
     let mut tx = state.pool.begin().await?;
     let link = invite_in(state, &mut tx, id, invitation, actor, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
@@ -273,15 +267,7 @@ pub async fn invite_many_in(
         labels.push(target_label(&account.full_name, Some(&account.email)));
         recipients.push(account.email);
     }
-    outbox::enqueue_invitations(
-        tx,
-        &account_ids,
-        &credential_ids,
-        &recipients,
-        json!({ "personal_message": invitation.personal_message }),
-        now,
-    )
-    .await?;
+    outbox::enqueue_invitations(tx, &account_ids, &credential_ids, &recipients, json!({ "personal_message": invitation.personal_message }), now).await?;
     steps.lap("outbox");
     let expires_at = now + Duration::days(i64::from(lifetime_days));
     let expires = json!({ "expires_at": expires_at.unix_timestamp() });
@@ -295,14 +281,7 @@ pub async fn invite_many_in(
     let scope_label = if ids.is_none() { "all" } else { "selected" };
     audit::record(
         tx,
-        AuditEvent {
-            actor,
-            action: "invitations.sent",
-            target_id: None,
-            target_label: "",
-            details: json!({ "scope": scope_label, "count": count }),
-            now,
-        },
+        AuditEvent { actor, action: "invitations.sent", target_id: None, target_label: "", details: json!({ "scope": scope_label, "count": count }), now },
     )
     .await?;
     steps.log(count);
@@ -428,12 +407,7 @@ pub async fn claim(state: &AppState, secret: &str, password_hash: Option<&str>, 
 /// invited → claimed: spends the credential and marks the account claimed in
 /// one transaction, with the person's choices, so of any number of concurrent
 /// completions exactly one wins and a failure leaves nothing half-done.
-pub async fn claim_with_digest(
-    state: &AppState,
-    digest: &[u8],
-    details: &ClaimDetails,
-    now: OffsetDateTime,
-) -> Result<AccountId, ClaimFailure> {
+pub async fn claim_with_digest(state: &AppState, digest: &[u8], details: &ClaimDetails, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
     let mut tx = state.pool.begin().await?;
     let Some((credential_id, account_id)) = credentials::spend(&mut tx, digest, now).await? else {
         drop(tx);

@@ -37,13 +37,7 @@ pub enum PasswordChangeError {
 /// Changes the password after checking the current one. Every session of
 /// the account ends (the session epoch moves); the caller signs this browser
 /// in again with the returned epoch.
-pub async fn change_password(
-    state: &AppState,
-    id: AccountId,
-    current: &str,
-    new: &Password,
-    now: OffsetDateTime,
-) -> Result<i32, PasswordChangeError> {
+pub async fn change_password(state: &AppState, id: AccountId, current: &str, new: &Password, now: OffsetDateTime) -> Result<i32, PasswordChangeError> {
     let account = accounts::find(&state.pool, id).await.map_err(anyhow::Error::from)?.ok_or_else(|| anyhow::anyhow!("the account is gone"))?;
     if !state.hasher.verify(account.password_hash.as_deref(), current).await? {
         return Err(PasswordChangeError::WrongCurrentPassword);

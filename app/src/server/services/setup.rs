@@ -58,12 +58,7 @@ pub struct NewAdmin {
 /// Names the organisation and creates its first administrator, who can sign
 /// in at once. Refused once any administrator exists; concurrent attempts are
 /// serialised on the settings row, so exactly one succeeds.
-pub async fn complete_first_run(
-    state: &AppState,
-    organization: &OrganizationName,
-    admin: &NewAdmin,
-    now: OffsetDateTime,
-) -> Result<AccountId, SetupError> {
+pub async fn complete_first_run(state: &AppState, organization: &OrganizationName, admin: &NewAdmin, now: OffsetDateTime) -> Result<AccountId, SetupError> {
     let password_hash = state.hasher.hash(admin.password.expose()).await?;
     let mut tx = state.pool.begin().await?;
     settings::lock(&mut tx).await?;
@@ -90,12 +85,7 @@ pub async fn complete_first_run(
 
 /// Creates an administrator who can sign in at once (the `create-admin`
 /// command). Names the organisation too when it has no name yet.
-pub async fn create_admin(
-    state: &AppState,
-    admin: &NewAdmin,
-    organization: Option<&OrganizationName>,
-    now: OffsetDateTime,
-) -> Result<AccountId, SetupError> {
+pub async fn create_admin(state: &AppState, admin: &NewAdmin, organization: Option<&OrganizationName>, now: OffsetDateTime) -> Result<AccountId, SetupError> {
     let password_hash = state.hasher.hash(admin.password.expose()).await?;
     let mut tx = state.pool.begin().await?;
     if let Some(organization) = organization {
