@@ -33,8 +33,12 @@ pub async fn catch_up(pool: &PgPool) -> sqlx::Result<u64> {
 pub fn catch_up_in_background(pool: &PgPool) {
     let pool = pool.clone();
     tokio::spawn(async move {
-        if let Err(error) = catch_up(&pool).await {
-            tracing::warn!(error = %error, "could not index the search backlog; the worker will retry");
+        match catch_up(&pool).await {
+            // The process is shutting down (or a test ended): nothing lost,
+            // the backlog waits for the next start.
+            Err(sqlx::Error::PoolClosed) => {}
+            Err(error) => tracing::warn!(error = %error, "could not index the search backlog; the worker will retry"),
+            Ok(_) => {}
         }
     });
 }
@@ -47,6 +51,7 @@ pub fn spawn_worker(pool: PgPool) {
         loop {
             let pause = match catch_up(&pool).await {
                 Ok(_) => Duration::from_secs(1),
+                Err(sqlx::Error::PoolClosed) => return,
                 Err(error) => {
                     tracing::warn!(error = %error, "could not index the search backlog; retrying in 5 s");
                     Duration::from_secs(5)
