@@ -148,7 +148,7 @@ pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &
     let decisions = imports::decisions(&mut *tx, batch_id).await?;
     let groups = summary.groups_of_applied_rows(&decisions.refused_rows_group_keys);
     let new_groups = imports::new_group_names(&mut *tx, &groups).await?;
-    steps.lap("count");
+    steps.lap("count and find new groups");
     let stored =
         StoredPreview { counts: decisions.counts, new_groups, matched: decisions.matched, groups, managers_outside_file: summary.managers_outside_file };
     imports::save_preview(&mut tx, batch_id, json!(stored)).await?;
