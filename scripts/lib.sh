@@ -7,6 +7,10 @@ DATA_DIR="$ROOT/.data"
 CARGO_LEPTOS_VERSION="0.3.11"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/embark/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# SQL is checked at compile time against the query data committed in .sqlx/
+# (scripts/test checks that data against the schema), so a build needs no
+# database.
+export SQLX_OFFLINE=true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -23,9 +27,9 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# The wasm-bindgen version cargo-leptos must use: exactly the one in Cargo.lock.
-locked_wasm_bindgen_version() {
-  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+# The version of a package in Cargo.lock.
+locked_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
 ensure_build_tools() {
@@ -43,14 +47,41 @@ ensure_build_tools() {
     say "building cargo-leptos $CARGO_LEPTOS_VERSION (once; about 11 minutes)"
     cargo +nightly install --debug cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
   fi
-  # Release builds optimise the wasm with wasm-opt, which cargo-leptos would
-  # otherwise try to download.
-  command -v wasm-opt >/dev/null || apt_install binaryen
+  ensure_wasm_opt
   local wbg
-  wbg="$(locked_wasm_bindgen_version)"
+  wbg="$(locked_version wasm-bindgen)"
   if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wbg" ]; then
     say "building wasm-bindgen-cli $wbg (once; about 3 minutes)"
     cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+}
+
+# Release builds optimise the wasm with Binaryen's wasm-opt (which
+# cargo-leptos would otherwise try to download). Debian's (version 108)
+# breaks the wasm today's Rust emits: it rewires the externref table that
+# wasm-bindgen exports, and the site does not hydrate. Binaryen's own npm
+# build is current; it is installed outside the checkout, pinned by
+# scripts/tools/package-lock.json, and put first on the PATH.
+TOOLS_DIR="${EMBARK_TOOLS_DIR:-$HOME/.cache/embark/tools}"
+ensure_wasm_opt() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if ! cmp -s "$ROOT/scripts/tools/package-lock.json" "$TOOLS_DIR/package-lock.json" || [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
+    say "installing Binaryen's wasm-opt (npm, once)"
+    mkdir -p "$TOOLS_DIR"
+    cp "$ROOT/scripts/tools/package.json" "$ROOT/scripts/tools/package-lock.json" "$TOOLS_DIR/"
+    (cd "$TOOLS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
+}
+
+# sqlx-cli at the version of the sqlx in Cargo.lock, for checking the
+# compile-time query data (scripts/test) and preparing it (docs/architecture.md).
+ensure_sqlx_cli() {
+  local version
+  version="$(locked_version sqlx)"
+  if [ "$(sqlx --version 2>/dev/null || true)" != "sqlx-cli $version" ]; then
+    say "building sqlx-cli $version (once; about 3 minutes)"
+    cargo install sqlx-cli --locked --version "$version" --no-default-features --features postgres,rustls
   fi
 }
 
