@@ -2,6 +2,7 @@
 //! Server-only code sits in [`server`], behind the `ssr` feature.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod claim;
 pub mod components;
@@ -11,7 +12,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-use auth::{current_viewer, CompleteSetup, SignIn, SignOut, Viewer};
+use api::auth::Viewer;
+use auth::{current_viewer, CompleteSetup, SignIn, SignOut};
 use claim::FinishClaim;
 use error::AppError;
 use leptos::prelude::*;

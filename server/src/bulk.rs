@@ -3,8 +3,9 @@
 //! (templates, error reports).
 
 use crate::routes::error_page;
-use app::auth::Viewer;
-use app::server::db::audit::Actor;
+use app::api::auth::Viewer;
+use app::api::uploads::UploadKind;
+use app::domain::Actor;
 use app::server::services::{import, invite_selection};
 use app::server::spreadsheet::MAX_UPLOAD_BYTES;
 use app::server::AppState;
@@ -15,8 +16,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use tower_sessions::Session;
 use uuid::Uuid;
-
-use app::server::{FLASH_IMPORT_PROBLEM as IMPORT_PROBLEM, FLASH_SELECTION_PROBLEM as SELECTION_PROBLEM};
 
 /// The body limit of upload routes: the file cap plus room for the form.
 pub fn upload_limit() -> DefaultBodyLimit {
@@ -42,7 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 
 impl Admin {
     fn actor(&self) -> Actor {
-        Actor::viewer(&self.0)
+        self.0.actor()
     }
 }
 
@@ -93,18 +92,20 @@ fn classify_multipart(error: &axum::extract::multipart::MultipartError) -> Uploa
     }
 }
 
-async fn flash(session: &Session, key: &str, message: &str, back_to: &str) -> Response {
-    if let Err(error) = session.insert(key, message).await {
-        tracing::error!(error = %error, "could not keep a message in the session");
+/// Sends the browser back to the upload's page, which shows why the file
+/// was refused.
+async fn refuse(session: &Session, kind: UploadKind, reason: &str) -> Response {
+    if let Err(error) = app::server::uploads::remember_refusal(session, kind, reason).await {
+        tracing::error!(error = %error, "could not keep an upload's refusal in the session");
     }
-    Redirect::to(back_to).into_response()
+    Redirect::to(kind.refused_location()).into_response()
 }
 
 /// Uploading a people file: checked and staged, then the preview page.
 pub async fn upload_import(Extension(state): Extension<AppState>, admin: Admin, session: Session, multipart: Multipart) -> Response {
     let (name, bytes) = match read_file(multipart).await {
         Ok(file) => file,
-        Err(problem) => return flash(&session, IMPORT_PROBLEM, problem.message(), "/admin/import").await,
+        Err(problem) => return refuse(&session, UploadKind::PeopleImport, problem.message()).await,
     };
     let started = std::time::Instant::now();
     match import::preview(&state, &name, bytes, &admin.actor(), time::OffsetDateTime::now_utc()).await {
@@ -116,7 +117,7 @@ pub async fn upload_import(Extension(state): Extension<AppState>, admin: Admin, 
             tracing::error!(error = %error, "import: could not preview");
             error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side while reading the file. Please try again.")
         }
-        Err(problem) => flash(&session, IMPORT_PROBLEM, &problem.to_string(), "/admin/import").await,
+        Err(problem) => refuse(&session, UploadKind::PeopleImport, &problem.to_string()).await,
     }
 }
 
@@ -124,7 +125,7 @@ pub async fn upload_import(Extension(state): Extension<AppState>, admin: Admin, 
 pub async fn upload_selection(Extension(state): Extension<AppState>, admin: Admin, session: Session, multipart: Multipart) -> Response {
     let (name, bytes) = match read_file(multipart).await {
         Ok(file) => file,
-        Err(problem) => return flash(&session, SELECTION_PROBLEM, problem.message(), "/admin/invitations").await,
+        Err(problem) => return refuse(&session, UploadKind::InviteSelection, problem.message()).await,
     };
     match invite_selection::select(&state, &name, bytes, &admin.actor(), time::OffsetDateTime::now_utc()).await {
         Ok(id) => Redirect::to(&format!("/admin/invitations/selected/{id}")).into_response(),
@@ -132,7 +133,7 @@ pub async fn upload_selection(Extension(state): Extension<AppState>, admin: Admi
             tracing::error!(error = %error, "invite selected: could not match the list");
             error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side while reading the file. Please try again.")
         }
-        Err(problem) => flash(&session, SELECTION_PROBLEM, &problem.to_string(), "/admin/invitations").await,
+        Err(problem) => refuse(&session, UploadKind::InviteSelection, &problem.to_string()).await,
     }
 }
 

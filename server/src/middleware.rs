@@ -1,7 +1,7 @@
 //! Request plumbing: cross-site request refusal, who is signed in, which
 //! pages they may open, security headers, and log spans without secrets.
 
-use app::auth::Viewer;
+use app::api::auth::Viewer;
 use app::server::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -91,7 +91,7 @@ pub fn access_for(path: &str) -> Access {
 }
 
 /// Sends people who are not signed in to the sign-in page, and answers
-/// non-admins in the admin panel with 403 (the page itself says why).
+/// non-admins in the admin panel with a 403 page saying why.
 pub async fn page_access(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let viewer = request.extensions().get::<Viewer>().cloned();
@@ -99,11 +99,7 @@ pub async fn page_access(request: Request, next: Next) -> Response {
         (Access::Anyone, _) => next.run(request).await,
         (Access::SignedIn, Some(_)) => next.run(request).await,
         (Access::Admin, Some(viewer)) if viewer.is_admin() => next.run(request).await,
-        (Access::Admin, Some(_)) => {
-            let mut response = next.run(request).await;
-            *response.status_mut() = StatusCode::FORBIDDEN;
-            response
-        }
+        (Access::Admin, Some(_)) => crate::routes::forbidden_page(),
         (_, None) => {
             let next_path = request.uri().path_and_query().map_or(path.clone(), |pq| pq.as_str().to_owned());
             let encoded: String = form_urlencoded::byte_serialize(next_path.as_bytes()).collect();

@@ -1,5 +1,6 @@
 //! Plain HTTP routes outside the Leptos app.
 
+use app::api::auth::Viewer;
 use app::domain::PictureProblem;
 use app::server::AppState;
 use axum::extract::{Multipart, Path};
@@ -10,12 +11,10 @@ use tower_sessions::Session;
 
 /// Liveness and readiness: 200 when the database answers.
 pub async fn healthz(Extension(state): Extension<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
-        Ok(_) => (StatusCode::OK, "ok").into_response(),
-        Err(error) => {
-            tracing::error!(error = %error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-        }
+    if app::server::services::health::database_reachable(&state).await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
     }
 }
 
@@ -23,7 +22,7 @@ pub async fn healthz(Extension(state): Extension<AppState>) -> Response {
 /// allowed to run setup, then moves to `/setup` so the secret leaves the
 /// address bar (SECURITY.md rule 7).
 pub async fn open_setup_link(Extension(state): Extension<AppState>, session: Session, Path(secret): Path<String>) -> Response {
-    let admin_exists = match app::server::db::accounts::admin_exists(&state.pool).await {
+    let admin_exists = match app::server::services::setup::admin_exists(&state).await {
         Ok(exists) => exists,
         Err(error) => {
             tracing::error!(error = %error, "setup link: database unreachable");
@@ -56,7 +55,7 @@ pub async fn open_setup_link(Extension(state): Extension<AppState>, session: Ses
 /// (SECURITY.md rules 2, 3 and 7).
 pub async fn open_claim_link(
     Extension(state): Extension<AppState>,
-    viewer: Option<Extension<app::auth::Viewer>>,
+    viewer: Option<Extension<Viewer>>,
     session: Session,
     Path(secret): Path<String>,
 ) -> Response {
@@ -91,14 +90,22 @@ async fn normalized_upload(multipart: Multipart) -> Result<Vec<u8>, PictureProbl
     app::server::picture::normalize_blocking(picture_field(multipart).await?).await
 }
 
-/// Uploading a picture in the claim wizard's profile step.
+/// Uploading a picture in the claim wizard's profile step. Only a browser
+/// in the middle of a claim gets its upload decoded.
 pub async fn upload_claim_picture(session: Session, multipart: Multipart) -> Response {
-    use app::server::services::claim::{attach_picture, AttachPictureError};
+    use app::server::services::claim;
+    match claim::is_claiming(&session).await {
+        Ok(true) => {}
+        Ok(false) => return Redirect::to("/claim").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "claim picture: could not read the session");
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.");
+        }
+    }
     match normalized_upload(multipart).await {
-        Ok(jpeg) => match attach_picture(&session, jpeg).await {
-            Ok(()) => Redirect::to("/claim").into_response(),
-            Err(AttachPictureError::NoClaim) => Redirect::to("/claim").into_response(),
-            Err(AttachPictureError::Unexpected(error)) => {
+        Ok(jpeg) => match claim::attach_picture(&session, jpeg).await {
+            Ok(()) | Err(claim::WizardError::NoClaim) => Redirect::to("/claim").into_response(),
+            Err(error) => {
                 tracing::error!(error = %error, "claim picture: could not be kept");
                 error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
             }
@@ -109,20 +116,19 @@ pub async fn upload_claim_picture(session: Session, multipart: Multipart) -> Res
 
 /// The picture chosen in the claim wizard, before the claim completes.
 pub async fn claim_picture(session: Session) -> Response {
-    use app::server::services::claim::{load, ClaimSession};
-    match load(&session).await {
-        Ok(Some(ClaimSession::InProgress(progress))) => progress.picture.map_or_else(|| StatusCode::NOT_FOUND.into_response(), jpeg_response),
+    match app::server::services::claim::chosen_picture(&session).await {
+        Ok(Some(jpeg)) => jpeg_response(jpeg),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
 /// A signed-in person replacing their picture.
-pub async fn upload_profile_picture(Extension(state): Extension<AppState>, viewer: Option<Extension<app::auth::Viewer>>, multipart: Multipart) -> Response {
+pub async fn upload_profile_picture(Extension(state): Extension<AppState>, viewer: Option<Extension<Viewer>>, multipart: Multipart) -> Response {
     let Some(Extension(viewer)) = viewer else {
         return Redirect::to("/sign-in?next=%2Fprofile").into_response();
     };
     match normalized_upload(multipart).await {
-        Ok(jpeg) => match app::server::services::profile::set_picture(&state, viewer.account_id, &jpeg, time::OffsetDateTime::now_utc()).await {
+        Ok(jpeg) => match app::server::services::profile::set_picture(&state, &viewer, &jpeg, time::OffsetDateTime::now_utc()).await {
             Ok(()) => Redirect::to("/profile?done=picture").into_response(),
             Err(error) => {
                 tracing::error!(error = %error, "profile picture: could not be saved");
@@ -136,7 +142,7 @@ pub async fn upload_profile_picture(Extension(state): Extension<AppState>, viewe
 /// A person's picture, for signed-in colleagues (the page access rules
 /// keep everyone else out).
 pub async fn person_picture(Extension(state): Extension<AppState>, Path(id): Path<app::domain::AccountId>) -> Response {
-    match app::server::db::accounts::picture(&state.pool, id).await {
+    match app::server::services::profile::picture(&state, id).await {
         Ok(Some(jpeg)) => jpeg_response(jpeg),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
@@ -159,10 +165,24 @@ fn jpeg_response(jpeg: Vec<u8>) -> Response {
 
 /// A minimal page in the app's look for failures outside the Leptos app.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
+    plain_page(status, "Something went wrong", message)
+}
+
+/// What someone signed in gets for a page that is not theirs to see (the
+/// admin panel, for people who are not admins).
+pub fn forbidden_page() -> Response {
+    plain_page(
+        StatusCode::FORBIDDEN,
+        "You don't have access to this page",
+        "This part of Embark is for administrators. If you need access, ask one of your organisation's administrators.",
+    )
+}
+
+fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Error {code} · Embark</title><link rel=\"stylesheet\" href=\"/pkg/embark.css\"></head>\
-         <body><main class=\"centered-page\"><div class=\"card\"><p class=\"eyebrow\">Error {code}</p><h1>Something went wrong</h1>\
+         <title>{heading} · Embark</title><link rel=\"stylesheet\" href=\"/pkg/embark.css\"></head>\
+         <body><main class=\"centered-page\"><div class=\"card\"><p class=\"eyebrow\">Error {code}</p><h1>{heading}</h1>\
          <p>{message}</p><p><a class=\"button\" href=\"/\">Go to your home page</a></p></div></main></body></html>",
         code = status.as_u16(),
     );

@@ -49,13 +49,13 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
 /// administrator exists yet.
 pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppState, Option<String>)> {
     let (setup, secret) = SetupGate::generate();
-    let needs_setup = !app::server::db::accounts::admin_exists(&pool).await?;
     let mailer = match &config.smtp {
         Some(smtp) => Some(app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from, smtp.connections)?),
         None => None,
     };
     let state =
         AppState { pool, hasher: PasswordHasher::new(), sealer: SecretSealer::new(&config.secret_key), public_url: config.public_url.clone(), setup, mailer };
+    let needs_setup = !app::server::services::setup::admin_exists(&state).await?;
     Ok((state, needs_setup.then_some(secret)))
 }
 

@@ -1,105 +1,32 @@
 //! Groups: create, edit, delete (confirmed), and curate members.
 
+use crate::api::groups::{GroupDetail, GroupListItem};
 use crate::components::{action_error, field_error, FormError, TextField};
-use crate::domain::{AccountId, AccountStatus, GroupId};
+use crate::domain::{AccountId, GroupId};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupListItem {
-    pub id: GroupId,
-    pub name: String,
-    pub description: String,
-    pub is_open: bool,
-    pub suggested: bool,
-    pub members: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupMember {
-    pub id: AccountId,
-    pub full_name: String,
-    pub email: Option<String>,
-    pub status: AccountStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupDetail {
-    pub group: GroupListItem,
-    pub members: Vec<GroupMember>,
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use super::*;
-    use crate::domain::{optional_line, FieldError, FieldErrors};
-    use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::groups::{GroupError, GroupSettings};
-
-    pub fn settings(name: &str, description: &str, is_open: Option<String>, suggested: Option<String>) -> Result<GroupSettings, AppError> {
-        let mut errors = FieldErrors::default();
-        let name = name.trim();
-        if name.is_empty() {
-            errors.push(FieldError::new("name", "Enter the group's name."));
-        } else if name.chars().count() > 100 || name.chars().any(char::is_control) {
-            errors.push(FieldError::new("name", "A group name is one line of at most 100 characters."));
-        }
-        let description = errors.take(optional_line("description", description));
-        match description {
-            Some(description) if errors.is_empty() => {
-                Ok(GroupSettings { name: name.to_owned(), description, is_open: is_open.is_some(), suggested_at_claim: suggested.is_some() })
-            }
-            _ => Err(context::fail(errors.into())),
-        }
-    }
-
-    pub fn refusal(error: GroupError) -> AppError {
-        match error {
-            GroupError::NotFound => context::fail(AppError::NotFound),
-            GroupError::DuplicateName => context::fail(FieldError::new("name", "A group with this name already exists.").into()),
-            GroupError::UnknownPerson => context::fail(FieldError::new("email", "No one has this email address. Add them on the People page first.").into()),
-            GroupError::Unexpected(e) => context::internal(e),
-        }
-    }
-
-    pub fn actor(viewer: &crate::auth::Viewer) -> Actor {
-        Actor::viewer(viewer)
-    }
-
-    pub fn item(row: crate::server::db::groups::GroupRow) -> GroupListItem {
-        GroupListItem {
-            id: row.id,
-            name: row.name,
-            description: row.description,
-            is_open: row.is_open,
-            suggested: row.suggested_at_claim,
-            members: row.member_count,
-        }
-    }
-}
 
 /// Admins only.
 #[server(endpoint = "admin_groups")]
 pub async fn list_groups() -> Result<Vec<GroupListItem>, AppError> {
-    use crate::server::{context, db};
+    use crate::server::{context, services::groups};
     context::require_admin()?;
     let state = context::state()?;
-    Ok(db::groups::list(&state.pool).await.map_err(context::internal)?.into_iter().map(ssr::item).collect())
+    Ok(groups::list(&state).await?)
 }
 
 /// Admins only.
 #[server(endpoint = "admin_create_group")]
 pub async fn create_group(name: String, description: String, is_open: Option<String>, suggested: Option<String>) -> Result<(), AppError> {
+    use crate::domain::GroupSettings;
     use crate::server::{context, services::groups};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let settings = ssr::settings(&name, &description, is_open, suggested)?;
-    let id = groups::create(&state, &settings, &ssr::actor(&admin), time::OffsetDateTime::now_utc()).await.map_err(ssr::refusal)?;
+    let settings = GroupSettings::parse(&name, &description, is_open.is_some(), suggested.is_some()).map_err(context::invalid)?;
+    let id = groups::create(&state, &settings, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}?done=created"));
     Ok(())
 }
@@ -107,27 +34,21 @@ pub async fn create_group(name: String, description: String, is_open: Option<Str
 /// Admins only.
 #[server(endpoint = "admin_group")]
 pub async fn fetch_group(id: GroupId) -> Result<GroupDetail, AppError> {
-    use crate::server::{context, db};
+    use crate::server::{context, services::groups};
     context::require_admin()?;
     let state = context::state()?;
-    let group = db::groups::find(&state.pool, id).await.map_err(context::internal)?.ok_or_else(|| context::fail(AppError::NotFound))?;
-    let members = db::groups::members(&state.pool, id)
-        .await
-        .map_err(context::internal)?
-        .into_iter()
-        .map(|m| GroupMember { id: m.id, full_name: m.full_name, email: m.email, status: m.status })
-        .collect();
-    Ok(GroupDetail { group: ssr::item(group), members })
+    Ok(groups::detail(&state, id).await?)
 }
 
 /// Admins only.
 #[server(endpoint = "admin_update_group")]
 pub async fn update_group(id: GroupId, name: String, description: String, is_open: Option<String>, suggested: Option<String>) -> Result<(), AppError> {
+    use crate::domain::GroupSettings;
     use crate::server::{context, services::groups};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let settings = ssr::settings(&name, &description, is_open, suggested)?;
-    groups::update(&state, id, &settings, &ssr::actor(&admin), time::OffsetDateTime::now_utc()).await.map_err(ssr::refusal)?;
+    let settings = GroupSettings::parse(&name, &description, is_open.is_some(), suggested.is_some()).map_err(context::invalid)?;
+    groups::update(&state, id, &settings, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}?done=saved"));
     Ok(())
 }
@@ -138,7 +59,7 @@ pub async fn delete_group(id: GroupId) -> Result<(), AppError> {
     use crate::server::{context, services::groups};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    groups::delete(&state, id, &ssr::actor(&admin), time::OffsetDateTime::now_utc()).await.map_err(ssr::refusal)?;
+    groups::delete(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect("/admin/groups?done=deleted");
     Ok(())
 }
@@ -150,8 +71,8 @@ pub async fn add_group_member(id: GroupId, email: String) -> Result<(), AppError
     use crate::server::{context, services::groups};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let email = EmailAddress::parse(&email).map_err(|e| context::fail(e.into()))?;
-    groups::add_member_by_email(&state, id, &email, &ssr::actor(&admin), time::OffsetDateTime::now_utc()).await.map_err(ssr::refusal)?;
+    let email = EmailAddress::parse(&email).map_err(context::invalid)?;
+    groups::add_member_by_email(&state, id, &email, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}?done=added"));
     Ok(())
 }
@@ -162,7 +83,7 @@ pub async fn remove_group_member(id: GroupId, account: AccountId) -> Result<(), 
     use crate::server::{context, services::groups};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    groups::remove_member(&state, id, account, &ssr::actor(&admin), time::OffsetDateTime::now_utc()).await.map_err(ssr::refusal)?;
+    groups::remove_member(&state, id, account, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}?done=removed"));
     Ok(())
 }

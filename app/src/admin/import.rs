@@ -1,100 +1,49 @@
 //! Importing people from a spreadsheet: upload → dry-run preview → invite
 //! now or later → apply, all or nothing.
 
-use super::invitations::UploadForm;
-use crate::components::{action_error, FormError};
+use crate::api::import::{Applied, ImportView};
+use crate::api::uploads::UploadKind;
+use crate::components::{action_error, FormError, UploadForm};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvalidLine {
-    pub line: i32,
-    pub label: String,
-    pub problem: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportView {
-    pub id: Uuid,
-    pub file_name: String,
-    pub new: i64,
-    pub updated: i64,
-    pub unchanged: i64,
-    pub invalid: i64,
-    pub new_groups: Vec<String>,
-    pub invalid_lines: Vec<InvalidLine>,
-    /// Set once applied: created, updated, invited.
-    pub applied: Option<(i64, i64, i64)>,
-}
-
-/// Admins only: the problem with the last upload, shown once.
-#[server(endpoint = "admin_import_problem")]
-pub async fn take_import_problem() -> Result<Option<String>, AppError> {
-    use crate::server::context;
-    context::require_admin()?;
-    let session = context::session().await?;
-    session.remove::<String>(crate::server::FLASH_IMPORT_PROBLEM).await.map_err(context::internal)
-}
 
 /// Admins only.
 #[server(endpoint = "admin_import")]
 pub async fn fetch_import(id: Uuid) -> Result<ImportView, AppError> {
-    use crate::server::context;
-    use crate::server::services::import::{self, ImportError};
+    use crate::server::{context, services::import};
     context::require_admin()?;
     let state = context::state()?;
-    let preview = import::load(&state, id).await.map_err(|error| match error {
-        ImportError::Gone => context::fail(AppError::NotFound),
-        other => context::internal(other),
-    })?;
-    Ok(ImportView {
-        id,
-        file_name: preview.file_name,
-        new: preview.counts.create,
-        updated: preview.counts.update,
-        unchanged: preview.counts.unchanged,
-        invalid: preview.counts.invalid,
-        new_groups: preview.new_groups,
-        invalid_lines: preview.invalid.into_iter().map(|r| InvalidLine { line: r.line, label: r.label, problem: r.problem }).collect(),
-        applied: preview.applied.map(|a| (a.created, a.updated, a.invited)),
-    })
+    Ok(import::load(&state, id).await?)
 }
 
 /// Admins only: applies a previewed file. `invite` is "now" or "later".
 #[server(endpoint = "admin_apply_import")]
 pub async fn apply_import(id: Uuid, invite: String, personal_message: Option<String>) -> Result<(), AppError> {
+    use crate::domain::PersonalMessage;
     use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::import::{self, ImportError};
-    use crate::server::services::{lifecycle::Invitation, outbox};
+    use crate::server::services::{import, lifecycle::Invitation};
     let admin = context::require_admin()?;
     let state = context::state()?;
     let invitation = match invite.as_str() {
         "now" => {
-            let personal_message = outbox::personal_message(personal_message.as_deref().unwrap_or_default())
-                .map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
+            let personal_message =
+                PersonalMessage::parse(personal_message.as_deref().unwrap_or_default()).map_err(|problem| context::refused(problem.message))?;
             Some(Invitation { personal_message })
         }
         "later" => None,
-        _ => return Err(context::fail(AppError::Refused("Choose whether to invite these people now or later.".into()))),
+        _ => return Err(context::refused("Choose whether to invite these people now or later.")),
     };
-    let actor = Actor::viewer(&admin);
-    import::apply(&state, id, invitation.as_ref(), &actor, time::OffsetDateTime::now_utc()).await.map_err(|error| match error {
-        ImportError::Unexpected(e) => context::internal(e),
-        refused => context::fail(AppError::Refused(refused.to_string())),
-    })?;
+    import::apply(&state, id, invitation.as_ref(), &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/import/{id}"));
     Ok(())
 }
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
-    let problem = Resource::new(|| (), |_| take_import_problem());
     view! {
         <Title text="Import people"/>
         <p><a href="/admin/people">"← People"</a></p>
@@ -103,14 +52,7 @@ pub fn ImportPage() -> impl IntoView {
             "Add or update many people at once from a spreadsheet. You will see exactly what the file changes before anything is saved, "
             "and a file is applied completely or not at all."
         </p>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                problem.await.ok().flatten().map(|problem| view! {
-                    <div class="notice notice-error" role="alert"><strong>"The file was not imported: "</strong>{problem}</div>
-                })
-            })}
-        </Transition>
-        <UploadForm action="/admin/import/upload" accept=".csv,.xlsx" label="Spreadsheet of people (.csv or .xlsx)" button="Check the file">
+        <UploadForm kind=UploadKind::PeopleImport action="/admin/import/upload" accept=".csv,.xlsx" label="Spreadsheet of people (.csv or .xlsx)" button="Check the file">
             <p class="hint">"Up to 200,000 rows and 50 MB. Nothing changes until you apply the preview."</p>
         </UploadForm>
         <section aria-labelledby="format-heading">
@@ -166,7 +108,7 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
     view! {
         <h1>{if import.applied.is_some() { "Import applied" } else { "Import preview" }}</h1>
         <p>{format!("“{}”", import.file_name)}</p>
-        {import.applied.map(|(created, updated, invited)| view! {
+        {import.applied.map(|Applied { created, updated, invited }| view! {
             <div class="notice notice-ok" role="status">
                 <strong>"Done: "</strong>
                 {format!("{created} people added, {updated} updated")}

@@ -2,122 +2,39 @@
 //! Invite Selected (by an uploaded list). Each sends only after the admin
 //! has seen the exact email and confirmed the number of people.
 
-use super::person::EmailPreview;
-use crate::components::{action_error, FormError};
-use crate::domain::AccountId;
+use crate::api::invitations::{ListedLine, SelectionView, UnsentInvitations};
+use crate::api::people::EmailPreview;
+use crate::api::uploads::UploadKind;
+use crate::components::{action_error, FormError, UploadForm};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// People listed on the page; the People page has everyone.
-#[cfg(feature = "ssr")]
-const SHOWN: i64 = 25;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaitingPerson {
-    pub id: AccountId,
-    pub full_name: String,
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnsentInvitations {
-    /// Uninvited accounts, and how many of them have no email address.
-    pub waiting: i64,
-    pub without_email: i64,
-    pub first: Vec<WaitingPerson>,
-    pub preview: Option<EmailPreview>,
-    /// A problem with the last uploaded list, shown once.
-    pub selection_problem: Option<String>,
-}
-
-/// One line of an uploaded list the report names.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListedLine {
-    pub line: usize,
-    pub text: String,
-    pub reason: String,
-}
-
-/// What an uploaded list matched.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SelectionReport {
-    pub file_name: String,
-    pub listed: usize,
-    /// Uninvited people with an email address: the ones Send invites.
-    pub ready: usize,
-    pub already_invited: usize,
-    /// Claimed, deactivated, or without an email address.
-    pub not_eligible: usize,
-    pub unmatched: usize,
-    /// Lines naming someone an earlier line already named.
-    pub repeated: usize,
-    pub unmatched_lines: Vec<ListedLine>,
-    pub not_eligible_people: Vec<ListedLine>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SelectionView {
-    pub id: Uuid,
-    pub report: SelectionReport,
-    /// Whether its invitations went out (they go once).
-    pub sent: bool,
-    pub preview: Option<EmailPreview>,
-}
-
-#[cfg(feature = "ssr")]
-async fn sample_preview(state: &crate::server::AppState, first: Option<(&str, &str)>, message: Option<String>) -> Result<Option<EmailPreview>, AppError> {
-    use crate::server::{context, services};
-    let Some(message) = message else { return Ok(None) };
-    let (name, email) = first.unwrap_or(("Alex Example", "alex@example.com"));
-    services::outbox::preview_invitation(state, name, email, &message, time::OffsetDateTime::now_utc()).await.map(Some).map_err(context::internal)
-}
 
 /// Admins only. With `preview_message`, also the email Invite All would
 /// send (shown for the first person waiting).
 #[server(endpoint = "admin_unsent_invitations")]
 pub async fn fetch_unsent(preview_message: Option<String>) -> Result<UnsentInvitations, AppError> {
-    use crate::server::{context, db};
+    use crate::server::{context, services::invitations};
     context::require_admin()?;
     let state = context::state()?;
-    let (waiting, without_email) = db::accounts::count_uninvited(&state.pool).await.map_err(context::internal)?;
-    let first: Vec<WaitingPerson> = db::accounts::list_people(&state.pool, Some(crate::domain::AccountStatus::Uninvited), None, SHOWN)
-        .await
-        .map_err(context::internal)?
-        .into_iter()
-        .map(|p| WaitingPerson { id: p.id, full_name: p.full_name, email: p.email })
-        .collect();
-    let sample = first.iter().find_map(|p| p.email.as_deref().map(|e| (p.full_name.as_str(), e)));
-    let preview = sample_preview(&state, sample, preview_message).await?;
-    let session = context::session().await?;
-    let selection_problem = session.remove::<String>(crate::server::FLASH_SELECTION_PROBLEM).await.map_err(context::internal)?;
-    Ok(UnsentInvitations { waiting, without_email, first, preview, selection_problem })
-}
-
-#[cfg(feature = "ssr")]
-fn invitation_of(personal_message: &str) -> Result<crate::server::services::lifecycle::Invitation, AppError> {
-    use crate::server::{context, services};
-    let personal_message = services::outbox::personal_message(personal_message).map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
-    Ok(services::lifecycle::Invitation { personal_message })
+    Ok(invitations::unsent(&state, preview_message.as_deref(), time::OffsetDateTime::now_utc()).await?)
 }
 
 /// Admins only: invites every uninvited person with an email address, in one
 /// transaction.
 #[server(endpoint = "admin_invite_all")]
 pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
+    use crate::domain::PersonalMessage;
     use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::lifecycle::{self, InviteScope};
+    use crate::server::services::lifecycle::{self, Invitation, InviteScope};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let invitation = invitation_of(&personal_message)?;
-    let actor = Actor::viewer(&admin);
-    let sent =
-        lifecycle::invite_many(&state, InviteScope::AllUninvited, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(context::internal)?;
+    let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
+    let invitation = Invitation { personal_message };
+    let sent = lifecycle::invite_many(&state, InviteScope::AllUninvited, &invitation, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/invitations?sent={sent}"));
     Ok(())
 }
@@ -125,57 +42,24 @@ pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
 /// Admins only.
 #[server(endpoint = "admin_invite_selection")]
 pub async fn fetch_selection(id: Uuid, preview_message: Option<String>) -> Result<SelectionView, AppError> {
-    use crate::server::context;
-    use crate::server::services::invite_selection::{self, SelectionError};
+    use crate::server::{context, services::invite_selection};
     context::require_admin()?;
     let state = context::state()?;
-    let invite_selection::Selection { report, sent } = invite_selection::load(&state, id).await.map_err(|error| match error {
-        SelectionError::Gone => context::fail(AppError::NotFound),
-        other => context::internal(other),
-    })?;
-    let preview = sample_preview(&state, None, preview_message).await?;
-    Ok(SelectionView { id, report, sent, preview })
+    Ok(invite_selection::view(&state, id, preview_message.as_deref(), time::OffsetDateTime::now_utc()).await?)
 }
 
 /// Admins only: invites the uploaded list's people who are still waiting.
 #[server(endpoint = "admin_send_selection")]
 pub async fn send_selection(id: Uuid, personal_message: String) -> Result<(), AppError> {
+    use crate::domain::PersonalMessage;
     use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::invite_selection::{self, SelectionError};
+    use crate::server::services::{invite_selection, lifecycle::Invitation};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let invitation = invitation_of(&personal_message)?;
-    let actor = Actor::viewer(&admin);
-    let sent = invite_selection::send(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(|error| match error {
-        SelectionError::Unexpected(e) => context::internal(e),
-        refused => context::fail(AppError::Refused(refused.to_string())),
-    })?;
+    let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
+    let sent = invite_selection::send(&state, id, &Invitation { personal_message }, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/invitations/selected/{id}?sent={sent}"));
     Ok(())
-}
-
-/// An upload form that shows progress while the browser sends the file and
-/// the server checks it (large files take a few seconds).
-#[component]
-pub fn UploadForm(action: &'static str, accept: &'static str, label: &'static str, button: &'static str, children: Children) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    view! {
-        <form method="post" action=action enctype="multipart/form-data" class="form-narrow upload-form" on:submit=move |_| busy.set(true)>
-            <div class="field">
-                <label for=format!("upload-{}", action.replace('/', "-"))>{label}</label>
-                <input id=format!("upload-{}", action.replace('/', "-")) type="file" name="file" accept=accept required=true/>
-                {children()}
-            </div>
-            <button type="submit" class="button" disabled=move || busy.get()>{button}</button>
-            <Show when=move || busy.get()>
-                <p class="upload-progress" role="status">
-                    <progress aria-label="Uploading and checking the file"></progress>
-                    " Uploading and checking the file… large files take a few seconds."
-                </p>
-            </Show>
-        </form>
-    }
 }
 
 /// The compose → preview → confirm steps every bulk invitation goes
@@ -266,6 +150,17 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section aria-labelledby="selected-heading">
+            <h2 id="selected-heading">"Invite Selected"</h2>
+            <p>
+                "Upload a list of the people to invite: a .csv or .xlsx file with an “Email” or “External ID” column, "
+                "a .vcf file of contacts, or a .txt file with one email address or external ID per line. "
+                <a href="/admin/invitations/template.csv" download="">"Download the template (.csv)"</a>
+            </p>
+            <UploadForm kind=UploadKind::InviteSelection action="/admin/invitations/select" accept=".csv,.xlsx,.vcf,.vcard,.txt" label="List of people to invite" button="Check the list">
+                <p class="hint">"Up to 200,000 lines and 50 MB. Nothing is sent until you confirm."</p>
+            </UploadForm>
+        </section>
     }
 }
 
@@ -317,20 +212,6 @@ fn unsent_view(unsent: UnsentInvitations, message: Option<String>, confirm: bool
                 {compose_steps("/admin/invitations".to_owned(), invitable, unsent.preview.clone(), message.clone(), confirm, send)}
             </section>
         })}
-        <section aria-labelledby="selected-heading">
-            <h2 id="selected-heading">"Invite Selected"</h2>
-            <p>
-                "Upload a list of the people to invite: a .csv or .xlsx file with an “Email” or “External ID” column, "
-                "a .vcf file of contacts, or a .txt file with one email address or external ID per line. "
-                <a href="/admin/invitations/template.csv" download="">"Download the template (.csv)"</a>
-            </p>
-            {unsent.selection_problem.map(|problem| view! {
-                <div class="notice notice-error" role="alert"><strong>"The file was not used: "</strong>{problem}</div>
-            })}
-            <UploadForm action="/admin/invitations/select" accept=".csv,.xlsx,.vcf,.vcard,.txt" label="List of people to invite" button="Check the list">
-                <p class="hint">"Up to 200,000 lines and 50 MB. Nothing is sent until you confirm."</p>
-            </UploadForm>
-        </section>
     }
 }
 

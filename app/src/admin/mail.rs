@@ -1,93 +1,33 @@
 //! Outgoing mail: what is queued, sent, failed or cancelled, and why.
 
+use crate::api::mail::MailPage;
 use crate::components::{action_error, FormError};
-use crate::domain::OutboxId;
+use crate::domain::{EmailState, OutboxId};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
-
-#[cfg(feature = "ssr")]
-const PAGE_SIZE: i64 = 50;
-const STATES: [(&str, &str); 5] = [("queued", "Queued"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed"), ("cancelled", "Cancelled")];
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailItem {
-    pub id: OutboxId,
-    pub what: String,
-    pub recipient: String,
-    pub state: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub queued_at: String,
-    pub sent_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailPage {
-    pub items: Vec<MailItem>,
-    pub next: Option<String>,
-    pub smtp_configured: bool,
-}
-
-fn state_label(state: &str) -> &'static str {
-    STATES.iter().find(|(value, _)| *value == state).map_or("Unknown", |(_, label)| label)
-}
 
 /// Admins only.
 #[server(endpoint = "admin_mail")]
 pub async fn list_mail(state: Option<String>, before: Option<String>) -> Result<MailPage, AppError> {
-    use crate::server::context;
-    use crate::server::db::outbox::{self, OutboxState};
+    use crate::server::{context, services::outgoing_mail};
     context::require_admin()?;
     let app = context::state()?;
-    let filter = OutboxState::ALL.into_iter().find(|s| Some(s.as_str()) == state.as_deref());
-    // The cursor is "<unix nanos>:<id>"; a malformed one starts from the top.
-    let cursor = before.as_deref().and_then(|raw| {
-        let (nanos, id) = raw.split_once(':')?;
-        let at = time::OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
-        Some((at, id.parse::<OutboxId>().ok()?))
-    });
-    let rows = outbox::list(&app.pool, filter, cursor, PAGE_SIZE + 1).await.map_err(context::internal)?;
-    let next = (rows.len() as i64 > PAGE_SIZE)
-        .then(|| rows.get(PAGE_SIZE as usize - 1).map(|r| format!("{}:{}", r.created_at.unix_timestamp_nanos(), r.id)))
-        .flatten();
-    let shown = crate::domain::timestamp_label;
-    let items = rows
-        .into_iter()
-        .take(PAGE_SIZE as usize)
-        .map(|r| MailItem {
-            id: r.id,
-            what: match (r.kind.as_str(), &r.full_name) {
-                (outbox::CLAIM_INVITATION, Some(name)) => format!("Invitation for {name}"),
-                (outbox::CLAIM_INVITATION, None) => "Invitation".to_owned(),
-                (other, _) => other.to_owned(),
-            },
-            recipient: r.recipient,
-            state: r.state.as_str().to_owned(),
-            attempts: r.attempts,
-            last_error: r.last_error,
-            queued_at: shown(r.created_at),
-            sent_at: r.sent_at.map(shown),
-        })
-        .collect();
-    Ok(MailPage { items, next, smtp_configured: app.mailer.is_some() })
+    let filter = state.as_deref().and_then(EmailState::from_str_opt);
+    Ok(outgoing_mail::page(&app, filter, before.as_deref()).await?)
 }
 
 /// Admins only: shows a queued invitation's live link (audited).
 #[server(endpoint = "admin_reveal_link")]
 pub async fn reveal_link(id: OutboxId) -> Result<String, AppError> {
-    use crate::server::db::audit::Actor;
-    use crate::server::{context, services};
+    use crate::server::{context, services::outgoing_mail};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let actor = Actor::viewer(&admin);
-    services::outbox::reveal_claim_link(&state, id, &actor, time::OffsetDateTime::now_utc())
-        .await
-        .map_err(context::internal)?
-        .ok_or_else(|| context::fail(AppError::Refused("This invitation's link no longer works (it was replaced, used, or has expired).".into())))
+    outgoing_mail::reveal_claim_link(&state, id, &admin.actor(), time::OffsetDateTime::now_utc())
+        .await?
+        .ok_or_else(|| context::refused("This invitation's link no longer works (it was replaced, used, or has expired)."))
 }
 
 #[component]
@@ -106,8 +46,8 @@ pub fn OutgoingMailPage() -> impl IntoView {
                 <label for="mail-state">"Show"</label>
                 <select id="mail-state" name="state">
                     <option value="" selected=move || state().is_none()>"All mail"</option>
-                    {STATES.into_iter().map(|(value, label)| view! {
-                        <option value=value selected=move || state().as_deref() == Some(value)>{label}</option>
+                    {EmailState::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=move || state().as_deref() == Some(s.as_str())>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -140,12 +80,12 @@ pub fn OutgoingMailPage() -> impl IntoView {
                                     <thead><tr><th scope="col">"Email"</th><th scope="col">"To"</th><th scope="col">"Status"</th><th scope="col">"Queued"</th><th scope="col">"Details"</th></tr></thead>
                                     <tbody>
                                         {page.items.into_iter().map(|item| {
-                                            let revealable = matches!(item.state.as_str(), "queued" | "failed" | "sending");
+                                            let revealable = matches!(item.state, EmailState::Queued | EmailState::Failed | EmailState::Sending);
                                             view! {
                                                 <tr>
                                                     <th scope="row">{item.what.clone()}</th>
                                                     <td>{item.recipient.clone()}</td>
-                                                    <td><span class=format!("status mail-{}", item.state)>{state_label(&item.state)}</span></td>
+                                                    <td><span class=format!("status mail-{}", item.state.as_str())>{item.state.label()}</span></td>
                                                     <td>{item.queued_at.clone()}</td>
                                                     <td>
                                                         {item.sent_at.clone().map(|at| view! { <span>"Sent " {at}</span> })}

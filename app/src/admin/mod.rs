@@ -16,80 +16,50 @@ pub use people::{AddPersonPage, PeoplePage};
 pub use person::PersonPage;
 pub use settings::SettingsPage;
 
+use crate::api::people::AdminOverview;
 use crate::components::SiteHeader;
 use crate::domain::AccountStatus;
 use crate::error::AppError;
-use crate::pages::errors::{Forbidden, LoadError};
-use crate::AuthContext;
-use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Outlet, Redirect, A};
-use serde::{Deserialize, Serialize};
-
-/// What the admin panel's front page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdminOverview {
-    pub organization_name: String,
-    /// How many accounts are in each status, in lifecycle order.
-    pub counts: Vec<(AccountStatus, i64)>,
-}
-
-impl AdminOverview {
-    pub fn count(&self, status: AccountStatus) -> i64 {
-        self.counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n)
-    }
-}
+use leptos_router::components::{Outlet, A};
 
 /// Admins only.
 #[server(endpoint = "admin_overview")]
 pub async fn fetch_admin_overview() -> Result<AdminOverview, AppError> {
-    use crate::server::{context, db};
+    use crate::server::{context, services::people};
     context::require_admin()?;
     let state = context::state()?;
-    let settings = db::settings::get(&state.pool).await.map_err(context::internal)?;
-    let counts = db::accounts::count_by_status(&state.pool).await.map_err(context::internal)?;
-    Ok(AdminOverview {
-        organization_name: settings.organization_name,
-        counts: AccountStatus::ALL.iter().map(|s| (*s, counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n))).collect(),
-    })
+    Ok(people::overview(&state).await?)
 }
 
-/// The admin panel's frame: navigation and the current page. Only admins see
-/// it; the server has already answered others with 403 or a sign-in redirect.
+/// The admin panel's frame: navigation and the current page. Only admins
+/// reach it: the server answers everyone else with the sign-in page or a 403
+/// page before anything renders (`server/src/middleware.rs`), and every
+/// server function checks again. The page renders outside any suspense, so
+/// its resources are made once per render (and get the ids hydration
+/// expects).
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.viewer.await {
-                    Ok(Some(viewer)) if viewer.is_admin() => EitherOf4::A(view! {
-                        <SiteHeader viewer/>
-                        <div class="admin">
-                            <nav class="admin-nav" aria-label="Admin panel">
-                                <p class="admin-nav-title">"Admin panel"</p>
-                                <ul>
-                                    <li><A href="/admin" exact=true>"Overview"</A></li>
-                                    <li><A href="/admin/people">"People"</A></li>
-                                    <li><A href="/admin/import">"Import"</A></li>
-                                    <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
-                                    <li><A href="/admin/groups">"Groups"</A></li>
-                                    <li><A href="/admin/mail">"Outgoing mail"</A></li>
-                                    <li><A href="/admin/settings">"Settings"</A></li>
-                                </ul>
-                            </nav>
-                            <main class="admin-main">
-                                <Outlet/>
-                            </main>
-                        </div>
-                    }),
-                    Ok(Some(_)) => EitherOf4::B(view! { <Forbidden/> }),
-                    Ok(None) => EitherOf4::C(view! { <Redirect path="/sign-in?next=/admin"/> }),
-                    Err(error) => EitherOf4::D(view! { <main class="page"><LoadError error/></main> }),
-                }
-            })}
-        </Transition>
+        <SiteHeader/>
+        <div class="admin">
+            <nav class="admin-nav" aria-label="Admin panel">
+                <p class="admin-nav-title">"Admin panel"</p>
+                <ul>
+                    <li><A href="/admin" exact=true>"Overview"</A></li>
+                    <li><A href="/admin/people">"People"</A></li>
+                    <li><A href="/admin/import">"Import"</A></li>
+                    <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
+                    <li><A href="/admin/groups">"Groups"</A></li>
+                    <li><A href="/admin/mail">"Outgoing mail"</A></li>
+                    <li><A href="/admin/settings">"Settings"</A></li>
+                </ul>
+            </nav>
+            <main class="admin-main">
+                <Outlet/>
+            </main>
+        </div>
     }
 }
 

@@ -4,74 +4,22 @@
 // has more fields than clippy's default allows.
 #![allow(clippy::too_many_arguments)]
 
+use crate::api::people::PeopleList;
 use crate::components::{action_error, field_error, FormError, TextField};
-use crate::domain::{AccountId, AccountStatus};
+use crate::domain::AccountStatus;
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
-
-pub const PAGE_SIZE: i64 = 50;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonListItem {
-    pub id: AccountId,
-    pub full_name: String,
-    pub email: Option<String>,
-    pub external_id: Option<String>,
-    pub title: String,
-    pub department: String,
-    pub status: AccountStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PeoplePage {
-    pub people: Vec<PersonListItem>,
-    /// The cursor for the next page, when there is one.
-    pub next: Option<String>,
-    /// When more people matched the search than this many, the page comes
-    /// from the first this many matches only.
-    pub capped_at: Option<i64>,
-}
 
 /// Admins only.
 #[server(endpoint = "admin_people")]
-pub async fn list_people(search: Option<String>, status: Option<String>, after: Option<String>) -> Result<PeoplePage, AppError> {
-    use crate::server::{context, db};
+pub async fn list_people(search: Option<String>, status: Option<String>, after: Option<String>) -> Result<PeopleList, AppError> {
+    use crate::server::{context, services::people};
     context::require_admin()?;
     let state = context::state()?;
-    let search = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let status = status.as_deref().and_then(AccountStatus::from_str_opt);
-    // The cursor is "<id>:<name>"; a malformed one starts from the top.
-    let cursor = after.as_deref().and_then(|raw| {
-        let (id, name) = raw.split_once(':')?;
-        Some((name.to_owned(), id.parse::<AccountId>().ok()?))
-    });
-    let after = cursor.as_ref().map(|(name, id)| (name.as_str(), *id));
-    let (rows, capped) = match search.as_deref() {
-        Some(search) => db::accounts::search_people(&state.pool, search, status, after, PAGE_SIZE + 1).await,
-        None => db::accounts::list_people(&state.pool, status, after, PAGE_SIZE + 1).await.map(|rows| (rows, false)),
-    }
-    .map_err(context::internal)?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    let people: Vec<PersonListItem> = rows
-        .into_iter()
-        .take(PAGE_SIZE as usize)
-        .map(|r| PersonListItem {
-            id: r.id,
-            full_name: r.full_name,
-            email: r.email,
-            external_id: r.external_id,
-            title: r.title,
-            department: r.department,
-            status: r.status,
-        })
-        .collect();
-    let next = has_more.then(|| people.last().map(|p| format!("{}:{}", p.id, p.full_name))).flatten();
-    let capped_at = capped.then_some(db::accounts::SEARCH_CANDIDATES);
-    Ok(PeoplePage { people, next, capped_at })
+    Ok(people::list(&state, &people::PeopleQuery::parse(search, status, after)).await?)
 }
 
 /// Admins only. Creates the person and sends their invitation at once.
@@ -88,70 +36,26 @@ pub async fn add_person(
     groups: Option<Vec<crate::domain::GroupId>>,
     personal_message: String,
 ) -> Result<(), AppError> {
-    use crate::domain::{optional_line, EmailAddress, FieldError, FieldErrors, ProfileDetails, Role};
-    use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::lifecycle::{self, Invitation, LifecycleError, NewPerson};
-
+    use crate::domain::{PersonFields, PersonToAdd};
+    use crate::server::{context, services::people};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let mut errors = FieldErrors::default();
-    let email = errors.take(EmailAddress::parse(&email));
-    let profile = match ProfileDetails::parse(&full_name, &title, &department, &location, &phone) {
-        Ok(profile) => Some(profile),
-        Err(profile_errors) => {
-            errors.0.extend(profile_errors.0);
-            None
-        }
-    };
-    let external_id = errors.take(optional_line("external_id", &external_id));
-    let manager_id = if manager_email.trim().is_empty() {
-        None
-    } else {
-        match EmailAddress::parse_field("manager_email", &manager_email) {
-            Ok(email) => match crate::server::db::accounts::find_by_email(&state.pool, &email.normalized()).await.map_err(context::internal)? {
-                Some(manager) => Some(manager.id),
-                None => {
-                    errors.push(FieldError::new("manager_email", "No one has this email address. Add the manager first."));
-                    None
-                }
-            },
-            Err(error) => {
-                errors.push(error);
-                None
-            }
-        }
-    };
-    let message = personal_message.trim();
-    if message.chars().count() > 2000 {
-        errors.push(FieldError::new("personal_message", "A personal message can be at most 2,000 characters long."));
-    }
-    let (Some(email), Some(profile), Some(external_id), true) = (email, profile, external_id, errors.is_empty()) else {
-        return Err(context::fail(errors.into()));
-    };
-    let person = NewPerson {
-        email: Some(email),
-        external_id: (!external_id.is_empty()).then_some(external_id),
-        full_name: profile.full_name,
-        title: profile.title,
-        department: profile.department,
-        location: profile.location,
-        phone: profile.phone,
-        manager_id,
-        role: Role::Employee,
+    let person = PersonToAdd::parse(PersonFields {
+        email: &email,
+        full_name: &full_name,
+        title: &title,
+        department: &department,
+        location: &location,
+        phone: &phone,
+        external_id: &external_id,
+        manager_email: &manager_email,
         groups: groups.unwrap_or_default(),
-    };
-    let invitation = Invitation { personal_message: (!message.is_empty()).then(|| message.to_owned()) };
-    let actor = Actor::viewer(&admin);
-    match lifecycle::create(&state, &person, Some(&invitation), &actor, time::OffsetDateTime::now_utc()).await {
-        Ok(_) => {
-            leptos_axum::redirect("/admin/people?added=1");
-            Ok(())
-        }
-        Err(LifecycleError::DuplicateEmail) => Err(context::fail(FieldError::new("email", "Someone already has this email address.").into())),
-        Err(LifecycleError::DuplicateExternalId) => Err(context::fail(FieldError::new("external_id", "Someone already has this external ID.").into())),
-        Err(other) => Err(context::internal(other)),
-    }
+        personal_message: &personal_message,
+    })
+    .map_err(context::invalid)?;
+    people::add(&state, person, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect("/admin/people?added=1");
+    Ok(())
 }
 
 #[component]

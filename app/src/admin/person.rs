@@ -1,6 +1,7 @@
 //! One person: details, status history, pending invitation, and the
 //! lifecycle actions an admin may take, each confirmed before it happens.
 
+use crate::api::people::PersonDetail;
 use crate::components::{action_error, FormError};
 use crate::domain::{AccountId, AccountStatus};
 use crate::error::AppError;
@@ -8,118 +9,28 @@ use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub at: String,
-    pub actor: String,
-    pub what: String,
-}
-
-/// Exactly what an invitation email will say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmailPreview {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonDetail {
-    pub id: AccountId,
-    pub full_name: String,
-    pub email: Option<String>,
-    pub external_id: Option<String>,
-    pub title: String,
-    pub department: String,
-    pub location: String,
-    pub phone: String,
-    pub status: AccountStatus,
-    pub invitation_expires: Option<String>,
-    pub history: Vec<HistoryEntry>,
-    pub preview: Option<EmailPreview>,
-}
-
-/// How the audit log's actions read in a person's history.
-pub fn describe_action(action: &str) -> &'static str {
-    match action {
-        "account.created" => "Account created",
-        "account.updated" => "Details updated (import)",
-        "account.invited" => "Invitation sent",
-        "account.invitation_resent" => "Invitation sent again",
-        "account.claimed" => "Account claimed",
-        "account.deactivated" => "Deactivated",
-        "account.reactivated" => "Reactivated",
-        "session.signed_in" => "Signed in",
-        _ => "Other change",
-    }
-}
 
 /// Admins only. With `preview`, also renders the invitation email the person
 /// would receive with `preview_message` as the personal message.
 #[server(endpoint = "admin_person")]
 pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message: Option<String>) -> Result<PersonDetail, AppError> {
-    use crate::server::{context, db, services};
+    use crate::server::{context, services::people};
     context::require_admin()?;
     let state = context::state()?;
-    let account = db::accounts::find(&state.pool, id).await.map_err(context::internal)?.ok_or_else(|| context::fail(AppError::NotFound))?;
-    let history = db::audit::for_target(&state.pool, id, 50)
-        .await
-        .map_err(context::internal)?
-        .into_iter()
-        .map(|e| HistoryEntry { at: crate::domain::timestamp_label(e.occurred_at), actor: e.actor_label, what: describe_action(&e.action).to_owned() })
-        .collect();
-    let invitation_expires = db::credentials::active_link_expiry(&state.pool, id).await.map_err(context::internal)?.map(crate::domain::timestamp_label);
-    let preview = match (preview.unwrap_or(false), &account.email) {
-        (true, Some(email)) => {
-            let message = preview_message.unwrap_or_default();
-            let now = time::OffsetDateTime::now_utc();
-            Some(services::outbox::preview_invitation(&state, &account.full_name, email, &message, now).await.map_err(context::internal)?)
-        }
-        _ => None,
-    };
-    Ok(PersonDetail {
-        id,
-        full_name: account.full_name,
-        email: account.email,
-        external_id: account.external_id,
-        title: account.title,
-        department: account.department,
-        location: account.location,
-        phone: account.phone,
-        status: account.status,
-        invitation_expires,
-        history,
-        preview,
-    })
-}
-
-#[cfg(feature = "ssr")]
-fn lifecycle_refusal(error: crate::server::services::lifecycle::LifecycleError) -> AppError {
-    use crate::server::context;
-    use crate::server::services::lifecycle::LifecycleError;
-    match error {
-        LifecycleError::NotFound => context::fail(AppError::NotFound),
-        LifecycleError::Unexpected(e) => context::internal(e),
-        refused => context::fail(AppError::Refused(format!("Not done: {refused}."))),
-    }
+    let preview_message = preview.unwrap_or(false).then(|| preview_message.unwrap_or_default());
+    Ok(people::detail(&state, id, preview_message.as_deref(), time::OffsetDateTime::now_utc()).await?)
 }
 
 /// Admins only: invites an uninvited person, or sends an invited person a
 /// new link (the previous one stops working).
 #[server(endpoint = "admin_invite_person")]
 pub async fn invite_person(id: AccountId, personal_message: String) -> Result<(), AppError> {
-    use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::lifecycle::{self, Invitation};
+    use crate::domain::PersonalMessage;
+    use crate::server::{context, services::lifecycle};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let personal_message =
-        crate::server::services::outbox::personal_message(&personal_message).map_err(|problem| context::fail(AppError::Refused(problem.into())))?;
-    let invitation = Invitation { personal_message };
-    let actor = Actor::viewer(&admin);
-    lifecycle::invite(&state, id, &invitation, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
+    lifecycle::invite(&state, id, &lifecycle::Invitation { personal_message }, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=invited"));
     Ok(())
 }
@@ -127,16 +38,13 @@ pub async fn invite_person(id: AccountId, personal_message: String) -> Result<()
 /// Admins only: ends all of the person's access at once.
 #[server(endpoint = "admin_deactivate_person")]
 pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
-    use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::lifecycle;
+    use crate::server::{context, services::lifecycle};
     let admin = context::require_admin()?;
     if admin.account_id == id {
-        return Err(context::fail(AppError::Refused("You can't deactivate your own account.".into())));
+        return Err(context::refused("You can't deactivate your own account."));
     }
     let state = context::state()?;
-    let actor = Actor::viewer(&admin);
-    lifecycle::deactivate(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    lifecycle::deactivate(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=deactivated"));
     Ok(())
 }
@@ -144,13 +52,10 @@ pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
 /// Admins only.
 #[server(endpoint = "admin_reactivate_person")]
 pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
-    use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::lifecycle;
+    use crate::server::{context, services::lifecycle};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let actor = Actor::viewer(&admin);
-    lifecycle::reactivate(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    lifecycle::reactivate(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=reactivated"));
     Ok(())
 }
@@ -158,13 +63,10 @@ pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
 /// Admins only: deletes a deactivated person for good.
 #[server(endpoint = "admin_delete_person")]
 pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
-    use crate::server::context;
-    use crate::server::db::audit::Actor;
-    use crate::server::services::lifecycle;
+    use crate::server::{context, services::lifecycle};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let actor = Actor::viewer(&admin);
-    lifecycle::delete(&state, id, &actor, time::OffsetDateTime::now_utc()).await.map_err(lifecycle_refusal)?;
+    lifecycle::delete(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect("/admin/people?deleted=1");
     Ok(())
 }

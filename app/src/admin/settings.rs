@@ -1,5 +1,6 @@
 //! Settings: organisation, terms, claim links and the claim email.
 
+use crate::api::settings::SettingsView;
 use crate::components::{action_error, FormError};
 use crate::domain::claim_email::{self, ClaimEmailInput, PLACEHOLDERS};
 use crate::error::AppError;
@@ -7,42 +8,14 @@ use crate::pages::errors::LoadError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsView {
-    pub organization_name: String,
-    pub require_terms: bool,
-    pub terms_text: String,
-    pub terms_version: i32,
-    pub link_lifetime_days: i32,
-    pub claim_email_subject: String,
-    pub claim_email_body: String,
-    pub smtp_configured: bool,
-    pub admin_email: Option<String>,
-    /// The server's clock, so the preview states a real expiry date.
-    pub now_unix: i64,
-}
 
 /// Admins only.
 #[server(endpoint = "admin_settings")]
 pub async fn fetch_settings() -> Result<SettingsView, AppError> {
-    use crate::server::{context, db};
+    use crate::server::{context, services::settings};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let s = db::settings::editable(&state.pool).await.map_err(context::internal)?;
-    Ok(SettingsView {
-        organization_name: s.organization_name,
-        require_terms: s.require_terms,
-        terms_text: s.terms_text,
-        terms_version: s.terms_version,
-        link_lifetime_days: s.claim_link_lifetime_days,
-        claim_email_subject: s.claim_email_subject,
-        claim_email_body: s.claim_email_body,
-        smtp_configured: state.mailer.is_some(),
-        admin_email: admin.email,
-        now_unix: time::OffsetDateTime::now_utc().unix_timestamp(),
-    })
+    Ok(settings::view(&state, &admin, time::OffsetDateTime::now_utc()).await?)
 }
 
 /// Admins only.
@@ -55,51 +28,20 @@ pub async fn save_settings(
     claim_email_subject: String,
     claim_email_body: String,
 ) -> Result<(), AppError> {
-    use crate::domain::{FieldError, FieldErrors, OrganizationName};
-    use crate::server::db::audit::Actor;
-    use crate::server::db::settings::EditableSettings;
-    use crate::server::{context, services};
+    use crate::domain::{OrganizationSettings, SettingsFields};
+    use crate::server::{context, services::settings};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let mut errors = FieldErrors::default();
-    let organization = errors.take(OrganizationName::parse(&organization_name));
-    let require_terms = require_terms.is_some();
-    let terms_text = terms_text.trim().to_owned();
-    if require_terms && terms_text.is_empty() {
-        errors.push(FieldError::new("terms_text", "Write the terms people must accept, or untick \"Require terms\"."));
-    }
-    if terms_text.chars().count() > 50_000 {
-        errors.push(FieldError::new("terms_text", "The terms can be at most 50,000 characters long."));
-    }
-    let lifetime = match link_lifetime_days.trim().parse::<i32>() {
-        Ok(days @ 1..=365) => Some(days),
-        _ => {
-            errors.push(FieldError::new("link_lifetime_days", "Enter a whole number of days from 1 to 365."));
-            None
-        }
-    };
-    let subject = claim_email_subject.trim().to_owned();
-    if subject.is_empty() || subject.chars().count() > 200 || subject.contains(['\r', '\n']) {
-        errors.push(FieldError::new("claim_email_subject", "The subject is one line of 1 to 200 characters."));
-    }
-    let body = claim_email_body.replace("\r\n", "\n").trim().to_owned();
-    if body.is_empty() || body.chars().count() > 10_000 {
-        errors.push(FieldError::new("claim_email_body", "The message is 1 to 10,000 characters long."));
-    }
-    let (Some(organization), Some(lifetime), true) = (organization, lifetime, errors.is_empty()) else {
-        return Err(context::fail(errors.into()));
-    };
-    let settings = EditableSettings {
-        organization_name: organization.as_ref().to_owned(),
-        require_terms,
-        terms_text,
-        terms_version: 0,
-        claim_link_lifetime_days: lifetime,
-        claim_email_subject: subject,
-        claim_email_body: body,
-    };
-    let actor = Actor::viewer(&admin);
-    services::settings::save(&state, &settings, &actor, time::OffsetDateTime::now_utc()).await.map_err(context::internal)?;
+    let new = OrganizationSettings::parse(&SettingsFields {
+        organization_name: &organization_name,
+        require_terms: require_terms.is_some(),
+        terms_text: &terms_text,
+        link_lifetime_days: &link_lifetime_days,
+        claim_email_subject: &claim_email_subject,
+        claim_email_body: &claim_email_body,
+    })
+    .map_err(context::invalid)?;
+    settings::save(&state, &new, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect("/admin/settings?done=saved");
     Ok(())
 }
@@ -107,23 +49,10 @@ pub async fn save_settings(
 /// Admins only: sends a test message to the admin's own address, now.
 #[server(endpoint = "admin_test_email")]
 pub async fn send_test_email() -> Result<String, AppError> {
-    use crate::server::context;
-    use crate::server::mail::templates::RenderedEmail;
+    use crate::server::{context, services::settings};
     let admin = context::require_admin()?;
     let state = context::state()?;
-    let Some(mailer) = state.mailer.as_ref() else {
-        return Err(context::fail(AppError::Refused("SMTP is not configured: set EMBARK_SMTP_URL and EMBARK_MAIL_FROM and restart Embark.".into())));
-    };
-    let Some(to) = admin.email else {
-        return Err(context::fail(AppError::Refused("Your account has no email address to send to.".into())));
-    };
-    let text = "This is a test message from Embark. If you can read it, invitations will reach people too.".to_owned();
-    let email = RenderedEmail { subject: "Embark test email".into(), html: format!("<p>{text}</p>"), text };
-    mailer
-        .send(&format!("test-{}", uuid::Uuid::now_v7()), &to, &email)
-        .await
-        .map_err(|e| context::fail(AppError::Refused(format!("The SMTP server did not accept the message: {e}"))))?;
-    Ok(to)
+    Ok(settings::send_test_email(&state, &admin).await?)
 }
 
 #[component]

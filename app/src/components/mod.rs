@@ -1,23 +1,37 @@
-//! Building blocks shared by pages: layout, form fields, notices.
+//! Building blocks shared by pages: layout, form fields, notices, and the
+//! upload forms (`upload`).
 
-use crate::auth::Viewer;
+mod upload;
+
+pub use upload::{PictureForm, UploadForm};
+
+use crate::api::auth::Viewer;
 use crate::error::AppError;
 use crate::AuthContext;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The bar at the top of every signed-in page.
+/// The bar at the top of every signed-in page: where to go, who is signed
+/// in, and signing out. It waits for who is signed in on its own, so the
+/// page around it renders at once (and once).
 #[component]
-pub fn SiteHeader(viewer: Viewer) -> impl IntoView {
+pub fn SiteHeader() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
-    let is_admin = viewer.is_admin();
+    view! {
+        <Transition fallback=|| view! { <header class="site-header"><a class="brand" href="/">"Embark"</a></header> }>
+            {move || Suspend::new(async move { auth.viewer.await.ok().flatten().map(|viewer| header_bar(viewer, auth)) })}
+        </Transition>
+    }
+}
+
+fn header_bar(viewer: Viewer, auth: AuthContext) -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="brand" href="/">"Embark"</a>
             <nav aria-label="Main">
                 <A href="/">"Home"</A>
                 <A href="/profile">"Your profile"</A>
-                {is_admin.then(|| view! { <A href="/admin">"Admin panel"</A> })}
+                {viewer.is_admin().then(|| view! { <A href="/admin">"Admin panel"</A> })}
             </nav>
             <div class="who">
                 <span class="who-name">{viewer.full_name.clone()}</span>
@@ -132,24 +146,5 @@ pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
             <h2>{title}</h2>
             {children()}
         </div>
-    }
-}
-
-/// Choosing a profile picture: a plain multipart form (it works without the
-/// script), the current picture if there is one, and why an upload failed.
-pub fn picture_form(action: &'static str, current: Option<&str>, problem: Option<crate::domain::PictureProblem>) -> impl IntoView {
-    let current = current.map(str::to_owned);
-    view! {
-        <form method="post" action=action enctype="multipart/form-data" class="picture-form">
-            {current.map(|src| view! { <img class="avatar" src=src alt="Your profile picture" width="96" height="96"/> })}
-            <div class="field">
-                <label for="field-picture">"Profile picture (optional)"</label>
-                <p class="hint" id="field-picture-hint">"PNG, JPEG or WebP, up to 5 MB. We crop it to a square."</p>
-                <input id="field-picture" name="picture" type="file" accept="image/png,image/jpeg,image/webp"
-                    aria-describedby="field-picture-hint" aria-invalid=problem.is_some().then_some("true")/>
-                {problem.map(|p| view! { <p class="field-error" role="alert"><span aria-hidden="true">"⚠ "</span>{p.to_string()}</p> })}
-            </div>
-            <button type="submit" class="button-quiet">"Upload picture"</button>
-        </form>
     }
 }

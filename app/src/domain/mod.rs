@@ -1,22 +1,26 @@
 //! Value types that parse. Shared by the UI (wasm) and the server: a value of
 //! one of these types is valid by construction, so services accept only them.
 
+mod audit;
 pub mod claim_email;
 mod email;
 mod field;
+mod forms;
 mod ids;
 mod password;
 mod person;
 mod picture;
 mod status;
 
+pub use audit::{account_label, Actor, AuditAction, AuditTarget, AuditTargetKind};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};
+pub use forms::{GroupSettings, OrganizationSettings, PersonFields, PersonToAdd, PersonalMessage, SettingsFields};
 pub use ids::{AccountId, CredentialId, GroupId, OutboxId};
 pub use password::{Password, PasswordProblem, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 pub use person::{optional_line, OrganizationName, PersonName, ProfileDetails};
 pub use picture::PictureProblem;
-pub use status::{AccountStatus, Role};
+pub use status::{AccountStatus, EmailState, Role};
 
 use unicode_normalization::UnicodeNormalization;
 

@@ -54,6 +54,52 @@ pub enum Role {
     Admin,
 }
 
+/// Where a queued email is: mirrored by the PostgreSQL enum `outbox_state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "outbox_state", rename_all = "lowercase"))]
+#[serde(rename_all = "lowercase")]
+pub enum EmailState {
+    Queued,
+    Sending,
+    Sent,
+    /// Delivery is hopeless (a rejected address, or every retry failed).
+    Failed,
+    /// It must not be sent any more (its link was replaced, its account
+    /// deactivated).
+    Cancelled,
+}
+
+impl EmailState {
+    pub const ALL: [EmailState; 5] = [Self::Queued, Self::Sending, Self::Sent, Self::Failed, Self::Cancelled];
+
+    /// The value used in URLs and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The words an admin reads on the Outgoing mail page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "Queued",
+            Self::Sending => "Sending",
+            Self::Sent => "Sent",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn from_str_opt(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

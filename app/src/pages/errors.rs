@@ -29,22 +29,6 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn Forbidden() -> impl IntoView {
-    set_status(403);
-    view! {
-        <Title text="No access"/>
-        <main class="centered-page">
-            <div class="card">
-                <p class="eyebrow">"Error 403"</p>
-                <h1>"You don't have access to this page"</h1>
-                <p>"This part of Embark is for administrators. If you need access, ask one of your organisation's administrators."</p>
-                <p><a class="button" href="/">"Go to your home page"</a></p>
-            </div>
-        </main>
-    }
-}
-
 /// Shown when loading a page's data failed.
 #[component]
 pub fn LoadError(error: crate::error::AppError) -> impl IntoView {

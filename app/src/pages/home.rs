@@ -1,95 +1,47 @@
+use crate::api::home::HomeData;
 use crate::components::SiteHeader;
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
-use crate::AuthContext;
-use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Colleague {
-    pub full_name: String,
-    pub title: String,
-    pub department: String,
-    pub location: String,
-    pub email: Option<String>,
-    /// Not yet claimed: they exist but haven't joined.
-    pub pending: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HomeData {
-    pub organization_name: String,
-    pub groups: Vec<String>,
-    pub colleagues: Vec<Colleague>,
-    pub search: String,
-}
 
 /// Any signed-in person.
 #[server(endpoint = "home")]
 pub async fn fetch_home(search: Option<String>) -> Result<HomeData, AppError> {
-    use crate::server::{context, db};
+    use crate::server::{context, services::directory};
     let viewer = context::require_signed_in()?;
     let state = context::state()?;
-    let search = search.map(|s| s.trim().chars().take(100).collect::<String>()).filter(|s| !s.is_empty());
-    let settings = db::settings::get(&state.pool).await.map_err(context::internal)?;
-    let groups = db::groups::of_account(&state.pool, viewer.account_id).await.map_err(context::internal)?;
-    let colleagues = db::accounts::directory(&state.pool, search.as_deref(), 50).await.map_err(context::internal)?;
-    Ok(HomeData {
-        organization_name: settings.organization_name,
-        groups: groups.into_iter().map(|g| g.name).collect(),
-        colleagues: colleagues
-            .into_iter()
-            .filter(|c| c.id != viewer.account_id)
-            .map(|c| Colleague {
-                full_name: c.full_name,
-                title: c.title,
-                department: c.department,
-                location: c.location,
-                email: c.email,
-                pending: c.status != crate::domain::AccountStatus::Claimed,
-            })
-            .collect(),
-        search: search.unwrap_or_default(),
-    })
+    Ok(directory::home(&state, &viewer, search.as_deref()).await?)
 }
 
 /// Where a signed-in person lands: a welcome, their groups, and a directory
-/// of colleagues (including those who haven't joined yet).
+/// of colleagues (including those who haven't joined yet). Only signed-in
+/// people reach it (the server sends others to sign in).
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     let search = move || use_query_map().with(|q| q.get("q"));
     let home = Resource::new(search, fetch_home);
     view! {
         <Title text="Home"/>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.viewer.await {
-                    Ok(Some(viewer)) => Either::Left(view! {
-                        <SiteHeader viewer=viewer.clone()/>
-                        <main class="page">
-                            {match home.await {
-                                Ok(home) => home_view(&viewer.full_name, home).into_any(),
-                                Err(error) => view! { <LoadError error/> }.into_any(),
-                            }}
-                        </main>
-                    }),
-                    _ => Either::Right(view! { <Redirect path="/sign-in"/> }),
-                }
-            })}
-        </Transition>
+        <SiteHeader/>
+        <main class="page">
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match home.await {
+                        Ok(home) => home_view(home).into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
     }
 }
 
-fn home_view(full_name: &str, home: HomeData) -> impl IntoView {
-    let first_name = full_name.split_whitespace().next().unwrap_or(full_name).to_owned();
+fn home_view(home: HomeData) -> impl IntoView {
     let searched = !home.search.is_empty();
     view! {
-        <h1>"Welcome, " {first_name}</h1>
+        <h1>"Welcome, " {home.first_name.clone()}</h1>
         <p>"You're part of " {home.organization_name.clone()} " on Embark."</p>
         <section aria-labelledby="groups-heading" class="home-section">
             <h2 id="groups-heading">"Your groups"</h2>

@@ -1,4 +1,5 @@
-use crate::auth::{fetch_setup_status, SetupStatus};
+use crate::api::auth::SetupStatus;
+use crate::auth::fetch_setup_status;
 use crate::components::{action_error, field_error, FormError, TextField};
 use crate::domain::{PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 use crate::AuthContext;

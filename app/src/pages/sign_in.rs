@@ -1,4 +1,5 @@
-use crate::auth::{fetch_setup_status, SetupStatus};
+use crate::api::auth::SetupStatus;
+use crate::auth::fetch_setup_status;
 use crate::components::{action_error, FormError, TextField};
 use crate::AuthContext;
 use leptos::prelude::*;

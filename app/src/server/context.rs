@@ -1,7 +1,9 @@
 //! What a server function needs from its request: the state, the session,
-//! the signed-in person, and a way to fail that logs instead of leaking.
+//! the signed-in person, and ways to fail that set the right status and log
+//! instead of leaking.
 
-use crate::auth::Viewer;
+use crate::api::auth::Viewer;
+use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::server::AppState;
 use axum::http::request::Parts;
@@ -13,6 +15,8 @@ pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| internal("AppState is not in the server function's context"))
 }
 
+/// The request's session. Only a request carries one: a server function
+/// run outside a request (which would be a bug) fails here.
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("no session on the request: {e:?}")))
 }
@@ -45,6 +49,20 @@ pub fn internal(error: impl std::fmt::Display) -> AppError {
     fail(AppError::Internal(reference))
 }
 
+/// A refusal whose words are safe and useful to show as they are.
+pub fn refused(message: impl Into<String>) -> AppError {
+    fail(AppError::Refused(message.into()))
+}
+
+/// Problems with the fields of the submitted form.
+pub fn invalid(errors: impl Into<FieldErrors>) -> AppError {
+    fail(AppError::Invalid(errors.into()))
+}
+
+pub fn not_found() -> AppError {
+    fail(AppError::NotFound)
+}
+
 /// Sets the HTTP status that fits `error` for API callers, and returns it.
 /// Plain HTML form posts keep the redirect that carries the error back to the
 /// form, so their status is left alone.
@@ -75,4 +93,12 @@ pub fn safe_local_path(next: Option<&str>) -> Option<String> {
     let next = next?.trim();
     let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
     local.then(|| next.to_owned())
+}
+
+/// An unexpected failure of a service that has no error type of its own:
+/// logged under a reference, which is all the browser sees.
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        internal(format!("{error:#}"))
+    }
 }

@@ -11,10 +11,6 @@ pub mod session;
 pub mod spreadsheet;
 pub mod state;
 pub mod timing;
+pub mod uploads;
 
 pub use state::AppState;
-
-/// Session keys of a problem the next page load shows once (set by the
-/// upload routes, which answer with a redirect).
-pub const FLASH_IMPORT_PROBLEM: &str = "flash.import_problem";
-pub const FLASH_SELECTION_PROBLEM: &str = "flash.selection_problem";

@@ -1,7 +1,7 @@
 //! What a signed-in session records, and how a request turns it into a
 //! [`Viewer`]. Sessions live in PostgreSQL through tower-sessions.
 
-use crate::auth::Viewer;
+use crate::api::auth::Viewer;
 use crate::domain::{AccountId, AccountStatus};
 use crate::server::db::accounts;
 use crate::server::services::auth::SignedIn;

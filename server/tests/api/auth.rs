@@ -1,5 +1,5 @@
 use crate::helpers::{location, new_client, spawn_app, PASSWORD};
-use app::server::db::audit::Actor;
+use app::domain::Actor;
 use app::server::services::lifecycle;
 use reqwest::header::{ACCEPT, COOKIE, ORIGIN};
 use reqwest::StatusCode;

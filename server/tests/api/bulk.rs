@@ -3,8 +3,9 @@
 //! limits on uploads.
 
 use crate::helpers::{location, spawn_app, TestApp, PASSWORD};
+use app::api::import::ImportView;
+use app::domain::Actor;
 use app::domain::{AccountStatus, EmailAddress, PersonName};
-use app::server::db::audit::Actor;
 use app::server::services::import::{self, ImportError};
 use app::server::services::invite_selection::{self, SelectionError};
 use app::server::services::lifecycle::{self, Invitation, InviteScope, NewPerson};
@@ -29,7 +30,7 @@ async fn account_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM account").fetch_one(&app.state.pool).await.unwrap()
 }
 
-async fn preview(app: &TestApp, name: &str, bytes: &[u8]) -> Result<import::Preview, ImportError> {
+async fn preview(app: &TestApp, name: &str, bytes: &[u8]) -> Result<ImportView, ImportError> {
     let id = import::preview(&app.state, name, bytes.to_vec(), &Actor::system(), now()).await?;
     import::load(&app.state, id).await
 }
@@ -66,8 +67,8 @@ async fn a_csv_preview_counts_new_updated_unchanged_and_invalid_rows_and_changes
                 CAROL@example.com;;Carol Twice;\n\
                 dave@example.com;;;\n";
     let preview = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
-    assert_eq!((preview.counts.create, preview.counts.update, preview.counts.unchanged, preview.counts.invalid), (1, 1, 1, 3));
-    let problems: Vec<(i32, &str)> = preview.invalid.iter().map(|r| (r.line, r.problem.as_str())).collect();
+    assert_eq!((preview.new, preview.updated, preview.unchanged, preview.invalid), (1, 1, 1, 3));
+    let problems: Vec<(i32, &str)> = preview.invalid_lines.iter().map(|r| (r.line, r.problem.as_str())).collect();
     assert_eq!(problems[0].0, 6);
     assert!(problems[0].1.starts_with("Email:"), "{problems:?}");
     assert_eq!(problems[1], (7, "Repeats the email address of line 4."));
@@ -109,7 +110,7 @@ async fn applying_creates_uninvited_people_with_groups_and_managers_and_updates_
 
     // The same file again changes nothing.
     let again = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
-    assert_eq!((again.counts.create, again.counts.update, again.counts.unchanged), (0, 0, 3));
+    assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 3));
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -123,10 +124,10 @@ async fn rows_match_by_external_id_first_and_conflicts_are_reported(pool: PgPool
                 E2,hasid@example.com,Clash\n\
                 E5,taken@example.com,Second Id\n";
     let preview = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
-    assert_eq!((preview.counts.update, preview.counts.invalid), (1, 2), "{:?}", preview.invalid);
-    assert_eq!(preview.invalid[0].problem, "The email address belongs to one person in Embark and the external ID to another.");
-    assert!(preview.invalid[1].problem.contains("already has another external ID (E2)"), "{:?}", preview.invalid[1]);
-    import::apply(&app.state, preview.batch_id, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!((preview.updated, preview.invalid), (1, 2), "{:?}", preview.invalid_lines);
+    assert_eq!(preview.invalid_lines[0].problem, "The email address belongs to one person in Embark and the external ID to another.");
+    assert!(preview.invalid_lines[1].problem.contains("already has another external ID (E2)"), "{:?}", preview.invalid_lines[1]);
+    import::apply(&app.state, preview.id, None, &Actor::system(), now()).await.unwrap();
     let email: String = sqlx::query_scalar("SELECT email FROM account WHERE id = $1").bind(renamed).fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(email, "new@example.com", "matched by external ID, the email is updated, never duplicated");
     assert_eq!(account_count(&app).await, 3);
@@ -138,8 +139,8 @@ async fn an_xlsx_file_is_read_like_a_csv(pool: PgPool) {
     let file =
         xlsx(&[&["Email", "Full name", "Phone"], &["ada@example.com", "Ada Lovelace", "+44 1"], &["", "", ""], &["grace@example.com", "Grace Hopper", ""]]);
     let preview = preview(&app, "people.xlsx", &file).await.unwrap();
-    assert_eq!((preview.counts.create, preview.counts.invalid), (2, 0));
-    import::apply(&app.state, preview.batch_id, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap();
+    assert_eq!((preview.new, preview.invalid), (2, 0));
+    import::apply(&app.state, preview.id, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap();
     assert_eq!(status_of(&app, "grace@example.com").await, Some(AccountStatus::Invited), "Invite now invites at once");
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state = 'queued'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(queued, 2);
@@ -149,7 +150,7 @@ async fn an_xlsx_file_is_read_like_a_csv(pool: PgPool) {
 async fn bad_files_get_specific_errors_and_change_nothing(pool: PgPool) {
     let app = spawn_app(pool).await;
     let before = account_count(&app).await;
-    let sheet_error = |r: Result<import::Preview, ImportError>| match r {
+    let sheet_error = |r: Result<ImportView, ImportError>| match r {
         Err(ImportError::Sheet(e)) => e,
         other => panic!("expected a file error, got {other:?}"),
     };
@@ -252,7 +253,7 @@ async fn invite_all_invites_only_the_uninvited_never_the_claimed_or_deactivated(
     )
     .await
     .unwrap();
-    let invitation = Invitation { personal_message: Some("Welcome aboard".into()) };
+    let invitation = Invitation { personal_message: app::domain::PersonalMessage::parse("Welcome aboard").unwrap() };
     let sent = lifecycle::invite_many(&app.state, InviteScope::AllUninvited, &invitation, &Actor::system(), now()).await.unwrap();
     assert_eq!(sent, 2);
     for id in waiting {
@@ -292,16 +293,16 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
     lifecycle::deactivate(&app.state, gone, &Actor::system(), now()).await.unwrap();
     let list = "Email,External ID\nWAITING@example.com,\n,W2\nclaimed@example.com,\ngone@example.com,\nnobody@example.com,\nwaiting@example.com,\n";
     let id = invite_selection::select(&app.state, "list.csv", list.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
-    let report = invite_selection::load(&app.state, id).await.unwrap().report;
+    let report = invite_selection::view(&app.state, id, None, now()).await.unwrap().report;
     assert_eq!((report.listed, report.ready, report.already_invited, report.not_eligible, report.unmatched, report.repeated), (6, 2, 0, 2, 1, 1));
     assert_eq!(report.unmatched_lines[0].line, 6);
     assert_eq!(report.not_eligible_people[0].reason, "Has already joined.");
     assert_eq!(report.not_eligible_people[1].reason, "Is deactivated.");
 
-    assert!(!invite_selection::load(&app.state, id).await.unwrap().sent);
+    assert!(!invite_selection::view(&app.state, id, None, now()).await.unwrap().sent);
     let sent = invite_selection::send(&app.state, id, &Invitation::default(), &Actor::system(), now()).await.unwrap();
     assert_eq!(sent, 2);
-    assert!(invite_selection::load(&app.state, id).await.unwrap().sent);
+    assert!(invite_selection::view(&app.state, id, None, now()).await.unwrap().sent);
     assert_eq!(status_of(&app, "byid@example.com").await, Some(AccountStatus::Invited));
     assert_eq!(status_of(&app, "other@example.com").await, Some(AccountStatus::Uninvited));
     assert_eq!(status_of(&app, "gone@example.com").await, Some(AccountStatus::Deactivated));
@@ -311,13 +312,13 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
     let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Waiting\r\nEMAIL:waiting@example.com\r\nEND:VCARD\r\n\
                BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nomail Person\r\nEND:VCARD\r\n";
     let id = invite_selection::select(&app.state, "contacts.vcf", vcf.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
-    let report = invite_selection::load(&app.state, id).await.unwrap().report;
+    let report = invite_selection::view(&app.state, id, None, now()).await.unwrap().report;
     assert_eq!((report.already_invited, report.unmatched), (1, 1));
     // A contact without email is named, with why it matched nobody.
     assert_eq!(report.unmatched_lines[0].text, "Nomail Person");
     assert!(report.unmatched_lines[0].reason.starts_with("Has no email address or external ID"), "{}", report.unmatched_lines[0].reason);
     let id = invite_selection::select(&app.state, "list.txt", b"other@example.com\nW2\n".to_vec(), &Actor::system(), now()).await.unwrap();
-    let report = invite_selection::load(&app.state, id).await.unwrap().report;
+    let report = invite_selection::view(&app.state, id, None, now()).await.unwrap().report;
     assert_eq!((report.ready, report.already_invited), (1, 1));
 }
 
@@ -358,9 +359,11 @@ async fn uploads_are_for_admins_and_capped_while_streaming(pool: PgPool) {
     // 50 MB and one byte: refused with a clear message, nothing staged.
     let huge = vec![b'a'; app::server::spreadsheet::MAX_UPLOAD_BYTES + 1];
     let refused = upload(&app, &admin, "/admin/import/upload", "big.csv", huge).send().await.unwrap();
-    assert_eq!(location(&refused), "/admin/import");
+    assert_eq!(location(&refused), "/admin/import?refused=1");
+    let page = admin.get(app.url("/admin/import?refused=1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("larger than 50 MB"), "the problem is shown on the upload page");
     let page = admin.get(app.url("/admin/import")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("larger than 50 MB"), "the problem is shown once on the upload page");
+    assert!(!page.contains("larger than 50 MB"), "and only after the refusal");
     let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM import_batch").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(staged, 1);
 
@@ -374,7 +377,7 @@ async fn uploads_are_for_admins_and_capped_while_streaming(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn a_search_matching_thousands_is_capped_and_says_so_while_rare_ones_are_complete(pool: PgPool) {
-    use app::server::db::accounts::{search_people, SEARCH_CANDIDATES};
+    use app::server::db::accounts::search::{people as search_people, SEARCH_CANDIDATES};
     sqlx::query(
         "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) \
          SELECT gen_random_uuid(), 'uninvited', 'ivan' || i || '@example.com', 'ivan' || i || '@example.com', 'Ivan ' || lpad(i::text, 5, '0'), now(), now() \
@@ -506,7 +509,7 @@ async fn managers_may_come_later_in_the_file_or_be_in_embark_but_must_be_somewhe
                 broken@example.com,Broken Row,,,surplus\n\
                 self@example.com,Self Managed,SELF@example.com,\n";
     let preview = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
-    let problems: Vec<(i32, &str)> = preview.invalid.iter().map(|r| (r.line, r.problem.as_str())).collect();
+    let problems: Vec<(i32, &str)> = preview.invalid_lines.iter().map(|r| (r.line, r.problem.as_str())).collect();
     assert_eq!(
         problems,
         [
@@ -518,7 +521,7 @@ async fn managers_may_come_later_in_the_file_or_be_in_embark_but_must_be_somewhe
         "a manager on a row that cannot be applied is not in the file"
     );
     assert_eq!(preview.new_groups, ["Kernel", "Navy"], "a group only refused rows name is not created; one they share is");
-    import::apply(&app.state, preview.batch_id, None, &Actor::system(), now()).await.unwrap();
+    import::apply(&app.state, preview.id, None, &Actor::system(), now()).await.unwrap();
     let managers: Vec<(String, String)> = sqlx::query_as("SELECT a.email, m.email FROM account a JOIN account m ON m.id = a.manager_id ORDER BY a.email")
         .fetch_all(&app.state.pool)
         .await
@@ -542,17 +545,17 @@ async fn a_large_file_staged_after_another_is_planned_for_its_size(pool: PgPool)
         file
     };
     let first = preview(&app, "first.csv", company("a").as_bytes()).await.unwrap();
-    import::apply(&app.state, first.batch_id, None, &Actor::system(), now()).await.unwrap();
+    import::apply(&app.state, first.id, None, &Actor::system(), now()).await.unwrap();
     // What autovacuum does once the first file's rows are staged.
     sqlx::query("ANALYZE import_row").execute(&app.state.pool).await.unwrap();
     let second = preview(&app, "second.csv", company("b").as_bytes()).await.unwrap();
-    assert_eq!((second.counts.create, second.counts.invalid), (2_000, 0));
-    let plan: serde_json::Value = sqlx::query_scalar(&format!("EXPLAIN (FORMAT JSON) SELECT * FROM import_row WHERE batch_id = '{}'", second.batch_id))
+    assert_eq!((second.new, second.invalid), (2_000, 0));
+    let plan: serde_json::Value = sqlx::query_scalar(&format!("EXPLAIN (FORMAT JSON) SELECT * FROM import_row WHERE batch_id = '{}'", second.id))
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
     let estimate = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap();
     assert!(estimate > 1_000.0, "the second file's 2,000 staged rows are estimated at {estimate}");
-    let applied = import::apply(&app.state, second.batch_id, None, &Actor::system(), now()).await.unwrap();
+    let applied = import::apply(&app.state, second.id, None, &Actor::system(), now()).await.unwrap();
     assert_eq!(applied.created, 2_000);
 }

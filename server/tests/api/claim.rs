@@ -1,8 +1,8 @@
 //! The claim link and wizard over HTTP, as a browser drives them.
 
 use crate::helpers::{location, new_client, spawn_app, TestApp, PASSWORD};
+use app::domain::Actor;
 use app::domain::{AccountId, AccountStatus, EmailAddress, GroupId, PersonName};
-use app::server::db::audit::Actor;
 use app::server::services::lifecycle::{self, Invitation, NewPerson};
 use reqwest::header::{ACCEPT, ORIGIN};
 use reqwest::StatusCode;
@@ -12,16 +12,14 @@ use time::OffsetDateTime;
 
 async fn invite(app: &TestApp, email: &str) -> (AccountId, String) {
     let mut person = NewPerson::employee(PersonName::parse("Grace Hopper").unwrap(), EmailAddress::parse(email).unwrap());
-    person.title = "Rear Admiral".into();
+    person.profile.title = "Rear Admiral".into();
     let (id, link) = lifecycle::create(&app.state, &person, Some(&Invitation::default()), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
     (id, link.unwrap().secret.expose_secret().to_owned())
 }
 
 async fn group(app: &TestApp, name: &str, is_open: bool, suggested: bool) -> GroupId {
-    let mut tx = app.state.pool.begin().await.unwrap();
-    let id = app::server::db::groups::insert(&mut tx, name, "", is_open, suggested, OffsetDateTime::now_utc()).await.unwrap();
-    tx.commit().await.unwrap();
-    id
+    let settings = app::domain::GroupSettings { name: name.to_owned(), description: String::new(), is_open, suggested_at_claim: suggested };
+    app::server::services::groups::create(&app.state, &settings, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap()
 }
 
 async fn claim_page(app: &TestApp, client: &reqwest::Client) -> String {
@@ -355,9 +353,9 @@ async fn home_shows_your_groups_and_colleagues_including_those_not_yet_joined(po
     let app = spawn_app(pool).await;
     let eve = app.create_claimed_employee("eve@example.com").await;
     let chess = group(&app, "Chess club", true, false).await;
-    let mut tx = app.state.pool.begin().await.unwrap();
-    app::server::db::groups::add_member(&mut tx, chess, eve, OffsetDateTime::now_utc()).await.unwrap();
-    tx.commit().await.unwrap();
+    let eve_email = EmailAddress::parse("eve@example.com").unwrap();
+    let added = app::server::services::groups::add_member_by_email(&app.state, chess, &eve_email, &Actor::system(), OffsetDateTime::now_utc()).await;
+    assert_eq!(added.unwrap(), eve);
     let waiting = NewPerson::employee(PersonName::parse("Walter Waiting").unwrap(), EmailAddress::parse("walter@example.com").unwrap());
     lifecycle::create(&app.state, &waiting, None, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
     let gone = NewPerson::employee(PersonName::parse("Gordon Gone").unwrap(), EmailAddress::parse("gordon@example.com").unwrap());
@@ -409,7 +407,7 @@ async fn admins_curate_groups_including_people_not_yet_invited(pool: PgPool) {
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM account_group").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(left, 0);
     let audited: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM audit_event WHERE action LIKE 'group.%' ORDER BY id").fetch_all(&app.state.pool).await.unwrap();
+        sqlx::query_scalar("SELECT action::text FROM audit_event WHERE action::text LIKE 'group.%' ORDER BY id").fetch_all(&app.state.pool).await.unwrap();
     assert_eq!(audited, ["group.created", "group.member_added", "group.updated", "group.member_removed", "group.deleted"]);
 
     let employee = new_client();

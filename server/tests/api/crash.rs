@@ -2,7 +2,7 @@
 //! sending thousands of invitations, then started again.
 
 use crate::counting_smtp::CountingSmtp;
-use app::server::db::audit::Actor;
+use app::domain::Actor;
 use app::server::services::lifecycle::{self, Invitation, InviteScope};
 use sqlx::PgPool;
 use std::process::{Child, Command, Stdio};

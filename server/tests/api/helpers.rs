@@ -1,7 +1,7 @@
 use app::domain::AccountId;
+use app::domain::Actor;
 use app::domain::{EmailAddress, Password, PersonName};
 use app::server::crypto::{PasswordHasher, SecretSealer};
-use app::server::db::audit::Actor;
 use app::server::services::lifecycle::{self, Invitation, NewPerson};
 use app::server::services::setup::{self, NewAdmin, SetupGate};
 use app::server::AppState;

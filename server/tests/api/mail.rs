@@ -1,8 +1,8 @@
 //! The outbox delivering to a real SMTP server (maildev).
 
 use crate::helpers::{spawn_app, unique_address, SmtpSink};
+use app::domain::Actor;
 use app::domain::{AccountId, EmailAddress, PersonName};
-use app::server::db::audit::Actor;
 use app::server::mail::{dispatch_due, Mailer, LEASE};
 use app::server::services::lifecycle::{self, Invitation, NewPerson};
 use app::server::AppState;
@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 async fn invite(state: &AppState, email: &str, message: Option<&str>) -> (AccountId, String) {
     let person = NewPerson::employee(PersonName::parse("Grace Hopper").unwrap(), EmailAddress::parse(email).unwrap());
-    let invitation = Invitation { personal_message: message.map(str::to_owned) };
+    let invitation = Invitation { personal_message: app::domain::PersonalMessage::parse(message.unwrap_or_default()).unwrap() };
     let (id, link) = lifecycle::create(state, &person, Some(&invitation), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
     (id, link.unwrap().secret.expose_secret().to_owned())
 }

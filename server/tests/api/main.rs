@@ -9,7 +9,7 @@ mod auth;
 mod bulk;
 mod claim;
 mod crash;
+mod integrity;
 mod lifecycle;
 mod mail;
-mod references;
 mod setup;

@@ -1,5 +1,8 @@
+//! Claim credentials (links, and access codes to come): stored as a hash for
+//! lookup and a sealed copy, spent once.
+
 use crate::domain::{AccountId, CredentialId};
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -28,17 +31,16 @@ pub struct NewCredential {
 }
 
 pub async fn insert(tx: &mut Transaction<'_, Postgres>, credential: &NewCredential) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    sqlx::query!(
+        "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        credential.id as CredentialId,
+        credential.account_id as AccountId,
+        credential.kind as CredentialKind,
+        credential.secret_hash,
+        credential.secret_sealed,
+        credential.now,
+        credential.expires_at,
     )
-    .bind(credential.id)
-    .bind(credential.account_id)
-    .bind(credential.kind)
-    .bind(&credential.secret_hash)
-    .bind(&credential.secret_sealed)
-    .bind(credential.now)
-    .bind(credential.expires_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -46,58 +48,61 @@ pub async fn insert(tx: &mut Transaction<'_, Postgres>, credential: &NewCredenti
 
 /// Revokes every live credential of the account (of one kind, or all).
 pub async fn revoke_active(tx: &mut Transaction<'_, Postgres>, account_id: AccountId, kind: Option<CredentialKind>, now: OffsetDateTime) -> sqlx::Result<u64> {
-    let revoked = sqlx::query(
+    let revoked = sqlx::query!(
         "UPDATE claim_credential SET state = 'revoked', revoked_at = $3 \
          WHERE account_id = $1 AND state = 'active' AND ($2::claim_credential_kind IS NULL OR kind = $2)",
+        account_id as AccountId,
+        kind as Option<CredentialKind>,
+        now,
     )
-    .bind(account_id)
-    .bind(kind)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(revoked.rows_affected())
 }
 
 /// A credential found by its secret, whatever its state.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CredentialRow {
     pub id: CredentialId,
     pub account_id: AccountId,
-    pub kind: CredentialKind,
     pub state: CredentialState,
     pub expires_at: OffsetDateTime,
 }
 
-pub async fn find_by_hash(executor: impl sqlx::PgExecutor<'_>, secret_hash: &[u8]) -> sqlx::Result<Option<CredentialRow>> {
-    sqlx::query_as("SELECT id, account_id, kind, state, expires_at FROM claim_credential WHERE secret_hash = $1")
-        .bind(secret_hash)
-        .fetch_optional(executor)
-        .await
+pub async fn find_by_hash(executor: impl PgExecutor<'_>, secret_hash: &[u8]) -> sqlx::Result<Option<CredentialRow>> {
+    sqlx::query_as!(
+        CredentialRow,
+        r#"SELECT id AS "id: CredentialId", account_id AS "account_id: AccountId", state AS "state: CredentialState", expires_at
+           FROM claim_credential WHERE secret_hash = $1"#,
+        secret_hash,
+    )
+    .fetch_optional(executor)
+    .await
 }
 
 /// Spends a live, unexpired credential. Exactly one of any number of
 /// concurrent callers gets the account id back (SECURITY.md rule 2).
 pub async fn spend(tx: &mut Transaction<'_, Postgres>, secret_hash: &[u8], now: OffsetDateTime) -> sqlx::Result<Option<(CredentialId, AccountId)>> {
-    sqlx::query_as(
-        "UPDATE claim_credential SET state = 'used', used_at = $2 \
-         WHERE secret_hash = $1 AND state = 'active' AND used_at IS NULL AND expires_at > $2 \
-         RETURNING id, account_id",
+    let spent = sqlx::query!(
+        r#"UPDATE claim_credential SET state = 'used', used_at = $2
+           WHERE secret_hash = $1 AND state = 'active' AND used_at IS NULL AND expires_at > $2
+           RETURNING id AS "id: CredentialId", account_id AS "account_id: AccountId""#,
+        secret_hash,
+        now,
     )
-    .bind(secret_hash)
-    .bind(now)
     .fetch_optional(&mut **tx)
-    .await
+    .await?;
+    Ok(spent.map(|row| (row.id, row.account_id)))
 }
 
 /// When the account's newest credential was issued.
-pub async fn newest_created_at(executor: impl sqlx::PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
-    sqlx::query_scalar("SELECT max(created_at) FROM claim_credential WHERE account_id = $1").bind(account_id).fetch_one(executor).await
+pub async fn newest_created_at(executor: impl PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar!("SELECT max(created_at) FROM claim_credential WHERE account_id = $1", account_id as AccountId).fetch_one(executor).await
 }
 
 /// When the account's live claim link expires, if it has one.
-pub async fn active_link_expiry(executor: impl sqlx::PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
-    sqlx::query_scalar("SELECT expires_at FROM claim_credential WHERE account_id = $1 AND kind = 'link' AND state = 'active'")
-        .bind(account_id)
+pub async fn active_link_expiry(executor: impl PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar!("SELECT expires_at FROM claim_credential WHERE account_id = $1 AND kind = 'link' AND state = 'active'", account_id as AccountId)
         .fetch_optional(executor)
         .await
 }
@@ -116,28 +121,28 @@ pub struct NewLinks {
 /// Revokes the live links of these accounts, then inserts the new ones, in
 /// two statements however many there are.
 pub async fn replace_links(tx: &mut Transaction<'_, Postgres>, links: &NewLinks) -> sqlx::Result<()> {
-    sqlx::query(
-        // A join rather than `account_id = ANY($1)`: at 100,000 accounts the
-        // planner can then hash them against the few live links instead of
-        // probing the index once per account.
+    // A join rather than `account_id = ANY($1)`: at 100,000 accounts the
+    // planner can then hash them against the few live links instead of
+    // probing the index once per account.
+    sqlx::query!(
         "UPDATE claim_credential c SET state = 'revoked', revoked_at = $2 \
          FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.kind = 'link' AND c.state = 'active'",
+        &links.account_ids,
+        links.now,
     )
-    .bind(&links.account_ids)
-    .bind(links.now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
          SELECT id, account_id, 'link', secret_hash, secret_sealed, $5, $6 \
          FROM UNNEST($1::uuid[], $2::uuid[], $3::bytea[], $4::bytea[]) AS t(id, account_id, secret_hash, secret_sealed)",
+        &links.ids,
+        &links.account_ids,
+        &links.secret_hashes,
+        &links.secrets_sealed,
+        links.now,
+        links.expires_at,
     )
-    .bind(&links.ids)
-    .bind(&links.account_ids)
-    .bind(&links.secret_hashes)
-    .bind(&links.secrets_sealed)
-    .bind(links.now)
-    .bind(links.expires_at)
     .execute(&mut **tx)
     .await?;
     Ok(())

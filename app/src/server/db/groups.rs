@@ -1,10 +1,11 @@
-use crate::domain::{AccountId, GroupId};
-use serde::{Deserialize, Serialize};
+//! Groups and memberships.
+
+use crate::domain::{AccountId, AccountStatus, GroupId, GroupSettings};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
 
 /// A group as the claim wizard and home page show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct GroupSummary {
     pub id: GroupId,
     pub name: String,
@@ -13,28 +14,35 @@ pub struct GroupSummary {
 
 /// Groups the admin suggests to everyone who claims.
 pub async fn suggested(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupSummary>> {
-    sqlx::query_as("SELECT id, name, description FROM account_group WHERE suggested_at_claim ORDER BY name_normalized LIMIT 50").fetch_all(executor).await
+    sqlx::query_as!(
+        GroupSummary,
+        r#"SELECT id AS "id: GroupId", name, description FROM account_group WHERE suggested_at_claim ORDER BY name_normalized LIMIT 50"#
+    )
+    .fetch_all(executor)
+    .await
 }
 
 /// Open groups whose name contains `query` (case-insensitive).
 pub async fn search_open(executor: impl PgExecutor<'_>, query: &str, limit: i64) -> sqlx::Result<Vec<GroupSummary>> {
-    sqlx::query_as(
-        "SELECT id, name, description FROM account_group \
-         WHERE is_open AND name_normalized LIKE $1 ESCAPE '\\' ORDER BY name_normalized LIMIT $2",
+    sqlx::query_as!(
+        GroupSummary,
+        r#"SELECT id AS "id: GroupId", name, description FROM account_group
+           WHERE is_open AND name_normalized LIKE $1 ESCAPE '\' ORDER BY name_normalized LIMIT $2"#,
+        super::contains_pattern(&crate::domain::normalize_identifier(query)),
+        limit,
     )
-    .bind(super::contains_pattern(&crate::domain::normalize_identifier(query)))
-    .bind(limit)
     .fetch_all(executor)
     .await
 }
 
 /// The groups an account belongs to.
 pub async fn of_account(executor: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<Vec<GroupSummary>> {
-    sqlx::query_as(
-        "SELECT g.id, g.name, g.description FROM account_group g JOIN group_membership m ON m.group_id = g.id \
-         WHERE m.account_id = $1 ORDER BY g.name_normalized",
+    sqlx::query_as!(
+        GroupSummary,
+        r#"SELECT g.id AS "id: GroupId", g.name, g.description FROM account_group g JOIN group_membership m ON m.group_id = g.id
+           WHERE m.account_id = $1 ORDER BY g.name_normalized"#,
+        account as AccountId,
     )
-    .bind(account)
     .fetch_all(executor)
     .await
 }
@@ -51,60 +59,55 @@ pub enum Chooser {
 /// Adds the account to each of `groups` the chooser may pick, in one
 /// statement; other ids are ignored. Returns how many memberships were added.
 pub async fn join(tx: &mut Transaction<'_, Postgres>, account: AccountId, groups: &[GroupId], chooser: Chooser, now: OffsetDateTime) -> sqlx::Result<u64> {
-    let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.0).collect();
-    let added = sqlx::query(
+    let added = sqlx::query!(
         "INSERT INTO group_membership (group_id, account_id, added_at) \
          SELECT id, $1, $3 FROM account_group WHERE id = ANY($2) AND ($4 OR is_open OR suggested_at_claim) \
          ON CONFLICT DO NOTHING",
+        account as AccountId,
+        groups as &[GroupId],
+        now,
+        chooser == Chooser::Admin,
     )
-    .bind(account)
-    .bind(&ids)
-    .bind(now)
-    .bind(chooser == Chooser::Admin)
     .execute(&mut **tx)
     .await?;
     Ok(added.rows_affected())
 }
 
-/// Creates a group (used by the admin panel and tests).
-pub async fn insert(
-    tx: &mut Transaction<'_, Postgres>,
-    name: &str,
-    description: &str,
-    is_open: bool,
-    suggested_at_claim: bool,
-    now: OffsetDateTime,
-) -> sqlx::Result<GroupId> {
+/// Creates a group.
+pub async fn insert(tx: &mut Transaction<'_, Postgres>, group: &GroupSettings, now: OffsetDateTime) -> sqlx::Result<GroupId> {
     let id = GroupId::new();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO account_group (id, name, name_normalized, description, is_open, suggested_at_claim, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        id as GroupId,
+        group.name,
+        crate::domain::normalize_identifier(&group.name),
+        group.description,
+        group.is_open,
+        group.suggested_at_claim,
+        now,
     )
-    .bind(id)
-    .bind(name)
-    .bind(crate::domain::normalize_identifier(name))
-    .bind(description)
-    .bind(is_open)
-    .bind(suggested_at_claim)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(id)
 }
 
-/// Adds any account (including uninvited ones) to a group.
-pub async fn add_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO group_membership (group_id, account_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(group)
-        .bind(account)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Adds any account (including uninvited ones) to a group. False when the
+/// account was a member already.
+pub async fn add_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId, now: OffsetDateTime) -> sqlx::Result<bool> {
+    let added = sqlx::query!(
+        "INSERT INTO group_membership (group_id, account_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        group as GroupId,
+        account as AccountId,
+        now,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(added.rows_affected() == 1)
 }
 
 /// A group as the admin panel lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct GroupRow {
     pub id: GroupId,
     pub name: String,
@@ -114,73 +117,88 @@ pub struct GroupRow {
     pub member_count: i64,
 }
 
-const GROUP_COLUMNS: &str = "g.id, g.name, g.description, g.is_open, g.suggested_at_claim, \
-    (SELECT count(*) FROM group_membership m WHERE m.group_id = g.id) AS member_count";
-
 pub async fn list(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<GroupRow>> {
-    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM account_group g ORDER BY g.name_normalized LIMIT 500")).fetch_all(executor).await
+    sqlx::query_as!(
+        GroupRow,
+        r#"SELECT g.id AS "id: GroupId", g.name, g.description, g.is_open, g.suggested_at_claim,
+                  (SELECT count(*) FROM group_membership m WHERE m.group_id = g.id) AS "member_count!"
+           FROM account_group g ORDER BY g.name_normalized LIMIT 500"#
+    )
+    .fetch_all(executor)
+    .await
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: GroupId) -> sqlx::Result<Option<GroupRow>> {
-    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM account_group g WHERE g.id = $1")).bind(id).fetch_optional(executor).await
+    sqlx::query_as!(
+        GroupRow,
+        r#"SELECT g.id AS "id: GroupId", g.name, g.description, g.is_open, g.suggested_at_claim,
+                  (SELECT count(*) FROM group_membership m WHERE m.group_id = g.id) AS "member_count!"
+           FROM account_group g WHERE g.id = $1"#,
+        id as GroupId,
+    )
+    .fetch_optional(executor)
+    .await
 }
 
-pub async fn update(
-    tx: &mut Transaction<'_, Postgres>,
-    id: GroupId,
-    name: &str,
-    description: &str,
-    is_open: bool,
-    suggested_at_claim: bool,
-    now: OffsetDateTime,
-) -> sqlx::Result<bool> {
-    let updated = sqlx::query(
+pub async fn update(tx: &mut Transaction<'_, Postgres>, id: GroupId, group: &GroupSettings, now: OffsetDateTime) -> sqlx::Result<bool> {
+    let updated = sqlx::query!(
         "UPDATE account_group SET name = $2, name_normalized = $3, description = $4, is_open = $5, suggested_at_claim = $6, updated_at = $7 WHERE id = $1",
+        id as GroupId,
+        group.name,
+        crate::domain::normalize_identifier(&group.name),
+        group.description,
+        group.is_open,
+        group.suggested_at_claim,
+        now,
     )
-    .bind(id)
-    .bind(name)
-    .bind(crate::domain::normalize_identifier(name))
-    .bind(description)
-    .bind(is_open)
-    .bind(suggested_at_claim)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(updated.rows_affected() == 1)
 }
 
-/// Deletes the group and its memberships; returns its name if it existed.
+/// Deletes the group (its memberships go with it); returns its name if it
+/// existed.
 pub async fn delete(tx: &mut Transaction<'_, Postgres>, id: GroupId) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("DELETE FROM account_group WHERE id = $1 RETURNING name").bind(id).fetch_optional(&mut **tx).await
+    sqlx::query_scalar!("DELETE FROM account_group WHERE id = $1 RETURNING name", id as GroupId).fetch_optional(&mut **tx).await
 }
 
-pub async fn remove_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId) -> sqlx::Result<bool> {
-    let removed = sqlx::query("DELETE FROM group_membership WHERE group_id = $1 AND account_id = $2").bind(group).bind(account).execute(&mut **tx).await?;
-    Ok(removed.rows_affected() == 1)
+/// Removes a membership; returns the member's name and email when there was
+/// one.
+pub async fn remove_member(tx: &mut Transaction<'_, Postgres>, group: GroupId, account: AccountId) -> sqlx::Result<Option<(String, Option<String>)>> {
+    let removed = sqlx::query!(
+        "WITH removed AS (DELETE FROM group_membership WHERE group_id = $1 AND account_id = $2 RETURNING account_id) \
+         SELECT a.full_name, a.email FROM account a JOIN removed r ON r.account_id = a.id",
+        group as GroupId,
+        account as AccountId,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(removed.map(|row| (row.full_name, row.email)))
 }
 
 /// A member as the admin panel lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MemberRow {
     pub id: AccountId,
     pub full_name: String,
     pub email: Option<String>,
-    pub status: crate::domain::AccountStatus,
+    pub status: AccountStatus,
 }
 
 pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Result<Vec<MemberRow>> {
-    sqlx::query_as(
-        "SELECT a.id, a.full_name, a.email, a.status FROM group_membership m JOIN account a ON a.id = m.account_id \
-         WHERE m.group_id = $1 ORDER BY lower(a.full_name), a.id LIMIT 1000",
+    sqlx::query_as!(
+        MemberRow,
+        r#"SELECT a.id AS "id: AccountId", a.full_name, a.email, a.status AS "status: AccountStatus"
+           FROM group_membership m JOIN account a ON a.id = m.account_id
+           WHERE m.group_id = $1 ORDER BY lower(a.full_name), a.id LIMIT 1000"#,
+        group as GroupId,
     )
-    .bind(group)
     .fetch_all(executor)
     .await
 }
 
 /// Makes every group open, and exactly the named ones suggested at claim.
-pub async fn open_all(executor: impl sqlx::PgExecutor<'_>, suggested: &[&str]) -> sqlx::Result<()> {
-    let suggested: Vec<String> = suggested.iter().map(|s| (*s).to_owned()).collect();
-    sqlx::query("UPDATE account_group SET is_open = true, suggested_at_claim = (name = ANY($1))").bind(&suggested).execute(executor).await?;
+pub async fn open_all(executor: impl PgExecutor<'_>, suggested: &[String]) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE account_group SET is_open = true, suggested_at_claim = (name = ANY($1))", suggested).execute(executor).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! against the directory, then applied with a fixed number of set-based
 //! statements however many rows there are.
 
-use crate::domain::AccountId;
+use crate::domain::{AccountId, Actor};
 use sqlx::postgres::{PgConnection, PgCopyIn};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
@@ -41,33 +41,29 @@ pub async fn create_batch(
     created_by: Option<AccountId>,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO import_batch (id, file_name, created_by, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(file_name)
-        .bind(created_by)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO import_batch (id, file_name, created_by, created_at) VALUES ($1, $2, $3, $4)",
+        id,
+        file_name,
+        created_by as Option<AccountId>,
+        now,
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
-/// Forgets previews nobody applied within a day, with their staged rows.
+/// Forgets previews nobody applied within a day; their staged rows go with
+/// them (the schema's ON DELETE CASCADE).
 pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) -> sqlx::Result<()> {
-    // Staged rows have no foreign key to their batch (a check per staged row
-    // cost half of staging), so they go in the same statement.
-    sqlx::query(
-        "WITH stale AS (DELETE FROM import_batch WHERE created_at < $1 - interval '1 day' RETURNING id) \
-         DELETE FROM import_row WHERE batch_id IN (SELECT id FROM stale)",
-    )
-    .bind(now)
-    .execute(executor)
-    .await?;
+    sqlx::query!("DELETE FROM import_batch WHERE created_at < $1::timestamptz - interval '1 day'", now).execute(executor).await?;
     Ok(())
 }
 
 /// Starts the one COPY (CSV) that stages a whole file into `import_row`,
 /// the cheapest way into PostgreSQL: about a fifth of the time of an UNNEST
-/// insert at 100,000 rows. Send it chunks made by [`encode_for_staging`] as
+/// insert at 100,000 rows (and a statement sqlx cannot check at compile
+/// time: its columns are the CSV's). Send it chunks made by [`encode_for_staging`] as
 /// the file is read, then `finish()` it (or `abort()` it when the file is
 /// refused part-way).
 pub async fn start_staging<'c>(tx: &'c mut Transaction<'_, Postgres>) -> sqlx::Result<PgCopyIn<&'c mut PgConnection>> {
@@ -123,9 +119,10 @@ pub fn encode_for_staging(batch_id: Uuid, rows: &[StagedRow]) -> Result<Vec<u8>,
 /// at 100,000 rows instead of 300 with the default. ANALYZE holds its lock
 /// until the preview commits, so concurrent previews take turns from here.
 pub async fn refresh_statistics(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    sqlx::query("SET LOCAL default_statistics_target = 10").execute(&mut **tx).await?;
-    sqlx::query("ANALYZE import_row").execute(&mut **tx).await?;
-    sqlx::query("SET LOCAL default_statistics_target TO DEFAULT").execute(&mut **tx).await?;
+    // Local to the transaction, and nothing after it in the transaction
+    // reads this setting.
+    sqlx::query!("SELECT set_config('default_statistics_target', '10', true)").fetch_one(&mut **tx).await?;
+    sqlx::query!("ANALYZE import_row").execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -159,64 +156,65 @@ pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: 
     // `OFFSET 0` keeps PostgreSQL from pulling the problem's CASE up into
     // each place that uses it, which evaluated it three times per row (a
     // quarter of the statement at 100,000 rows).
-    sqlx::query(
-        "UPDATE import_row r SET account_id = c.account_id, manager_account_id = c.manager_account_id, problem = c.problem, action = c.action \
-         FROM (SELECT d.*, CASE \
-           WHEN d.problem IS NOT NULL THEN 'invalid' \
-           WHEN d.account_id IS NULL THEN 'create' \
-           WHEN d.differs THEN 'update' ELSE 'unchanged' END AS action \
-         FROM ( \
-           SELECT m.ctid AS staged, m.staged_decision, m.matched_id AS account_id, m.found_manager_id AS manager_account_id, CASE \
-             WHEN m.by_ext IS NOT NULL AND m.by_email IS NOT NULL AND m.by_ext <> m.by_email \
-               THEN 'The email address belongs to one person in Embark and the external ID to another.' \
-             WHEN m.by_ext IS NULL AND m.by_email IS NOT NULL AND m.external_id IS NOT NULL AND m.email_owner_ext IS NOT NULL \
-               THEN 'The person with this email address already has another external ID (' || m.email_owner_ext || ').' \
-             WHEN m.matched_id IS NULL AND m.email IS NULL THEN 'A new person needs an email address.' \
-             WHEN m.matched_id IS NULL AND m.full_name = '' THEN 'A new person needs a full name.' \
-             WHEN m.manager_email_normalized IS NOT NULL AND m.manager_email_normalized = coalesce(m.email_normalized, a.email_normalized) \
-               THEN 'A person cannot be their own manager.' \
-             WHEN m.manager_email_normalized IS NOT NULL AND m.found_manager_id IS NULL \
-                  AND m.manager_email_normalized IN (SELECT unnest($3::text[])) \
-               THEN 'The manager ' || m.manager_email_normalized || ' is neither in Embark nor in this file.' \
-             END AS problem, \
-             a.id IS NOT NULL AND ( \
-                  (m.email IS NOT NULL AND a.email IS DISTINCT FROM m.email) \
-               OR (m.external_id IS NOT NULL AND a.external_id IS DISTINCT FROM m.external_id) \
-               OR (m.full_name <> '' AND a.full_name <> m.full_name) \
-               OR (m.title <> '' AND a.title <> m.title) \
-               OR (m.department <> '' AND a.department <> m.department) \
-               OR (m.location <> '' AND a.location <> m.location) \
-               OR (m.phone <> '' AND a.phone <> m.phone) \
-               OR (m.manager_email_normalized IS NOT NULL AND NOT EXISTS ( \
-                    SELECT 1 FROM account mm WHERE mm.id = a.manager_id AND mm.email_normalized = m.manager_email_normalized)) \
-               OR EXISTS (SELECT 1 FROM unnest(string_to_array(m.group_keys, chr(31))) k WHERE NOT EXISTS ( \
-                    SELECT 1 FROM group_membership gm JOIN account_group g ON g.id = gm.group_id \
-                    WHERE gm.account_id = a.id AND g.name_normalized = k))) AS differs \
-           FROM ( \
-             SELECT s.*, s.ctid, (s.account_id, s.manager_account_id, s.problem, s.action) AS staged_decision, \
-                    ae.id AS by_email, ax.id AS by_ext, ae.external_id AS email_owner_ext, coalesce(ax.id, ae.id) AS matched_id, \
-                    mgr.id AS found_manager_id \
-             FROM import_row s \
-             LEFT JOIN account ae ON ae.email_normalized = s.email_normalized \
-             LEFT JOIN account ax ON ax.external_id = s.external_id \
-             LEFT JOIN account mgr ON mgr.email_normalized = s.manager_email_normalized \
-             WHERE s.batch_id = $1 AND s.parse_problem IS NULL AND ($2 OR s.account_id IS NOT NULL) \
-           ) m \
-           LEFT JOIN account a ON a.id = m.matched_id \
-           OFFSET 0 \
-         ) d) c \
-         WHERE r.ctid = c.staged \
-           AND c.staged_decision IS DISTINCT FROM (c.account_id, c.manager_account_id, c.problem, c.action)",
+    sqlx::query!(
+        r#"UPDATE import_row r SET account_id = c.account_id, manager_account_id = c.manager_account_id, problem = c.problem, action = c.action
+         FROM (SELECT d.*, CASE
+           WHEN d.problem IS NOT NULL THEN 'invalid'
+           WHEN d.account_id IS NULL THEN 'create'
+           WHEN d.differs THEN 'update' ELSE 'unchanged' END::import_action AS action
+         FROM (
+           SELECT m.ctid AS staged, m.staged_decision, m.matched_id AS account_id, m.found_manager_id AS manager_account_id, CASE
+             WHEN m.by_ext IS NOT NULL AND m.by_email IS NOT NULL AND m.by_ext <> m.by_email
+               THEN 'The email address belongs to one person in Embark and the external ID to another.'
+             WHEN m.by_ext IS NULL AND m.by_email IS NOT NULL AND m.external_id IS NOT NULL AND m.email_owner_ext IS NOT NULL
+               THEN 'The person with this email address already has another external ID (' || m.email_owner_ext || ').'
+             WHEN m.matched_id IS NULL AND m.email IS NULL THEN 'A new person needs an email address.'
+             WHEN m.matched_id IS NULL AND m.full_name = '' THEN 'A new person needs a full name.'
+             WHEN m.manager_email_normalized IS NOT NULL AND m.manager_email_normalized = coalesce(m.email_normalized, a.email_normalized)
+               THEN 'A person cannot be their own manager.'
+             WHEN m.manager_email_normalized IS NOT NULL AND m.found_manager_id IS NULL
+                  AND m.manager_email_normalized IN (SELECT unnest($3::text[]))
+               THEN 'The manager ' || m.manager_email_normalized || ' is neither in Embark nor in this file.'
+             END AS problem,
+             a.id IS NOT NULL AND (
+                  (m.email IS NOT NULL AND a.email IS DISTINCT FROM m.email)
+               OR (m.external_id IS NOT NULL AND a.external_id IS DISTINCT FROM m.external_id)
+               OR (m.full_name <> '' AND a.full_name <> m.full_name)
+               OR (m.title <> '' AND a.title <> m.title)
+               OR (m.department <> '' AND a.department <> m.department)
+               OR (m.location <> '' AND a.location <> m.location)
+               OR (m.phone <> '' AND a.phone <> m.phone)
+               OR (m.manager_email_normalized IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM account mm WHERE mm.id = a.manager_id AND mm.email_normalized = m.manager_email_normalized))
+               OR EXISTS (SELECT 1 FROM unnest(string_to_array(m.group_keys, chr(31))) k WHERE NOT EXISTS (
+                    SELECT 1 FROM group_membership gm JOIN account_group g ON g.id = gm.group_id
+                    WHERE gm.account_id = a.id AND g.name_normalized = k))) AS differs
+           FROM (
+             SELECT s.*, s.ctid, (s.account_id, s.manager_account_id, s.problem, s.action) AS staged_decision,
+                    ae.id AS by_email, ax.id AS by_ext, ae.external_id AS email_owner_ext, coalesce(ax.id, ae.id) AS matched_id,
+                    mgr.id AS found_manager_id
+             FROM import_row s
+             LEFT JOIN account ae ON ae.email_normalized = s.email_normalized
+             LEFT JOIN account ax ON ax.external_id = s.external_id
+             LEFT JOIN account mgr ON mgr.email_normalized = s.manager_email_normalized
+             WHERE s.batch_id = $1 AND s.parse_problem IS NULL AND ($2 OR s.account_id IS NOT NULL)
+           ) m
+           LEFT JOIN account a ON a.id = m.matched_id
+           OFFSET 0
+         ) d) c
+         WHERE r.ctid = c.staged
+           AND c.staged_decision IS DISTINCT FROM (c.account_id, c.manager_account_id, c.problem, c.action)"#,
+        batch_id,
+        rows == Rows::All,
+        managers_outside_file,
     )
-    .bind(batch_id)
-    .bind(rows == Rows::All)
-    .bind(managers_outside_file)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-/// How many rows of each action a batch has.
+/// How many rows of each action a batch has. Kept in the batch's stored
+/// preview (JSON), hence serde.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActionCounts {
     pub create: i64,
@@ -238,51 +236,55 @@ pub struct Decisions {
 }
 
 pub async fn decisions(executor: impl PgExecutor<'_>, batch_id: Uuid) -> sqlx::Result<Decisions> {
-    let (create, update, unchanged, invalid, matched, refused_rows_group_keys) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE action = 'create'), count(*) FILTER (WHERE action = 'update'), \
-                count(*) FILTER (WHERE action = 'unchanged'), count(*) FILTER (WHERE action = 'invalid'), \
-                count(*) FILTER (WHERE account_id IS NOT NULL), \
-                coalesce(array_agg(group_keys) FILTER (WHERE action = 'invalid' AND parse_problem IS NULL AND group_keys <> ''), '{}') \
-         FROM import_row WHERE batch_id = $1",
+    let row = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE action = 'create') AS "create!", count(*) FILTER (WHERE action = 'update') AS "update!",
+                  count(*) FILTER (WHERE action = 'unchanged') AS "unchanged!", count(*) FILTER (WHERE action = 'invalid') AS "invalid!",
+                  count(*) FILTER (WHERE account_id IS NOT NULL) AS "matched!",
+                  coalesce(array_agg(group_keys) FILTER (WHERE action = 'invalid' AND parse_problem IS NULL AND group_keys <> ''), '{}') AS "refused_rows_group_keys!"
+           FROM import_row WHERE batch_id = $1"#,
+        batch_id,
     )
-    .bind(batch_id)
     .fetch_one(executor)
     .await?;
-    Ok(Decisions { counts: ActionCounts { create, update, unchanged, invalid }, matched, refused_rows_group_keys })
+    Ok(Decisions {
+        counts: ActionCounts { create: row.create, update: row.update, unchanged: row.unchanged, invalid: row.invalid },
+        matched: row.matched,
+        refused_rows_group_keys: row.refused_rows_group_keys,
+    })
 }
 
 /// Whether the batch still has its staged rows (a crash empties them all).
 pub async fn has_rows(executor: impl PgExecutor<'_>, batch_id: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM import_row WHERE batch_id = $1)").bind(batch_id).fetch_one(executor).await
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM import_row WHERE batch_id = $1) AS "exists!""#, batch_id).fetch_one(executor).await
 }
 
 /// A group a file names: its normalised key and its name as the file first
-/// writes it.
+/// writes it. Kept in the batch's stored preview (JSON), hence serde.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NamedGroup {
     pub key: String,
     pub name: String,
 }
 
-fn keys_and_names(groups: &[NamedGroup]) -> (Vec<&str>, Vec<&str>) {
-    groups.iter().map(|g| (g.key.as_str(), g.name.as_str())).unzip()
+fn keys_and_names(groups: &[NamedGroup]) -> (Vec<String>, Vec<String>) {
+    groups.iter().map(|g| (g.key.clone(), g.name.clone())).unzip()
 }
 
 /// Which of `groups` do not exist yet, by name, alphabetically by key.
 pub async fn new_group_names(executor: impl PgExecutor<'_>, groups: &[NamedGroup]) -> sqlx::Result<Vec<String>> {
     let (keys, names) = keys_and_names(groups);
-    sqlx::query_scalar(
-        "SELECT name FROM unnest($1::text[], $2::text[]) AS g(key, name) \
-         WHERE NOT EXISTS (SELECT 1 FROM account_group ag WHERE ag.name_normalized = g.key) ORDER BY key",
+    sqlx::query_scalar!(
+        r#"SELECT name AS "name!" FROM unnest($1::text[], $2::text[]) AS g(key, name)
+           WHERE NOT EXISTS (SELECT 1 FROM account_group ag WHERE ag.name_normalized = g.key) ORDER BY key"#,
+        &keys,
+        &names,
     )
-    .bind(keys)
-    .bind(names)
     .fetch_all(executor)
     .await
 }
 
 /// One row that will not be applied, and why.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct InvalidRow {
     pub line: i32,
     pub label: String,
@@ -291,46 +293,55 @@ pub struct InvalidRow {
 
 /// Invalid rows in file order; `limit` None for all (the error report).
 pub async fn invalid_rows(executor: impl PgExecutor<'_>, batch_id: Uuid, limit: Option<i64>) -> sqlx::Result<Vec<InvalidRow>> {
-    sqlx::query_as(
-        "SELECT line, label, coalesce(parse_problem, problem, '') AS problem FROM import_row \
-         WHERE batch_id = $1 AND action = 'invalid' ORDER BY line LIMIT $2",
+    sqlx::query_as!(
+        InvalidRow,
+        r#"SELECT line, label, coalesce(parse_problem, problem, '') AS "problem!" FROM import_row
+           WHERE batch_id = $1 AND action = 'invalid' ORDER BY line LIMIT $2"#,
+        batch_id,
+        limit,
     )
-    .bind(batch_id)
-    .bind(limit)
     .fetch_all(executor)
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Where an import batch stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "import_state", rename_all = "snake_case")]
+pub enum ImportState {
+    Previewed,
+    Applied,
+    Discarded,
+}
+
+#[derive(Debug, Clone)]
 pub struct BatchRow {
     pub file_name: String,
-    pub state: String,
+    pub state: ImportState,
     pub preview: serde_json::Value,
     pub result: serde_json::Value,
 }
 
 pub async fn find_batch(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<BatchRow>> {
-    sqlx::query_as("SELECT file_name, state::text AS state, preview, result FROM import_batch WHERE id = $1").bind(id).fetch_optional(executor).await
+    sqlx::query_as!(BatchRow, r#"SELECT file_name, state AS "state: ImportState", preview, result FROM import_batch WHERE id = $1"#, id)
+        .fetch_optional(executor)
+        .await
 }
 
 /// Locks a previewed batch for applying; None when it is gone or was
-/// already applied.
-pub async fn lock_previewed(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<Option<serde_json::Value>> {
-    sqlx::query_scalar("SELECT preview FROM import_batch WHERE id = $1 AND state = 'previewed' FOR UPDATE").bind(id).fetch_optional(&mut **tx).await
+/// already applied. Returns its file name and stored preview.
+pub async fn lock_previewed(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<Option<(String, serde_json::Value)>> {
+    let row =
+        sqlx::query!("SELECT file_name, preview FROM import_batch WHERE id = $1 AND state = 'previewed' FOR UPDATE", id).fetch_optional(&mut **tx).await?;
+    Ok(row.map(|row| (row.file_name, row.preview)))
 }
 
 pub async fn save_preview(tx: &mut Transaction<'_, Postgres>, id: Uuid, preview: serde_json::Value) -> sqlx::Result<()> {
-    sqlx::query("UPDATE import_batch SET preview = $2 WHERE id = $1").bind(id).bind(preview).execute(&mut **tx).await?;
+    sqlx::query!("UPDATE import_batch SET preview = $2 WHERE id = $1", id, preview).execute(&mut **tx).await?;
     Ok(())
 }
 
 pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: serde_json::Value, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("UPDATE import_batch SET state = 'applied', applied_at = $3, result = $2 WHERE id = $1")
-        .bind(id)
-        .bind(result)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!("UPDATE import_batch SET state = 'applied', applied_at = $3, result = $2 WHERE id = $1", id, result, now).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -338,9 +349,9 @@ pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: 
 /// a non-empty cell replaces the stored value, an empty cell keeps it.
 pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
     // Managers are set in the same statements: someone already in Embark
-    // (found by classification), or someone this file adds (checked once the
-    // whole statement has run).
-    sqlx::query(
+    // (found by classification), or someone this file adds (the foreign key
+    // is checked once the whole statement has run).
+    sqlx::query!(
         "INSERT INTO account (id, status, role, email, email_normalized, external_id, full_name, title, department, \
          location, phone, manager_id, created_at, updated_at) \
          SELECT r.new_id, 'uninvited', 'employee', r.email, r.email_normalized, r.external_id, r.full_name, r.title, \
@@ -348,12 +359,12 @@ pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
          FROM import_row r \
          LEFT JOIN import_row mr ON mr.batch_id = r.batch_id AND mr.email_normalized = r.manager_email_normalized AND mr.action = 'create' \
          WHERE r.batch_id = $1 AND r.action = 'create'",
+        batch_id,
+        now,
     )
-    .bind(batch_id)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE account a SET \
            email = coalesce(u.email, a.email), email_normalized = coalesce(u.email_normalized, a.email_normalized), \
            external_id = coalesce(u.external_id, a.external_id), \
@@ -369,9 +380,9 @@ pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
            LEFT JOIN import_row mr ON mr.batch_id = r.batch_id AND mr.email_normalized = r.manager_email_normalized AND mr.action = 'create' \
            WHERE r.batch_id = $1 AND r.action = 'update' \
          ) u WHERE a.id = u.account_id",
+        batch_id,
+        now,
     )
-    .bind(batch_id)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -382,28 +393,28 @@ pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
 /// them), and adds the batch's memberships.
 pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, groups: &[NamedGroup], now: OffsetDateTime) -> sqlx::Result<()> {
     let (keys, names) = keys_and_names(groups);
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO account_group (id, name, name_normalized, is_open, suggested_at_claim, created_at, updated_at) \
          SELECT gen_random_uuid(), name, key, false, false, $3, $3 FROM unnest($1::text[], $2::text[]) AS g(key, name) \
          ON CONFLICT (name_normalized) DO NOTHING",
+        &keys,
+        &names,
+        now,
     )
-    .bind(keys)
-    .bind(names)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        // An anti-join rather than ON CONFLICT: plain inserts are much
-        // cheaper than speculative ones, and new people have no memberships.
+    // An anti-join rather than ON CONFLICT: plain inserts are much cheaper
+    // than speculative ones, and new people have no memberships.
+    sqlx::query!(
         "INSERT INTO group_membership (group_id, account_id, added_at) \
          SELECT g.id, coalesce(r.account_id, r.new_id), $2 \
          FROM import_row r CROSS JOIN LATERAL unnest(string_to_array(r.group_keys, chr(31))) AS k(key) JOIN account_group g ON g.name_normalized = k.key \
          WHERE r.batch_id = $1 AND r.action IN ('create', 'update') \
            AND (r.account_id IS NULL OR NOT EXISTS ( \
                 SELECT 1 FROM group_membership m WHERE m.group_id = g.id AND m.account_id = r.account_id))",
+        batch_id,
+        now,
     )
-    .bind(batch_id)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -414,22 +425,22 @@ pub async fn apply_groups(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, gr
 /// the file: only updated people (usually few) are looked up. The details are
 /// the same for every row, built once: a JSON object built per row was a
 /// quarter of the statement at 100,000 rows.
-pub async fn audit_rows(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, actor: &super::audit::Actor, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_id, target_label, details) \
-         SELECT $2, $3, $4, CASE r.action WHEN 'create' THEN 'account.created' ELSE 'account.updated' END, \
+pub async fn audit_rows(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, actor: &Actor, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label, details) \
+         SELECT $2, $3, $4, CASE r.action WHEN 'create' THEN 'account.created' ELSE 'account.updated' END::audit_action, 'account', \
                 coalesce(r.account_id, r.new_id), \
                 CASE WHEN r.account_id IS NULL THEN r.full_name || coalesce(' <' || r.email || '>', '') \
                      ELSE (SELECT a.full_name || coalesce(' <' || a.email || '>', '') FROM account a WHERE a.id = r.account_id) END, \
                 $5 \
          FROM import_row r \
          WHERE r.batch_id = $1 AND r.action IN ('create', 'update')",
+        batch_id,
+        now,
+        actor.id.map(|id| id.0),
+        actor.label,
+        serde_json::json!({ "import": batch_id }),
     )
-    .bind(batch_id)
-    .bind(now)
-    .bind(actor.id)
-    .bind(&actor.label)
-    .bind(serde_json::json!({ "import": batch_id }))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -437,8 +448,7 @@ pub async fn audit_rows(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, acto
 
 /// Every account the batch's valid rows name, for "Invite now".
 pub async fn account_ids(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar("SELECT coalesce(account_id, new_id) FROM import_row WHERE batch_id = $1 AND action <> 'invalid'")
-        .bind(batch_id)
+    sqlx::query_scalar!(r#"SELECT coalesce(account_id, new_id) AS "id!" FROM import_row WHERE batch_id = $1 AND action <> 'invalid'"#, batch_id)
         .fetch_all(&mut **tx)
         .await
 }

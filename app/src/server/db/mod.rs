@@ -1,5 +1,7 @@
 //! SQL lives here and only here. Functions take an executor so services can
-//! compose them inside one transaction.
+//! compose them inside one transaction. Statements are checked against the
+//! schema at compile time (`sqlx::query!`, with the offline data in
+//! `.sqlx/`); the few assembled at run time say why where they are built.
 
 pub mod accounts;
 pub mod audit;
@@ -32,6 +34,12 @@ pub fn foreign_key_violation(error: &sqlx::Error) -> Option<String> {
 pub fn contains_pattern(text: &str) -> String {
     let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// A round trip to the database.
+pub async fn ping(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+    sqlx::query!("SELECT 1 AS one").fetch_one(pool).await?;
+    Ok(())
 }
 
 #[cfg(test)]

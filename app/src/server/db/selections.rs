@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// The account one listed identifier names, if any.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ListedAccount {
     pub line: i32,
     pub id: Option<AccountId>,
@@ -24,17 +24,19 @@ pub async fn look_up(
     emails_normalized: &[Option<String>],
     external_ids: &[Option<String>],
 ) -> sqlx::Result<Vec<ListedAccount>> {
-    sqlx::query_as(
-        "SELECT t.line, a.id, a.status, a.email_normalized IS NOT NULL AS has_email, a.full_name \
-         FROM UNNEST($1::int[], $2::text[], $3::text[]) AS t(line, email, ext) \
-         LEFT JOIN account a ON a.id = CASE WHEN t.email IS NOT NULL \
-             THEN (SELECT id FROM account WHERE email_normalized = t.email) \
-             ELSE (SELECT id FROM account WHERE external_id = t.ext) END \
-         ORDER BY t.line",
+    sqlx::query_as!(
+        ListedAccount,
+        r#"SELECT t.line AS "line!", a.id AS "id?: AccountId", a.status AS "status?: AccountStatus",
+                  a.email_normalized IS NOT NULL AS has_email, a.full_name AS "full_name?"
+           FROM UNNEST($1::int[], $2::text[], $3::text[]) AS t(line, email, ext)
+           LEFT JOIN account a ON a.id = CASE WHEN t.email IS NOT NULL
+               THEN (SELECT id FROM account WHERE email_normalized = t.email)
+               ELSE (SELECT id FROM account WHERE external_id = t.ext) END
+           ORDER BY t.line"#,
+        lines,
+        emails_normalized as &[Option<String>],
+        external_ids as &[Option<String>],
     )
-    .bind(lines)
-    .bind(emails_normalized)
-    .bind(external_ids)
     .fetch_all(executor)
     .await
 }
@@ -48,40 +50,40 @@ pub async fn insert(
     report: serde_json::Value,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO invite_selection (id, file_name, created_by, created_at, account_ids, report) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(id)
-        .bind(file_name)
-        .bind(created_by)
-        .bind(now)
-        .bind(account_ids)
-        .bind(report)
-        .execute(executor)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO invite_selection (id, file_name, created_by, created_at, account_ids, report) VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        file_name,
+        created_by as Option<AccountId>,
+        now,
+        account_ids,
+        report,
+    )
+    .execute(executor)
+    .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SelectionRow {
     pub report: serde_json::Value,
     pub sent_at: Option<OffsetDateTime>,
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<SelectionRow>> {
-    sqlx::query_as("SELECT report, sent_at FROM invite_selection WHERE id = $1").bind(id).fetch_optional(executor).await
+    sqlx::query_as!(SelectionRow, "SELECT report, sent_at FROM invite_selection WHERE id = $1", id).fetch_optional(executor).await
 }
 
 /// Takes the selection's accounts for sending, once: None when it was sent
 /// already (a double-clicked Send invites nobody twice).
 pub async fn take_for_sending(tx: &mut Transaction<'_, Postgres>, id: Uuid, now: OffsetDateTime) -> sqlx::Result<Option<Vec<Uuid>>> {
-    sqlx::query_scalar("UPDATE invite_selection SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL RETURNING account_ids")
-        .bind(id)
-        .bind(now)
+    sqlx::query_scalar!("UPDATE invite_selection SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL RETURNING account_ids", id, now)
         .fetch_optional(&mut **tx)
         .await
 }
 
 /// Forgets selections older than a day.
 pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM invite_selection WHERE created_at < $1 - interval '1 day'").bind(now).execute(executor).await?;
+    sqlx::query!("DELETE FROM invite_selection WHERE created_at < $1::timestamptz - interval '1 day'", now).execute(executor).await?;
     Ok(())
 }

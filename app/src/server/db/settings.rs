@@ -1,34 +1,12 @@
+//! The organisation's settings: one row.
+
+use crate::domain::OrganizationSettings;
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Every setting, as stored.
+#[derive(Debug, Clone)]
 pub struct SettingsRow {
-    pub organization_name: String,
-    pub claim_link_lifetime_days: i32,
-    pub require_terms: bool,
-    pub terms_text: String,
-    pub terms_version: i32,
-}
-
-pub async fn get(executor: impl PgExecutor<'_>) -> sqlx::Result<SettingsRow> {
-    sqlx::query_as("SELECT organization_name, claim_link_lifetime_days, require_terms, terms_text, terms_version FROM settings").fetch_one(executor).await
-}
-
-/// Locks the settings row for the rest of the transaction; serialises
-/// first-run setup.
-pub async fn lock(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
-    sqlx::query("SELECT 1 FROM settings FOR UPDATE").execute(&mut **tx).await?;
-    Ok(())
-}
-
-pub async fn set_organization_name(tx: &mut Transaction<'_, Postgres>, name: &str, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query("UPDATE settings SET organization_name = $1, updated_at = $2").bind(name).bind(now).execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// Everything the Settings page edits.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EditableSettings {
     pub organization_name: String,
     pub require_terms: bool,
     pub terms_text: String,
@@ -38,30 +16,43 @@ pub struct EditableSettings {
     pub claim_email_body: String,
 }
 
-pub async fn editable(executor: impl PgExecutor<'_>) -> sqlx::Result<EditableSettings> {
-    sqlx::query_as(
-        "SELECT organization_name, require_terms, terms_text, terms_version, claim_link_lifetime_days, claim_email_subject, claim_email_body FROM settings",
+pub async fn get(executor: impl PgExecutor<'_>) -> sqlx::Result<SettingsRow> {
+    sqlx::query_as!(
+        SettingsRow,
+        "SELECT organization_name, require_terms, terms_text, terms_version, claim_link_lifetime_days, claim_email_subject, claim_email_body FROM settings"
     )
     .fetch_one(executor)
     .await
 }
 
+/// Locks the settings row for the rest of the transaction; serialises
+/// first-run setup.
+pub async fn lock(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    sqlx::query!("SELECT id FROM settings FOR UPDATE").fetch_one(&mut **tx).await?;
+    Ok(())
+}
+
+pub async fn set_organization_name(tx: &mut Transaction<'_, Postgres>, name: &str, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE settings SET organization_name = $1, updated_at = $2", name, now).execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Saves the settings; the terms version goes up when their text changes, so
-/// acceptances record which text was accepted.
-pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &EditableSettings, now: OffsetDateTime) -> sqlx::Result<i32> {
-    sqlx::query_scalar(
+/// acceptances record which text was accepted. Returns the version in force.
+pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &OrganizationSettings, now: OffsetDateTime) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
         "UPDATE settings SET organization_name = $1, require_terms = $2, \
            terms_version = CASE WHEN terms_text IS DISTINCT FROM $3 THEN terms_version + 1 ELSE terms_version END, \
            terms_text = $3, claim_link_lifetime_days = $4, claim_email_subject = $5, claim_email_body = $6, updated_at = $7 \
          RETURNING terms_version",
+        settings.organization_name.as_ref(),
+        settings.require_terms,
+        settings.terms_text,
+        settings.claim_link_lifetime_days,
+        settings.claim_email_subject,
+        settings.claim_email_body,
+        now,
     )
-    .bind(&settings.organization_name)
-    .bind(settings.require_terms)
-    .bind(&settings.terms_text)
-    .bind(settings.claim_link_lifetime_days)
-    .bind(&settings.claim_email_subject)
-    .bind(&settings.claim_email_body)
-    .bind(now)
     .fetch_one(&mut **tx)
     .await
 }

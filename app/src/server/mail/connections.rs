@@ -17,8 +17,14 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
+
+/// An idle connection unused this long is asked whether it is still open
+/// (NOOP) before it carries a message: servers close idle connections (many
+/// after 30 s, with a 421 in reply to the next command), and that message
+/// would otherwise wait for its retry. Busy connections are never asked.
+const IDLE_CHECK_AFTER: Duration = Duration::from_secs(5);
 
 /// How to reach and greet the SMTP server.
 struct Target {
@@ -33,7 +39,8 @@ struct Target {
 /// At most `size` connections, each used by one send at a time.
 pub struct NoDelayPool {
     target: Target,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    /// Open connections not in use, each with when it was last used.
+    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
     slots: Semaphore,
     timeout: Duration,
 }
@@ -87,14 +94,13 @@ impl NoDelayPool {
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), PoolError> {
         let _slot = self.slots.acquire().await.map_err(|_| PoolError::Closed)?;
         let work = async {
-            let reused = self.idle.lock().await.pop().filter(|c| !c.has_broken());
-            let mut connection = match reused {
+            let mut connection = match self.reusable().await {
                 Some(connection) => connection,
                 None => self.connect().await?,
             };
             match connection.send(envelope, message).await {
                 Ok(_) => {
-                    self.idle.lock().await.push(connection);
+                    self.idle.lock().await.push((connection, Instant::now()));
                     Ok(())
                 }
                 Err(error) => {
@@ -104,6 +110,21 @@ impl NoDelayPool {
             }
         };
         tokio::time::timeout(self.timeout, work).await.map_err(|_| PoolError::TimedOut)?
+    }
+
+    /// An idle connection that is still open, if there is one. Connections
+    /// idle for long are checked first; a closed one is dropped.
+    async fn reusable(&self) -> Option<AsyncSmtpConnection> {
+        loop {
+            let (mut connection, last_used) = self.idle.lock().await.pop()?;
+            if connection.has_broken() {
+                continue;
+            }
+            if last_used.elapsed() < IDLE_CHECK_AFTER || connection.test_connected().await {
+                return Some(connection);
+            }
+            connection.abort().await;
+        }
     }
 
     /// True when a new connection can be opened and answers.

@@ -4,9 +4,9 @@
 mod connections;
 pub mod templates;
 
-use crate::domain::{AccountStatus, PersonName};
+use crate::domain::{AccountStatus, EmailState, PersonName};
 use crate::server::db::credentials::CredentialState;
-use crate::server::db::outbox::{self, LeasedEmail, OutboxState};
+use crate::server::db::outbox::{self, EmailKind, LeasedEmail};
 use crate::server::AppState;
 use futures::StreamExt as _;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -138,8 +138,8 @@ enum Prepared {
 
 /// Renders a leased email, or says why it must not be sent any more.
 fn prepare(state: &AppState, email: &LeasedEmail) -> anyhow::Result<Prepared> {
-    match email.kind.as_str() {
-        outbox::CLAIM_INVITATION => {
+    match email.kind {
+        EmailKind::ClaimInvitation => {
             if email.account_status != Some(AccountStatus::Invited) {
                 return Ok(Prepared::Cancel("the account is no longer waiting to be claimed"));
             }
@@ -163,7 +163,6 @@ fn prepare(state: &AppState, email: &LeasedEmail) -> anyhow::Result<Prepared> {
                 personal_message,
             })))
         }
-        other => anyhow::bail!("unknown email kind {other:?}"),
     }
 }
 
@@ -234,19 +233,19 @@ async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyh
     let rendered = match prepare(state, email) {
         Ok(Prepared::Send(rendered)) => rendered,
         Ok(Prepared::Cancel(reason)) => {
-            outbox::mark_final(pool, email.id, OutboxState::Cancelled, reason).await?;
+            outbox::mark_final(pool, email.id, EmailState::Cancelled, reason).await?;
             return Ok(false);
         }
         Err(error) => {
-            outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("could not be prepared: {error}")).await?;
+            outbox::mark_final(pool, email.id, EmailState::Failed, &format!("could not be prepared: {error}")).await?;
             return Ok(false);
         }
     };
     match mailer.send(&email.id.to_string(), &email.recipient, &rendered).await {
         Ok(()) => return Ok(true),
-        Err(SendError::Permanent(error)) => outbox::mark_final(pool, email.id, OutboxState::Failed, &error).await?,
+        Err(SendError::Permanent(error)) => outbox::mark_final(pool, email.id, EmailState::Failed, &error).await?,
         Err(SendError::Transient(error)) if email.attempts >= MAX_ATTEMPTS => {
-            outbox::mark_final(pool, email.id, OutboxState::Failed, &format!("gave up after {MAX_ATTEMPTS} attempts: {error}")).await?
+            outbox::mark_final(pool, email.id, EmailState::Failed, &format!("gave up after {MAX_ATTEMPTS} attempts: {error}")).await?
         }
         Err(SendError::Transient(error)) => {
             tracing::warn!(email_id = %email.id, attempts = email.attempts, error = %error, "email not delivered; will retry");

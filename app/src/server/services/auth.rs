@@ -1,11 +1,15 @@
-//! Signing in with email and password.
+//! Signing in with email and password, signing out, and where first-run
+//! setup stands for a browser.
 
-use crate::domain::{normalize_identifier, AccountId, AccountStatus, Role};
-use crate::server::db::audit::{Actor, AuditEvent};
-use crate::server::db::{accounts, audit};
-use crate::server::AppState;
+use crate::api::auth::{SetupStatus, Viewer};
+use crate::domain::{normalize_identifier, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, Role};
+use crate::error::AppError;
+use crate::server::db::accounts;
+use crate::server::db::audit::{self, AuditEvent};
+use crate::server::{context, session, AppState};
 use serde_json::json;
 use time::OffsetDateTime;
+use tower_sessions::Session;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -23,6 +27,21 @@ impl From<sqlx::Error> for SignInError {
     }
 }
 
+impl From<tower_sessions::session::Error> for SignInError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl From<SignInError> for AppError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::InvalidCredentials => context::refused("That email address and password don't match an active account. Check them and try again."),
+            SignInError::Unexpected(e) => context::internal(e),
+        }
+    }
+}
+
 /// Who just signed in; what the session records.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -31,10 +50,11 @@ pub struct SignedIn {
     pub session_epoch: i32,
 }
 
-/// Checks an email and password. Always costs one argon2 verification,
-/// whether or not the account exists (SECURITY.md: unknown users still cost
-/// one hash), and only claimed accounts may sign in.
-pub async fn sign_in(state: &AppState, email: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
+/// Checks an email and password and, when they match a claimed account,
+/// signs the session in under a new id. Always costs one argon2
+/// verification, whether or not the account exists (SECURITY.md: unknown
+/// users still cost one hash).
+pub async fn sign_in(state: &AppState, browser: &Session, email: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
     let account = accounts::find_by_email(&state.pool, &normalize_identifier(email)).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;
@@ -46,18 +66,33 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, now: OffsetD
         }
     };
     let mut tx = state.pool.begin().await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            actor: &Actor::account(account.id, account.full_name.clone()),
-            action: "session.signed_in",
-            target_id: Some(account.id),
-            target_label: &super::lifecycle::target_label(&account.full_name, account.email.as_deref()),
-            details: json!({ "method": "password" }),
-            now,
-        },
-    )
-    .await?;
+    let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
+    let actor = Actor::account(account.id, account.full_name.clone());
+    audit::record(&mut tx, AuditEvent { actor: &actor, action: AuditAction::SignedIn, target: &target, details: json!({ "method": "password" }), now }).await?;
     tx.commit().await?;
-    Ok(SignedIn { account_id: account.id, role: account.role, session_epoch: account.session_epoch })
+    let signed_in = SignedIn { account_id: account.id, role: account.role, session_epoch: account.session_epoch };
+    session::establish(browser, &signed_in, now).await?;
+    Ok(signed_in)
+}
+
+/// Ends the browser's session wherever it stands, recording the sign-out of
+/// whoever was signed in.
+pub async fn sign_out(state: &AppState, browser: &Session, viewer: Option<&Viewer>, now: OffsetDateTime) -> anyhow::Result<()> {
+    if let Some(viewer) = viewer {
+        let mut tx = state.pool.begin().await?;
+        let target = AuditTarget::account(viewer.account_id, &viewer.full_name, viewer.email.as_deref());
+        audit::record(&mut tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::SignedOut, target: &target, details: json!({}), now }).await?;
+        tx.commit().await?;
+    }
+    session::end(browser).await?;
+    Ok(())
+}
+
+/// Where first-run setup stands for this browser. Reveals only whether
+/// setup is over.
+pub async fn setup_status(state: &AppState, browser: &Session) -> anyhow::Result<SetupStatus> {
+    if accounts::admin_exists(&state.pool).await? {
+        return Ok(SetupStatus::Done);
+    }
+    Ok(if session::setup_granted(browser).await? { SetupStatus::Ready } else { SetupStatus::NeedsLink })
 }

@@ -1,19 +1,19 @@
-//! The claim wizard's server side: what one browser has collected so far
-//! (kept in its session), which step comes next, and finishing.
+//! The claim wizard's server side: what one browser has proven and chosen so
+//! far (kept in its session), which steps its claim has and which comes
+//! next, and finishing through the one claim transition
+//! ([`lifecycle::complete_claim`]).
 //!
-//! The session holds the link's SHA-256, never the link, so a copy of the
-//! session store reveals no usable secret either.
+//! The session holds the claim's [`ClaimProof`] (a link's SHA-256, never the
+//! link), so a copy of the session store reveals no usable secret either.
 
-use crate::auth::Viewer;
-use crate::claim::{LinkProblem, Step};
-use crate::domain::{AccountId, ProfileDetails};
-use crate::server::crypto::secret_digest;
-use crate::server::db::audit::Actor;
-use crate::server::db::{accounts, credentials};
-use crate::server::services::lifecycle::{self, ClaimError, ClaimFailure, Invitation};
-use crate::server::AppState;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use crate::api::auth::Viewer;
+use crate::api::claim::{ClaimView, GroupChoice, LinkProblem, Step, StepView};
+use crate::domain::{AccountId, Actor, FieldError, FieldErrors, GroupId, Password, ProfileDetails};
+use crate::error::AppError;
+use crate::server::db::{accounts, credentials, groups, settings};
+use crate::server::services::auth::SignedIn;
+use crate::server::services::lifecycle::{self, ClaimDetails, ClaimError, ClaimFailure, ClaimProof, Invitation};
+use crate::server::{context, session as auth_session, AppState};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
@@ -25,45 +25,57 @@ pub const NEW_LINK_INTERVAL: Duration = Duration::minutes(10);
 
 /// What a browser's session says about its claim.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum ClaimSession {
+enum ClaimSession {
     InProgress(ClaimProgress),
-    /// The link could not start a claim; `digest` lets an expired link ask
-    /// for a new one.
+    /// The proof could not start (or go on with) a claim; an expired link
+    /// can still ask for a new one.
     Problem {
         problem: LinkProblem,
-        digest: String,
+        proof: ClaimProof,
     },
 }
 
 /// The wizard's answers so far.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClaimProgress {
-    pub digest: String,
-    pub account_id: AccountId,
-    pub terms_version: Option<i32>,
-    pub profile: Option<ProfileDetails>,
-    pub password_hash: Option<String>,
+struct ClaimProgress {
+    proof: ClaimProof,
+    account_id: AccountId,
+    terms_version: Option<i32>,
+    profile: Option<ProfileDetails>,
+    password_hash: Option<String>,
     /// The normalised picture (JPEG), if the person chose one.
-    #[serde(default)]
-    pub picture: Option<Vec<u8>>,
+    picture: Option<Vec<u8>>,
 }
 
 impl ClaimProgress {
-    pub fn digest_bytes(&self) -> Vec<u8> {
-        URL_SAFE_NO_PAD.decode(&self.digest).unwrap_or_default()
+    /// Every step of this claim, in order: the terms when the organisation
+    /// requires them, the password when the proof does not sign the person
+    /// in another way.
+    fn steps(&self, require_terms: bool) -> Vec<Step> {
+        let mut steps = Vec::with_capacity(4);
+        if require_terms {
+            steps.push(Step::Terms);
+        }
+        steps.push(Step::Profile);
+        if self.proof.chooses_password() {
+            steps.push(Step::Password);
+        }
+        steps.push(Step::Groups);
+        steps
     }
 
-    /// The first step not yet done, in the wizard's fixed order.
-    pub fn next_step(&self, require_terms: bool) -> Step {
-        if require_terms && self.terms_version.is_none() {
-            Step::Terms
-        } else if self.profile.is_none() {
-            Step::Profile
-        } else if self.password_hash.is_none() {
-            Step::Password
-        } else {
-            Step::Groups
+    fn done(&self, step: Step) -> bool {
+        match step {
+            Step::Terms => self.terms_version.is_some(),
+            Step::Profile => self.profile.is_some(),
+            Step::Password => self.password_hash.is_some(),
+            Step::Groups => false,
         }
+    }
+
+    /// The first step not yet done.
+    fn next_step(&self, require_terms: bool) -> Step {
+        self.steps(require_terms).into_iter().find(|step| !self.done(*step)).unwrap_or(Step::Groups)
     }
 }
 
@@ -79,39 +91,19 @@ impl From<ClaimError> for LinkProblem {
     }
 }
 
-/// Opening a claim link: looks at the link without spending it and records
-/// the outcome in a fresh session, so the link can leave the address bar.
-pub async fn open_link(state: &AppState, session: &Session, secret: &str, viewer: Option<&Viewer>, now: OffsetDateTime) -> anyhow::Result<()> {
-    let digest = secret_digest(secret);
-    let encoded = URL_SAFE_NO_PAD.encode(&digest);
-    let outcome = match lifecycle::inspect_claim_digest(state, &digest, now).await {
-        Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, digest: encoded },
-        Ok(account_id) => {
-            ClaimSession::InProgress(ClaimProgress { digest: encoded, account_id, terms_version: None, profile: None, password_hash: None, picture: None })
-        }
-        Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), digest: encoded },
-        Err(ClaimFailure::Unexpected(error)) => return Err(error),
-    };
-    session.cycle_id().await?;
-    session.insert(CLAIM_KEY, outcome).await?;
-    Ok(())
-}
-
-pub async fn load(session: &Session) -> anyhow::Result<Option<ClaimSession>> {
-    Ok(session.get(CLAIM_KEY).await?)
-}
-
-pub async fn save(session: &Session, progress: ClaimProgress) -> anyhow::Result<()> {
-    Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(progress)).await?)
-}
-
-pub async fn forget(session: &Session) -> anyhow::Result<()> {
-    session.remove_value(CLAIM_KEY).await?;
-    Ok(())
-}
-
+/// Why a step of the wizard was not taken.
 #[derive(Debug, thiserror::Error)]
-pub enum NewLinkError {
+pub enum WizardError {
+    #[error("this browser is not in the middle of a claim")]
+    NoClaim,
+    #[error("someone is signed in in this browser")]
+    SignedIn,
+    #[error("an earlier step is not done yet")]
+    EarlierStepsFirst,
+    #[error("some answers need correcting")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Refused(#[from] ClaimError),
     #[error("only an expired link can ask for a new one")]
     NotExpired,
     #[error("a new link was sent a few minutes ago")]
@@ -120,46 +112,253 @@ pub enum NewLinkError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl From<ClaimFailure> for WizardError {
+    fn from(failure: ClaimFailure) -> Self {
+        match failure {
+            ClaimFailure::Refused(error) => Self::Refused(error),
+            ClaimFailure::Unexpected(error) => Self::Unexpected(error),
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for WizardError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl From<sqlx::Error> for WizardError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl From<FieldError> for WizardError {
+    fn from(error: FieldError) -> Self {
+        Self::Invalid(error.into())
+    }
+}
+
+impl From<WizardError> for AppError {
+    fn from(error: WizardError) -> Self {
+        match error {
+            WizardError::NoClaim => context::refused("Open the link in your invitation email to claim your account."),
+            WizardError::SignedIn => context::refused("You're signed in, so this browser can't claim another account. Sign out first."),
+            WizardError::EarlierStepsFirst => context::refused("Please complete the earlier steps first."),
+            WizardError::Invalid(errors) => context::invalid(errors),
+            WizardError::Refused(error) => context::refused(format!("Your account could not be claimed: {error}.")),
+            WizardError::NotExpired => context::refused("This link can't be renewed. Please ask your administrator for a new invitation."),
+            WizardError::TooSoon => context::refused("We sent a new link a few minutes ago. Please check your inbox (and spam folder) before asking again."),
+            WizardError::Unexpected(error) => context::internal(error),
+        }
+    }
+}
+
+async fn load(session: &Session) -> Result<Option<ClaimSession>, WizardError> {
+    Ok(session.get(CLAIM_KEY).await?)
+}
+
+async fn save(session: &Session, progress: ClaimProgress) -> Result<(), WizardError> {
+    Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(progress)).await?)
+}
+
+/// Opening a claim link: looks at the link without spending it and records
+/// the outcome in a fresh session, so the link can leave the address bar.
+pub async fn open_link(state: &AppState, session: &Session, secret: &str, viewer: Option<&Viewer>, now: OffsetDateTime) -> anyhow::Result<()> {
+    let proof = ClaimProof::link(secret);
+    let outcome = match lifecycle::inspect_claim(state, &proof, now).await {
+        Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, proof },
+        Ok(account_id) => ClaimSession::InProgress(ClaimProgress { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None }),
+        Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), proof },
+        Err(ClaimFailure::Unexpected(error)) => return Err(error),
+    };
+    session.cycle_id().await?;
+    session.insert(CLAIM_KEY, outcome).await?;
+    Ok(())
+}
+
+/// The claim this browser is in the middle of, refusing a browser where
+/// someone is signed in (SECURITY.md rule 8).
+async fn in_progress(session: &Session, viewer: Option<&Viewer>) -> Result<ClaimProgress, WizardError> {
+    if viewer.is_some() {
+        return Err(WizardError::SignedIn);
+    }
+    match load(session).await? {
+        Some(ClaimSession::InProgress(progress)) => Ok(progress),
+        _ => Err(WizardError::NoClaim),
+    }
+}
+
+/// Refuses a step whose earlier steps are not done yet.
+fn ensure_reached(progress: &ClaimProgress, require_terms: bool, step: Step) -> Result<(), WizardError> {
+    if step <= progress.next_step(require_terms) {
+        Ok(())
+    } else {
+        Err(WizardError::EarlierStepsFirst)
+    }
+}
+
+/// What this browser's claim shows now. `search` looks for open groups to
+/// join.
+pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, search: Option<&str>, now: OffsetDateTime) -> Result<ClaimView, WizardError> {
+    let progress = match load(session).await? {
+        None => return Ok(ClaimView::NoClaim),
+        Some(ClaimSession::Problem { problem, .. }) => return Ok(ClaimView::Problem(problem)),
+        Some(ClaimSession::InProgress(progress)) => progress,
+    };
+    if viewer.is_some() {
+        return Ok(ClaimView::Problem(LinkProblem::SignedInAsSomeoneElse));
+    }
+    // The link may have been replaced, or the account deactivated, since
+    // the wizard began.
+    if let Err(failure) = lifecycle::inspect_claim(state, &progress.proof, now).await {
+        let problem = LinkProblem::from(match failure {
+            ClaimFailure::Refused(error) => error,
+            ClaimFailure::Unexpected(error) => return Err(error.into()),
+        });
+        session.insert(CLAIM_KEY, ClaimSession::Problem { problem, proof: progress.proof }).await?;
+        return Ok(ClaimView::Problem(problem));
+    }
+    let settings = settings::get(&state.pool).await?;
+    let account = accounts::find(&state.pool, progress.account_id).await?.ok_or(WizardError::NoClaim)?;
+    let joined = groups::of_account(&state.pool, account.id).await?;
+    let choice = |g: groups::GroupSummary| GroupChoice { joined: joined.iter().any(|j| j.id == g.id), id: g.id, name: g.name, description: g.description };
+    let search = search.unwrap_or_default().trim().chars().take(100).collect::<String>();
+    let search_results = if search.is_empty() { Vec::new() } else { groups::search_open(&state.pool, &search, 20).await?.into_iter().map(choice).collect() };
+    let suggested_groups = groups::suggested(&state.pool).await?.into_iter().map(choice).collect();
+    let profile = progress.profile.as_ref();
+    Ok(ClaimView::Step(Box::new(StepView {
+        step: progress.next_step(settings.require_terms),
+        steps: progress.steps(settings.require_terms),
+        organization_name: settings.organization_name,
+        email: account.email,
+        terms_text: settings.terms_text,
+        full_name: profile.map_or(account.full_name, |p| p.full_name.as_ref().to_owned()),
+        title: profile.map_or(account.title, |p| p.title.clone()),
+        department: profile.map_or(account.department, |p| p.department.clone()),
+        location: profile.map_or(account.location, |p| p.location.clone()),
+        phone: profile.map_or(account.phone, |p| p.phone.clone()),
+        joined_groups: joined.into_iter().map(|g| g.name).collect(),
+        suggested_groups,
+        search,
+        search_results,
+        has_picture: progress.picture.is_some(),
+    })))
+}
+
+/// The terms step, when the organisation requires terms.
+pub async fn accept_terms(state: &AppState, session: &Session, viewer: Option<&Viewer>, accepted: bool) -> Result<(), WizardError> {
+    let mut progress = in_progress(session, viewer).await?;
+    let settings = settings::get(&state.pool).await?;
+    ensure_reached(&progress, settings.require_terms, Step::Terms)?;
+    if !accepted {
+        return Err(FieldError::new("accepted", "To use Embark, tick the box to accept the terms.").into());
+    }
+    progress.terms_version = Some(settings.terms_version);
+    save(session, progress).await
+}
+
+/// The profile step.
+pub async fn save_profile(state: &AppState, session: &Session, viewer: Option<&Viewer>, profile: ProfileDetails) -> Result<(), WizardError> {
+    let mut progress = in_progress(session, viewer).await?;
+    let settings = settings::get(&state.pool).await?;
+    ensure_reached(&progress, settings.require_terms, Step::Profile)?;
+    progress.profile = Some(profile);
+    save(session, progress).await
+}
+
+/// The password step: the password must meet the policy and not contain the
+/// person's name or email; only its hash is kept.
+pub async fn choose_password(state: &AppState, session: &Session, viewer: Option<&Viewer>, password: &str, confirmation: &str) -> Result<(), WizardError> {
+    let mut progress = in_progress(session, viewer).await?;
+    let settings = settings::get(&state.pool).await?;
+    ensure_reached(&progress, settings.require_terms, Step::Password)?;
+    if !progress.proof.chooses_password() {
+        return Err(WizardError::EarlierStepsFirst);
+    }
+    let account = accounts::find(&state.pool, progress.account_id).await?.ok_or(WizardError::NoClaim)?;
+    let name = progress.profile.as_ref().map_or(account.full_name, |p| p.full_name.as_ref().to_owned());
+    let email = account.email.unwrap_or_default();
+    let password = Password::parse(password, &[&name, &email]).map_err(|p| FieldError::new("password", p.message()))?;
+    if password.expose() != confirmation {
+        return Err(FieldError::new("password_confirmation", "The two passwords are not the same.").into());
+    }
+    progress.password_hash = Some(state.hasher.hash(password.expose()).await?);
+    save(session, progress).await
+}
+
+/// The last step: claims the account with everything chosen (in one
+/// transaction) and signs the person in under a new session id.
+pub async fn finish(state: &AppState, session: &Session, viewer: Option<&Viewer>, groups: Vec<GroupId>, now: OffsetDateTime) -> Result<(), WizardError> {
+    let progress = in_progress(session, viewer).await?;
+    let settings = settings::get(&state.pool).await?;
+    if progress.next_step(settings.require_terms) != Step::Groups {
+        return Err(WizardError::EarlierStepsFirst);
+    }
+    let details = ClaimDetails {
+        password_hash: progress.password_hash,
+        profile: progress.profile,
+        terms_version: progress.terms_version,
+        groups,
+        picture: progress.picture,
+    };
+    let account_id = lifecycle::complete_claim(state, &progress.proof, &details, now).await?;
+    let account = accounts::find(&state.pool, account_id).await?.ok_or(WizardError::NoClaim)?;
+    session.remove_value(CLAIM_KEY).await?;
+    let signed_in = SignedIn { account_id, role: account.role, session_epoch: account.session_epoch };
+    auth_session::establish(session, &signed_in, now).await?;
+    Ok(())
+}
+
 /// Mails a fresh link for an expired one, only to the address on file, at
 /// most once per [`NEW_LINK_INTERVAL`].
-pub async fn request_new_link(state: &AppState, digest: &[u8], now: OffsetDateTime) -> Result<(), NewLinkError> {
-    let credential = credentials::find_by_hash(&state.pool, digest).await.map_err(anyhow::Error::from)?.ok_or(NewLinkError::NotExpired)?;
+pub async fn request_new_link(state: &AppState, session: &Session, now: OffsetDateTime) -> Result<(), WizardError> {
+    let Some(ClaimSession::Problem { problem: LinkProblem::Expired, proof }) = load(session).await? else {
+        return Err(WizardError::NotExpired);
+    };
+    let ClaimProof::Link { digest } = &proof;
+    let credential = credentials::find_by_hash(&state.pool, digest).await?.ok_or(WizardError::NotExpired)?;
     // The rate limit first: once a new link went out, the old one is revoked,
     // and a second click must hear "too soon", not "cannot be renewed".
-    let newest = credentials::newest_created_at(&state.pool, credential.account_id).await.map_err(anyhow::Error::from)?;
+    let newest = credentials::newest_created_at(&state.pool, credential.account_id).await?;
     if newest.is_some_and(|at| now - at < NEW_LINK_INTERVAL) {
-        return Err(NewLinkError::TooSoon);
+        return Err(WizardError::TooSoon);
     }
     let expired = credential.state == credentials::CredentialState::Active && credential.expires_at <= now;
     if !expired {
-        return Err(NewLinkError::NotExpired);
+        return Err(WizardError::NotExpired);
     }
-    let account = accounts::find(&state.pool, credential.account_id).await.map_err(anyhow::Error::from)?.ok_or(NewLinkError::NotExpired)?;
+    let account = accounts::find(&state.pool, credential.account_id).await?.ok_or(WizardError::NotExpired)?;
     let actor = Actor::account(account.id, account.full_name.clone());
     lifecycle::invite(state, account.id, &Invitation::default(), &actor, now).await.map_err(|e| match e {
-        lifecycle::LifecycleError::WrongState(_) | lifecycle::LifecycleError::NoEmail | lifecycle::LifecycleError::NotFound => NewLinkError::NotExpired,
-        other => NewLinkError::Unexpected(other.into()),
+        lifecycle::LifecycleError::Unexpected(error) => WizardError::Unexpected(error),
+        _ => WizardError::NotExpired,
     })?;
     Ok(())
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AttachPictureError {
-    #[error("this browser is not in the middle of a claim")]
-    NoClaim,
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+/// Whether this browser is in the middle of a claim (checked before an
+/// uploaded picture is decoded).
+pub async fn is_claiming(session: &Session) -> Result<bool, WizardError> {
+    Ok(matches!(load(session).await?, Some(ClaimSession::InProgress(_))))
 }
 
 /// Keeps a normalised picture with the claim in progress; it is saved with
 /// the account when the claim completes.
-pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), AttachPictureError> {
+pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), WizardError> {
     match load(session).await? {
         Some(ClaimSession::InProgress(mut progress)) => {
             progress.picture = Some(jpeg);
-            save(session, progress).await?;
-            Ok(())
+            save(session, progress).await
         }
-        _ => Err(AttachPictureError::NoClaim),
+        _ => Err(WizardError::NoClaim),
     }
+}
+
+/// The picture chosen in the claim in progress, if any.
+pub async fn chosen_picture(session: &Session) -> Result<Option<Vec<u8>>, WizardError> {
+    Ok(match load(session).await? {
+        Some(ClaimSession::InProgress(progress)) => progress.picture,
+        _ => None,
+    })
 }

@@ -2,9 +2,10 @@
 //! few groups, and everyone at some point of the lifecycle, loaded through
 //! the same import and lifecycle services an admin uses.
 
-use crate::server::db::{self, audit::Actor};
-use crate::server::services::import;
-use crate::server::services::lifecycle::{self, Invitation, InviteScope};
+use crate::domain::{Actor, GroupSettings};
+use crate::server::db;
+use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope};
+use crate::server::services::{groups, import};
 use crate::server::AppState;
 use secrecy::ExposeSecret as _;
 use time::OffsetDateTime;
@@ -69,13 +70,13 @@ pub fn sample_csv() -> String {
 /// Loads the sample company into an empty directory (the first admin may
 /// already exist). About 40% claim, 30% are invited, the rest wait.
 pub async fn load(state: &AppState, now: OffsetDateTime) -> Result<DemoCompany, DemoError> {
-    if db::accounts::count_non_admins(&state.pool).await.map_err(anyhow::Error::from)? > 0 {
+    if db::accounts::lists::count_non_admins(&state.pool).await.map_err(anyhow::Error::from)? > 0 {
         return Err(DemoError::NotEmpty);
     }
     let actor = Actor::command_line();
     let batch = import::preview(state, "demo-company.csv", sample_csv().into_bytes(), &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
     let applied = import::apply(state, batch, None, &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
-    let ids = db::accounts::uninvited_by_external_id(&state.pool).await.map_err(anyhow::Error::from)?;
+    let ids = db::accounts::lists::uninvited_by_external_id(&state.pool).await.map_err(anyhow::Error::from)?;
     let password_hash = state.hasher.hash("embark demo password").await?;
     // Claimed people go through a link each (claiming needs its secret); the
     // invited ones are invited together, as Invite Selected would.
@@ -92,10 +93,14 @@ pub async fn load(state: &AppState, now: OffsetDateTime) -> Result<DemoCompany, 
             _ => {}
         }
     }
-    let invited =
-        lifecycle::invite_many(state, InviteScope::Accounts(&to_invite), &Invitation::default(), &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
-    // The groups everyone should find when they claim.
-    db::groups::open_all(&state.pool, &["Book club", "Berlin office"]).await.map_err(anyhow::Error::from)?;
+    let scope = InviteScope::Selected { source: BulkSource::Demo, ids: &to_invite };
+    let invited = lifecycle::invite_many(state, scope, &Invitation::default(), &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
+    // Every group open, so people find them when they claim; two suggested.
+    for group in groups::list(state).await.map_err(|e| anyhow::anyhow!(e))? {
+        let suggested = ["Book club", "Berlin office"].contains(&group.name.as_str());
+        let settings = GroupSettings { name: group.name, description: group.description, is_open: true, suggested_at_claim: suggested };
+        groups::update(state, group.id, &settings, &actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
+    }
     let people = usize::try_from(applied.created).unwrap_or(0);
     Ok(DemoCompany { people, claimed, invited, uninvited: people - claimed - invited })
 }

@@ -3,13 +3,15 @@
 //! one transaction, wholly or not at all, optionally inviting everyone it
 //! names.
 
-use crate::domain::{normalize_identifier, optional_line, AccountId, EmailAddress, PersonName};
-use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::imports::{self, ActionCounts, NamedGroup, StagedRow, GROUP_SEPARATOR};
-use crate::server::services::lifecycle::{self, Invitation, InviteScope};
+use crate::api::import::{Applied, ImportView, InvalidLine};
+use crate::domain::{normalize_identifier, optional_line, AccountId, Actor, AuditAction, AuditTarget, EmailAddress, PersonName};
+use crate::error::AppError;
+use crate::server::db::audit::{self, AuditEvent};
+use crate::server::db::imports::{self, ActionCounts, ImportState, NamedGroup, StagedRow, GROUP_SEPARATOR};
+use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope};
 use crate::server::services::search_index;
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
-use crate::server::AppState;
+use crate::server::{context, AppState};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
@@ -79,23 +81,14 @@ impl From<sqlx::Error> for ImportError {
     }
 }
 
-/// What applying a previewed file would do.
-#[derive(Debug, Clone)]
-pub struct Preview {
-    pub batch_id: Uuid,
-    pub file_name: String,
-    pub counts: ActionCounts,
-    pub new_groups: Vec<String>,
-    pub invalid: Vec<imports::InvalidRow>,
-    pub applied: Option<Applied>,
-}
-
-/// What applying did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Applied {
-    pub created: i64,
-    pub updated: i64,
-    pub invited: i64,
+impl From<ImportError> for AppError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Gone => context::not_found(),
+            ImportError::Unexpected(e) => context::internal(e),
+            refused => context::refused(refused.to_string()),
+        }
+    }
 }
 
 /// The invalid rows a preview lists on the page; the error report has all.
@@ -180,12 +173,26 @@ impl StoredPreview {
 }
 
 /// A staged batch's preview, or what applying it did.
-pub async fn load(state: &AppState, batch_id: Uuid) -> Result<Preview, ImportError> {
+pub async fn load(state: &AppState, batch_id: Uuid) -> Result<ImportView, ImportError> {
     let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
-    let StoredPreview { counts, new_groups, .. } = StoredPreview::read(batch.preview.clone())?;
-    let invalid = imports::invalid_rows(&state.pool, batch_id, Some(INVALID_ROWS_SHOWN)).await?;
-    let applied = (batch.state == "applied").then(|| serde_json::from_value(batch.result.clone()).ok()).flatten();
-    Ok(Preview { batch_id, file_name: batch.file_name, counts, new_groups, invalid, applied })
+    let StoredPreview { counts, new_groups, .. } = StoredPreview::read(batch.preview)?;
+    let invalid_lines = imports::invalid_rows(&state.pool, batch_id, Some(INVALID_ROWS_SHOWN))
+        .await?
+        .into_iter()
+        .map(|r| InvalidLine { line: r.line, label: r.label, problem: r.problem })
+        .collect();
+    let applied = (batch.state == ImportState::Applied).then(|| serde_json::from_value(batch.result).ok()).flatten();
+    Ok(ImportView {
+        id: batch_id,
+        file_name: batch.file_name,
+        new: counts.create,
+        updated: counts.update,
+        unchanged: counts.unchanged,
+        invalid: counts.invalid,
+        new_groups,
+        invalid_lines,
+        applied,
+    })
 }
 
 /// Every invalid row of a batch as CSV: line, identifier, problem.
@@ -210,7 +217,7 @@ pub async fn error_report(state: &AppState, batch_id: Uuid) -> Result<(String, V
 pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitation>, actor: &Actor, now: OffsetDateTime) -> Result<Applied, ImportError> {
     let mut steps = crate::server::timing::Steps::start("import apply");
     let mut tx = state.pool.begin().await?;
-    let previewed = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
+    let (file_name, previewed) = imports::lock_previewed(&mut tx, batch_id).await?.ok_or(ImportError::Gone)?;
     let previewed = StoredPreview::read(previewed)?;
     // Staged rows are not crash-safe (an unlogged table, emptied when
     // PostgreSQL recovers from a crash): a preview that lost them is gone,
@@ -245,23 +252,15 @@ pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitat
     let invited = match invitation {
         Some(invitation) => {
             let ids = imports::account_ids(&mut tx, batch_id).await?;
-            lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now).await.map_err(|e| anyhow::anyhow!(e))?
+            let scope = InviteScope::Selected { source: BulkSource::Import(batch_id), ids: &ids };
+            lifecycle::invite_many_in(state, &mut tx, scope, invitation, actor, now).await.map_err(|e| anyhow::anyhow!(e))?
         }
         None => 0,
     };
     let applied = Applied { created: counts.create, updated: counts.update, invited: i64::try_from(invited).unwrap_or(i64::MAX) };
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            actor,
-            action: "import.applied",
-            target_id: None,
-            target_label: "",
-            details: json!({ "import": batch_id, "created": applied.created, "updated": applied.updated, "invited": applied.invited, "skipped": counts.invalid }),
-            now,
-        },
-    )
-    .await?;
+    let details = json!({ "created": applied.created, "updated": applied.updated, "invited": applied.invited, "skipped": counts.invalid });
+    let target = AuditTarget::import(batch_id, &file_name);
+    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::ImportApplied, target: &target, details, now }).await?;
     imports::mark_applied(&mut tx, batch_id, json!(applied), now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("invite and commit");

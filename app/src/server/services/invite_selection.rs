@@ -2,14 +2,15 @@
 //! plain text, by email or external ID), sees who it matches, then invites
 //! those who are waiting for an invitation.
 
-use crate::admin::invitations::{ListedLine, SelectionReport};
-use crate::domain::{normalize_identifier, AccountStatus, EmailAddress};
-use crate::server::db::audit::Actor;
+use crate::api::invitations::{ListedLine, SelectionReport, SelectionView};
+use crate::domain::{normalize_identifier, AccountStatus, Actor, EmailAddress};
+use crate::error::AppError;
 use crate::server::db::selections;
 use crate::server::services::import::Column;
-use crate::server::services::lifecycle::{self, Invitation, InviteScope, LifecycleError};
+use crate::server::services::invitations;
+use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope, LifecycleError};
 use crate::server::spreadsheet::{self, Format, SheetError, SELECTION_FILE_TYPES};
-use crate::server::AppState;
+use crate::server::{context, AppState};
 use std::collections::HashSet;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -36,6 +37,16 @@ pub enum SelectionError {
 impl From<sqlx::Error> for SelectionError {
     fn from(error: sqlx::Error) -> Self {
         Self::Unexpected(error.into())
+    }
+}
+
+impl From<SelectionError> for AppError {
+    fn from(error: SelectionError) -> Self {
+        match error {
+            SelectionError::Gone => context::not_found(),
+            SelectionError::Unexpected(e) => context::internal(e),
+            refused => context::refused(refused.to_string()),
+        }
     }
 }
 
@@ -177,17 +188,16 @@ pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &A
     Ok(id)
 }
 
-/// A kept selection: what its file matched, and whether it was sent.
-#[derive(Debug, Clone)]
-pub struct Selection {
-    pub report: SelectionReport,
-    pub sent: bool,
-}
-
-pub async fn load(state: &AppState, id: Uuid) -> Result<Selection, SelectionError> {
+/// A kept selection: what its file matched, whether it was sent, and with
+/// `preview_message`, the email Send would send.
+pub async fn view(state: &AppState, id: Uuid, preview_message: Option<&str>, now: OffsetDateTime) -> Result<SelectionView, SelectionError> {
     let row = selections::find(&state.pool, id).await?.ok_or(SelectionError::Gone)?;
     let report = serde_json::from_value(row.report).map_err(anyhow::Error::from)?;
-    Ok(Selection { report, sent: row.sent_at.is_some() })
+    let preview = match preview_message {
+        Some(message) => Some(invitations::sample_preview(state, None, message, now).await?),
+        None => None,
+    };
+    Ok(SelectionView { id, report, sent: row.sent_at.is_some(), preview })
 }
 
 /// Invites the selection's people who are still uninvited, once.
@@ -196,8 +206,8 @@ pub async fn send(state: &AppState, id: Uuid, invitation: &Invitation, actor: &A
     let Some(ids) = selections::take_for_sending(&mut tx, id, now).await? else {
         return Err(if selections::find(&state.pool, id).await?.is_some() { SelectionError::AlreadySent } else { SelectionError::Gone });
     };
-    let invited =
-        lifecycle::invite_many_in(state, &mut tx, InviteScope::Accounts(&ids), invitation, actor, now).await.map_err(|e: LifecycleError| anyhow::anyhow!(e))?;
+    let scope = InviteScope::Selected { source: BulkSource::Selection(id), ids: &ids };
+    let invited = lifecycle::invite_many_in(state, &mut tx, scope, invitation, actor, now).await.map_err(|e: LifecycleError| anyhow::anyhow!(e))?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(invited)
 }

@@ -8,13 +8,21 @@
 //!                                 reactivate ◄──┘
 //! ```
 
-use crate::domain::{AccountId, AccountStatus, CredentialId, EmailAddress, GroupId, Password, PersonName, ProfileDetails, Role};
+use crate::domain::{
+    account_label, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, CredentialId, EmailAddress, GroupId, PersonName, PersonalMessage, ProfileDetails,
+    Role,
+};
+use crate::error::AppError;
+use crate::server::context;
 use crate::server::crypto::{generate_secret, secret_digest, SecretSealer};
-use crate::server::db::audit::{Actor, AuditEvent};
-use crate::server::db::credentials::{CredentialKind, CredentialState};
-use crate::server::db::{self, accounts, audit, credentials, outbox};
+use crate::server::db::accounts::{self, transitions};
+use crate::server::db::audit::{self, AuditEvent};
+use crate::server::db::credentials::{self, CredentialKind, CredentialState};
+use crate::server::db::outbox::{self, EmailKind};
+use crate::server::db::{self, groups};
 use crate::server::AppState;
 use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
@@ -29,6 +37,8 @@ pub enum LifecycleError {
     DuplicateEmail,
     #[error("an account with this external ID already exists")]
     DuplicateExternalId,
+    #[error("the manager is not in Embark (any more)")]
+    UnknownManager,
     #[error("the account has no email address to send an invitation to")]
     NoEmail,
     #[error(transparent)]
@@ -37,10 +47,23 @@ pub enum LifecycleError {
 
 impl From<sqlx::Error> for LifecycleError {
     fn from(error: sqlx::Error) -> Self {
+        if db::foreign_key_violation(&error).as_deref() == Some("account_manager_id_fkey") {
+            return Self::UnknownManager;
+        }
         match db::unique_violation(&error).as_deref() {
             Some("account_email_normalized_key") => Self::DuplicateEmail,
             Some("account_external_id_key") => Self::DuplicateExternalId,
             _ => Self::Unexpected(error.into()),
+        }
+    }
+}
+
+impl From<LifecycleError> for AppError {
+    fn from(error: LifecycleError) -> Self {
+        match error {
+            LifecycleError::NotFound => context::not_found(),
+            LifecycleError::Unexpected(e) => context::internal(e),
+            refused => context::refused(format!("Not done: {refused}.")),
         }
     }
 }
@@ -50,11 +73,7 @@ impl From<sqlx::Error> for LifecycleError {
 pub struct NewPerson {
     pub email: Option<EmailAddress>,
     pub external_id: Option<String>,
-    pub full_name: PersonName,
-    pub title: String,
-    pub department: String,
-    pub location: String,
-    pub phone: String,
+    pub profile: ProfileDetails,
     pub manager_id: Option<AccountId>,
     pub role: Role,
     /// Groups to place the person in from the start.
@@ -63,25 +82,15 @@ pub struct NewPerson {
 
 impl NewPerson {
     pub fn employee(full_name: PersonName, email: EmailAddress) -> Self {
-        Self {
-            email: Some(email),
-            external_id: None,
-            full_name,
-            title: String::new(),
-            department: String::new(),
-            location: String::new(),
-            phone: String::new(),
-            manager_id: None,
-            role: Role::Employee,
-            groups: Vec::new(),
-        }
+        let profile = ProfileDetails { full_name, title: String::new(), department: String::new(), location: String::new(), phone: String::new() };
+        Self { email: Some(email), external_id: None, profile, manager_id: None, role: Role::Employee, groups: Vec::new() }
     }
 }
 
 /// What the claim email says beyond the standard text.
 #[derive(Debug, Clone, Default)]
 pub struct Invitation {
-    pub personal_message: Option<String>,
+    pub personal_message: PersonalMessage,
 }
 
 /// A claim link just issued. The secret exists only here and, sealed, in the
@@ -106,6 +115,7 @@ pub async fn create(
         return Err(LifecycleError::NoEmail);
     }
     let id = AccountId::new();
+    let profile = &person.profile;
     let mut tx = state.pool.begin().await?;
     accounts::insert(
         &mut tx,
@@ -116,32 +126,20 @@ pub async fn create(
             email: person.email.as_ref().map(AsRef::as_ref),
             email_normalized: person.email.as_ref().map(EmailAddress::normalized),
             external_id: person.external_id.as_deref(),
-            username: None,
-            username_normalized: None,
-            full_name: person.full_name.as_ref(),
-            title: &person.title,
-            department: &person.department,
-            location: &person.location,
-            phone: &person.phone,
+            full_name: profile.full_name.as_ref(),
+            title: &profile.title,
+            department: &profile.department,
+            location: &profile.location,
+            phone: &profile.phone,
             manager_id: person.manager_id,
             password_hash: None,
             now,
         },
     )
     .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            actor,
-            action: "account.created",
-            target_id: Some(id),
-            target_label: &target_label(person.full_name.as_ref(), person.email.as_ref().map(AsRef::as_ref)),
-            details: json!({ "role": person.role }),
-            now,
-        },
-    )
-    .await?;
-    db::groups::join(&mut tx, id, &person.groups, db::groups::Chooser::Admin, now).await?;
+    let target = AuditTarget::account(id, profile.full_name.as_ref(), person.email.as_ref().map(AsRef::as_ref));
+    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": person.role }), now }).await?;
+    groups::join(&mut tx, id, &person.groups, groups::Chooser::Admin, now).await?;
     let link = match invitation {
         Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
         None => None,
@@ -173,7 +171,7 @@ async fn invite_in(
         return Err(LifecycleError::NoEmail);
     };
     let was = account.status;
-    if !accounts::mark_invited(tx, id, now).await? {
+    if !transitions::mark_invited(tx, id, now).await? {
         return Err(LifecycleError::WrongState(was));
     }
     credentials::revoke_active(tx, id, Some(CredentialKind::Link), now).await?;
@@ -193,28 +191,18 @@ async fn invite_in(
     outbox::enqueue(
         tx,
         outbox::NewEmail {
-            kind: outbox::CLAIM_INVITATION,
+            kind: EmailKind::ClaimInvitation,
             account_id: Some(id),
             credential_id: Some(credential.id),
             recipient: &email,
-            payload: json!({ "personal_message": invitation.personal_message }),
+            payload: json!({ "personal_message": invitation.personal_message.as_deref() }),
             now,
         },
     )
     .await?;
-    let action = if was == AccountStatus::Invited { "account.invitation_resent" } else { "account.invited" };
-    audit::record(
-        tx,
-        AuditEvent {
-            actor,
-            action,
-            target_id: Some(id),
-            target_label: &target_label(&account.full_name, Some(&email)),
-            details: json!({ "expires_at": credential.expires_at.unix_timestamp() }),
-            now,
-        },
-    )
-    .await?;
+    let action = if was == AccountStatus::Invited { AuditAction::InvitationResent } else { AuditAction::AccountInvited };
+    let target = AuditTarget::account(id, &account.full_name, Some(&email));
+    audit::record(tx, AuditEvent { actor, action, target: &target, details: json!({ "expires_at": credential.expires_at.unix_timestamp() }), now }).await?;
     Ok(IssuedLink { credential_id: credential.id, secret: SecretString::from(secret), expires_at: credential.expires_at })
 }
 
@@ -223,16 +211,26 @@ async fn invite_in(
 pub enum InviteScope<'a> {
     /// Every uninvited account with an email address (Invite All).
     AllUninvited,
-    /// These accounts, where they are uninvited (Invite Selected, an import
-    /// with "Invite now").
-    Accounts(&'a [uuid::Uuid]),
+    /// These accounts, where they are uninvited: Invite Selected (the
+    /// selection's id) or an import with "Invite now" (the import's id).
+    Selected { source: BulkSource, ids: &'a [uuid::Uuid] },
+}
+
+/// What a bulk invitation of chosen people came from, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub enum BulkSource {
+    Selection(uuid::Uuid),
+    Import(uuid::Uuid),
+    /// Embark's own sample company (`embark demo`).
+    Demo,
 }
 
 /// Invites many accounts in the caller's transaction with a fixed number of
 /// statements, however many there are: uninvited → invited checked in SQL,
 /// a fresh link each, the claim email queued, one audit row each and one for
-/// the whole. Accounts that are invited, claimed or deactivated are left
-/// alone. Returns how many were invited.
+/// the whole (the invitation batch, which each person's row names). Accounts
+/// that are invited, claimed or deactivated are left alone. Returns how many
+/// were invited.
 pub async fn invite_many_in(
     state: &AppState,
     tx: &mut Transaction<'_, Postgres>,
@@ -241,12 +239,14 @@ pub async fn invite_many_in(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<usize, LifecycleError> {
-    let ids = match scope {
-        InviteScope::AllUninvited => None,
-        InviteScope::Accounts(ids) => Some(ids),
+    let (ids, source) = match scope {
+        InviteScope::AllUninvited => (None, json!({ "scope": "all" })),
+        InviteScope::Selected { source: BulkSource::Selection(id), ids } => (Some(ids), json!({ "scope": "selected", "selection": id })),
+        InviteScope::Selected { source: BulkSource::Import(id), ids } => (Some(ids), json!({ "scope": "import", "import": id })),
+        InviteScope::Selected { source: BulkSource::Demo, ids } => (Some(ids), json!({ "scope": "demo" })),
     };
     let mut steps = crate::server::timing::Steps::start("bulk invitation");
-    let invited = accounts::mark_many_invited(tx, ids, now).await?;
+    let invited = transitions::mark_many_invited(tx, ids, now).await?;
     steps.lap("accounts");
     if invited.is_empty() {
         return Ok(0);
@@ -255,8 +255,8 @@ pub async fn invite_many_in(
     let count = invited.len();
     // The links' secrets are made on other threads while PostgreSQL queues
     // the emails and writes the audit rows: an email names its link's
-    // credential by the id chosen here, so it can go in before the link
-    // (in the same transaction, so nobody sees one without the other).
+    // credential by the id chosen here, so it can go in before the link (in
+    // the same transaction, whose commit checks that reference).
     let sealing = spawn_link_secrets(&state.sealer, count);
     let credential_ids: Vec<uuid::Uuid> = (0..count).map(|_| CredentialId::new().0).collect();
     let mut account_ids = Vec::with_capacity(count);
@@ -264,26 +264,26 @@ pub async fn invite_many_in(
     let mut labels = Vec::with_capacity(count);
     for account in invited {
         account_ids.push(account.id.0);
-        labels.push(target_label(&account.full_name, Some(&account.email)));
+        labels.push(account_label(&account.full_name, Some(&account.email)));
         recipients.push(account.email);
     }
-    outbox::enqueue_invitations(tx, &account_ids, &credential_ids, &recipients, json!({ "personal_message": invitation.personal_message }), now).await?;
+    outbox::enqueue_invitations(tx, &account_ids, &credential_ids, &recipients, json!({ "personal_message": invitation.personal_message.as_deref() }), now)
+        .await?;
     steps.lap("outbox");
+    let batch = uuid::Uuid::now_v7();
     let expires_at = now + Duration::days(i64::from(lifetime_days));
-    let expires = json!({ "expires_at": expires_at.unix_timestamp() });
-    audit::record_many(tx, actor, "account.invited", &account_ids, &labels, expires, now).await?;
+    let details = json!({ "expires_at": expires_at.unix_timestamp(), "invitation_batch": batch });
+    audit::record_for_accounts(tx, actor, AuditAction::AccountInvited, &account_ids, &labels, details, now).await?;
     steps.lap("audit");
     let (secret_hashes, secrets_sealed) = sealing.await.map_err(anyhow::Error::from)?.into_iter().unzip();
     steps.lap("rest of sealing");
     let links = credentials::NewLinks { ids: credential_ids, account_ids, secret_hashes, secrets_sealed, expires_at, now };
     credentials::replace_links(tx, &links).await?;
     steps.lap("links");
-    let scope_label = if ids.is_none() { "all" } else { "selected" };
-    audit::record(
-        tx,
-        AuditEvent { actor, action: "invitations.sent", target_id: None, target_label: "", details: json!({ "scope": scope_label, "count": count }), now },
-    )
-    .await?;
+    let target = AuditTarget::invitation_batch(batch, &format!("{count} invitations"));
+    let mut details = source;
+    details["count"] = json!(count);
+    audit::record(tx, AuditEvent { actor, action: AuditAction::InvitationsSent, target: &target, details, now }).await?;
     steps.log(count);
     Ok(count)
 }
@@ -327,8 +327,39 @@ pub async fn invite_many(
     Ok(count)
 }
 
-/// Why a claim secret was not accepted, in the order a person could
-/// understand and act on.
+/// What proves that the person in the claim wizard may claim an account. The
+/// wizard keeps it in the session, derives its steps from it, and hands it
+/// to [`complete_claim`], the one way a claim completes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClaimProof {
+    /// A claim link: the SHA-256 of its secret, never the secret, so a copy
+    /// of the session store reveals no usable link.
+    Link { digest: Vec<u8> },
+}
+
+impl ClaimProof {
+    /// The proof a link's secret gives.
+    pub fn link(secret: &str) -> Self {
+        Self::Link { digest: secret_digest(secret) }
+    }
+
+    /// Whether the person chooses a password in the wizard.
+    pub fn chooses_password(&self) -> bool {
+        match self {
+            Self::Link { .. } => true,
+        }
+    }
+
+    /// How the audit log names the proof.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Link { .. } => "link",
+        }
+    }
+}
+
+/// Why a claim was not accepted, in the order a person could understand and
+/// act on.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClaimError {
     #[error("this link is not known")]
@@ -357,16 +388,12 @@ impl From<sqlx::Error> for ClaimFailure {
     }
 }
 
-/// Tells what a claim secret is, without spending it (opening a link must
-/// never spend it: mail scanners open links first).
-pub async fn inspect_claim_secret(state: &AppState, secret: &str, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
-    inspect_claim_digest(state, &secret_digest(secret), now).await
-}
-
-/// [`inspect_claim_secret`] for a secret already hashed.
-pub async fn inspect_claim_digest(state: &AppState, digest: &[u8], now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
-    let found = credentials::find_by_hash(&state.pool, digest).await?;
-    let credential = classify(found, now)?;
+/// Tells whose account a proof would claim, without spending it (opening a
+/// link must never spend it: mail scanners open links first).
+pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
+    let credential = match proof {
+        ClaimProof::Link { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?,
+    };
     let account = accounts::find(&state.pool, credential.account_id).await?.ok_or(ClaimError::Unknown)?;
     if account.status != AccountStatus::Invited {
         return Err(ClaimError::NotClaimable.into());
@@ -388,7 +415,7 @@ fn classify(found: Option<credentials::CredentialRow>, now: OffsetDateTime) -> R
 /// transaction.
 #[derive(Debug, Clone, Default)]
 pub struct ClaimDetails {
-    /// None for people who sign in through SSO.
+    /// None when the proof signs the person in another way.
     pub password_hash: Option<String>,
     pub profile: Option<ProfileDetails>,
     pub terms_version: Option<i32>,
@@ -397,47 +424,52 @@ pub struct ClaimDetails {
     pub picture: Option<Vec<u8>>,
 }
 
-/// invited → claimed with only a password (tests, and callers without a
-/// wizard).
+/// invited → claimed with a link and a password only (the demo company,
+/// and tests).
 pub async fn claim(state: &AppState, secret: &str, password_hash: Option<&str>, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
     let details = ClaimDetails { password_hash: password_hash.map(str::to_owned), ..ClaimDetails::default() };
-    claim_with_digest(state, &secret_digest(secret), &details, now).await
+    complete_claim(state, &ClaimProof::link(secret), &details, now).await
 }
 
-/// invited → claimed: spends the credential and marks the account claimed in
-/// one transaction, with the person's choices, so of any number of concurrent
+/// invited → claimed: spends the proof and marks the account claimed in one
+/// transaction, with the person's choices, so of any number of concurrent
 /// completions exactly one wins and a failure leaves nothing half-done.
-pub async fn claim_with_digest(state: &AppState, digest: &[u8], details: &ClaimDetails, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
+pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &ClaimDetails, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
     let mut tx = state.pool.begin().await?;
-    let Some((credential_id, account_id)) = credentials::spend(&mut tx, digest, now).await? else {
-        drop(tx);
-        let found = credentials::find_by_hash(&state.pool, digest).await?;
-        // A credential that is active and unexpired here lost a race with a
-        // concurrent completion that has since committed.
-        return Err(classify(found, now).err().unwrap_or(ClaimError::AlreadyUsed).into());
+    let (credential_id, account_id) = match proof {
+        ClaimProof::Link { digest } => match credentials::spend(&mut tx, digest, now).await? {
+            Some(spent) => spent,
+            None => {
+                drop(tx);
+                let found = credentials::find_by_hash(&state.pool, digest).await?;
+                // A credential that is active and unexpired here lost a race
+                // with a concurrent completion that has since committed.
+                return Err(classify(found, now).err().unwrap_or(ClaimError::AlreadyUsed).into());
+            }
+        },
     };
-    if !accounts::mark_claimed(&mut tx, account_id, details.password_hash.as_deref(), now).await? {
+    if !transitions::mark_claimed(&mut tx, account_id, details.password_hash.as_deref(), now).await? {
         return Err(ClaimError::NotClaimable.into());
     }
     if let Some(profile) = &details.profile {
-        accounts::update_profile(&mut tx, account_id, profile, now).await?;
+        transitions::update_profile(&mut tx, account_id, profile, now).await?;
     }
     if let Some(version) = details.terms_version {
-        accounts::record_terms_accepted(&mut tx, account_id, version, now).await?;
+        transitions::record_terms_accepted(&mut tx, account_id, version, now).await?;
     }
     if let Some(picture) = &details.picture {
-        accounts::save_picture(&mut tx, account_id, picture, now).await?;
+        accounts::pictures::save(&mut tx, account_id, picture, now).await?;
     }
-    let joined = db::groups::join(&mut tx, account_id, &details.groups, db::groups::Chooser::ClaimingPerson, now).await?;
+    let joined = groups::join(&mut tx, account_id, &details.groups, groups::Chooser::ClaimingPerson, now).await?;
     let account = accounts::find(&mut *tx, account_id).await?.ok_or(ClaimError::Unknown)?;
+    let target = AuditTarget::account(account_id, &account.full_name, account.email.as_deref());
     audit::record(
         &mut tx,
         AuditEvent {
             actor: &Actor::account(account_id, account.full_name.clone()),
-            action: "account.claimed",
-            target_id: Some(account_id),
-            target_label: &target_label(&account.full_name, account.email.as_deref()),
-            details: json!({ "credential_id": credential_id, "groups_joined": joined, "terms_version": details.terms_version }),
+            action: AuditAction::AccountClaimed,
+            target: &target,
+            details: json!({ "proof": proof.kind(), "credential_id": credential_id, "groups_joined": joined, "terms_version": details.terms_version }),
             now,
         },
     )
@@ -451,21 +483,15 @@ pub async fn claim_with_digest(state: &AppState, digest: &[u8], details: &ClaimD
 pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
     let mut tx = state.pool.begin().await?;
     let account = lock_account(&mut tx, id).await?;
-    if !accounts::mark_deactivated(&mut tx, id, now).await? {
+    if !transitions::mark_deactivated(&mut tx, id, now).await? {
         return Err(LifecycleError::WrongState(account.status));
     }
     credentials::revoke_active(&mut tx, id, None, now).await?;
     outbox::cancel_queued_for_account(&mut tx, id, now).await?;
+    let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
     audit::record(
         &mut tx,
-        AuditEvent {
-            actor,
-            action: "account.deactivated",
-            target_id: Some(id),
-            target_label: &target_label(&account.full_name, account.email.as_deref()),
-            details: json!({ "previous_status": account.status }),
-            now,
-        },
+        AuditEvent { actor, action: AuditAction::AccountDeactivated, target: &target, details: json!({ "previous_status": account.status }), now },
     )
     .await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
@@ -477,44 +503,25 @@ pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: Off
 pub async fn reactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<AccountStatus, LifecycleError> {
     let mut tx = state.pool.begin().await?;
     let account = lock_account(&mut tx, id).await?;
-    let Some(status) = accounts::mark_reactivated(&mut tx, id, now).await? else {
+    let Some(status) = transitions::mark_reactivated(&mut tx, id, now).await? else {
         return Err(LifecycleError::WrongState(account.status));
     };
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            actor,
-            action: "account.reactivated",
-            target_id: Some(id),
-            target_label: &target_label(&account.full_name, account.email.as_deref()),
-            details: json!({ "status": status }),
-            now,
-        },
-    )
-    .await?;
+    let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
+    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::AccountReactivated, target: &target, details: json!({ "status": status }), now }).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(status)
 }
 
-/// Deletes a deactivated account for good. The audit log keeps the fact.
+/// Deletes a deactivated account for good; the schema removes what belongs
+/// to it. The audit log keeps the fact.
 pub async fn delete(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
     let mut tx = state.pool.begin().await?;
     let account = lock_account(&mut tx, id).await?;
-    let Some((full_name, email)) = accounts::delete_deactivated(&mut tx, id).await? else {
+    let Some((full_name, email)) = transitions::delete_deactivated(&mut tx, id).await? else {
         return Err(LifecycleError::WrongState(account.status));
     };
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            actor,
-            action: "account.deleted",
-            target_id: Some(id),
-            target_label: &target_label(&full_name, email.as_deref()),
-            details: json!({}),
-            now,
-        },
-    )
-    .await?;
+    let target = AuditTarget::account(id, &full_name, email.as_deref());
+    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::AccountDeleted, target: &target, details: json!({}), now }).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(())
 }
@@ -523,17 +530,4 @@ pub async fn delete(state: &AppState, id: AccountId, actor: &Actor, now: OffsetD
 /// the error a caller sees names the state the transition really met.
 async fn lock_account(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> Result<accounts::AccountRow, LifecycleError> {
     accounts::find_for_update(tx, id).await?.ok_or(LifecycleError::NotFound)
-}
-
-/// How the audit log names an account.
-pub fn target_label(full_name: &str, email: Option<&str>) -> String {
-    match email {
-        Some(email) => format!("{full_name} <{email}>"),
-        None => full_name.to_owned(),
-    }
-}
-
-/// Hashes a password that already meets the policy.
-pub async fn hash_password(state: &AppState, password: &Password) -> anyhow::Result<String> {
-    state.hasher.hash(password.expose()).await
 }

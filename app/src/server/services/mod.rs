@@ -1,14 +1,21 @@
 //! Business operations. Each takes parsed domain values and `now`, runs in
-//! one transaction, and reports failure through its own error enum.
+//! one transaction, and reports failure through its own error enum, which
+//! converts into the one error the UI sees (`From<…> for AppError`, next to
+//! the enum). Read paths are services too: they return `api` types built
+//! from database rows.
 
 pub mod auth;
 pub mod claim;
 pub mod demo;
+pub mod directory;
 pub mod groups;
+pub mod health;
 pub mod import;
+pub mod invitations;
 pub mod invite_selection;
 pub mod lifecycle;
-pub mod outbox;
+pub mod outgoing_mail;
+pub mod people;
 pub mod profile;
 pub mod search_index;
 pub mod settings;

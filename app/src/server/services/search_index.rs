@@ -4,7 +4,7 @@
 //! index, so the index may lag without a search missing anyone. See
 //! migration `search_index_backlog`.
 
-use crate::server::db::accounts;
+use crate::server::db::accounts::search;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ pub async fn catch_up(pool: &PgPool) -> sqlx::Result<u64> {
     let started = Instant::now();
     let mut handled = 0;
     loop {
-        let batch = accounts::index_search_backlog(pool, BATCH).await?;
+        let batch = search::index_backlog(pool, BATCH).await?;
         handled += batch;
         if batch < BATCH.unsigned_abs() {
             if handled > 0 {

@@ -1,13 +1,16 @@
 //! First run: the one-time setup link, and creating admins.
 
-use crate::domain::{AccountId, AccountStatus, EmailAddress, OrganizationName, Password, PersonName, Role};
+use crate::domain::{AccountId, AccountStatus, Actor, AuditAction, AuditTarget, EmailAddress, FieldError, OrganizationName, Password, PersonName, Role};
+use crate::error::AppError;
 use crate::server::crypto::{generate_secret, secret_digest, secrets_equal};
-use crate::server::db::audit::{Actor, AuditEvent};
-use crate::server::db::{self, accounts, audit, settings};
-use crate::server::AppState;
+use crate::server::db::audit::{self, AuditEvent};
+use crate::server::db::{self, accounts, settings};
+use crate::server::services::auth::SignedIn;
+use crate::server::{context, session, AppState};
 use serde_json::json;
 use std::sync::Arc;
 use time::OffsetDateTime;
+use tower_sessions::Session;
 
 /// The one-time setup link's secret, known only to this process (it is
 /// printed to the log at start-up while no admin exists) and useless once an
@@ -29,6 +32,11 @@ impl SetupGate {
     }
 }
 
+/// Whether an administrator who can sign in exists (setup is over).
+pub async fn admin_exists(state: &AppState) -> anyhow::Result<bool> {
+    Ok(accounts::admin_exists(&state.pool).await?)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error("Embark is already set up: an administrator exists")]
@@ -37,6 +45,16 @@ pub enum SetupError {
     DuplicateEmail,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<SetupError> for AppError {
+    fn from(error: SetupError) -> Self {
+        match error {
+            SetupError::AlreadyDone => context::refused("Embark is already set up. Sign in instead."),
+            SetupError::DuplicateEmail => context::invalid(FieldError::new("email", "An account with this email address already exists.")),
+            SetupError::Unexpected(e) => context::internal(e),
+        }
+    }
 }
 
 impl From<sqlx::Error> for SetupError {
@@ -55,10 +73,16 @@ pub struct NewAdmin {
     pub password: Password,
 }
 
-/// Names the organisation and creates its first administrator, who can sign
-/// in at once. Refused once any administrator exists; concurrent attempts are
-/// serialised on the settings row, so exactly one succeeds.
-pub async fn complete_first_run(state: &AppState, organization: &OrganizationName, admin: &NewAdmin, now: OffsetDateTime) -> Result<AccountId, SetupError> {
+/// Names the organisation and creates its first administrator, and signs
+/// `browser` in as them. Refused once any administrator exists; concurrent
+/// attempts are serialised on the settings row, so exactly one succeeds.
+pub async fn complete_first_run(
+    state: &AppState,
+    browser: &Session,
+    organization: &OrganizationName,
+    admin: &NewAdmin,
+    now: OffsetDateTime,
+) -> Result<AccountId, SetupError> {
     let password_hash = state.hasher.hash(admin.password.expose()).await?;
     let mut tx = state.pool.begin().await?;
     settings::lock(&mut tx).await?;
@@ -67,19 +91,12 @@ pub async fn complete_first_run(state: &AppState, organization: &OrganizationNam
     }
     settings::set_organization_name(&mut tx, organization.as_ref(), now).await?;
     let id = insert_admin(&mut tx, admin, &password_hash, &Actor::system(), now).await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            actor: &Actor::account(id, admin.full_name.as_ref()),
-            action: "setup.completed",
-            target_id: None,
-            target_label: organization.as_ref(),
-            details: json!({}),
-            now,
-        },
-    )
-    .await?;
+    let target = AuditTarget::settings(organization.as_ref());
+    let actor = Actor::account(id, admin.full_name.as_ref());
+    audit::record(&mut tx, AuditEvent { actor: &actor, action: AuditAction::SetupCompleted, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
+    let signed_in = SignedIn { account_id: id, role: Role::Admin, session_epoch: 0 };
+    session::establish(browser, &signed_in, now).await.map_err(anyhow::Error::from)?;
     Ok(id)
 }
 
@@ -116,8 +133,6 @@ async fn insert_admin(
             email: Some(admin.email.as_ref()),
             email_normalized: Some(admin.email.normalized()),
             external_id: None,
-            username: None,
-            username_normalized: None,
             full_name: admin.full_name.as_ref(),
             title: "",
             department: "",
@@ -129,17 +144,7 @@ async fn insert_admin(
         },
     )
     .await?;
-    audit::record(
-        tx,
-        AuditEvent {
-            actor,
-            action: "account.created",
-            target_id: Some(id),
-            target_label: &super::lifecycle::target_label(admin.full_name.as_ref(), Some(admin.email.as_ref())),
-            details: json!({ "role": Role::Admin }),
-            now,
-        },
-    )
-    .await?;
+    let target = AuditTarget::account(id, admin.full_name.as_ref(), Some(admin.email.as_ref()));
+    audit::record(tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": Role::Admin }), now }).await?;
     Ok(id)
 }

@@ -1,0 +1,231 @@
+//! What admins fill in, parsed: each type here is valid by construction, and
+//! its `parse` reports every problem against the form field that has it.
+
+use super::{optional_line, EmailAddress, FieldError, FieldErrors, GroupId, OrganizationName, ProfileDetails};
+use serde::{Deserialize, Serialize};
+
+/// The words an admin adds to an invitation: trimmed, at most 2,000
+/// characters. Empty means none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalMessage(Option<String>);
+
+impl PersonalMessage {
+    pub const MAX_CHARS: usize = 2_000;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let message = raw.trim();
+        if message.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new("personal_message", "A personal message can be at most 2,000 characters long."));
+        }
+        Ok(Self((!message.is_empty()).then(|| message.to_owned())))
+    }
+
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+/// A group's editable settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSettings {
+    /// One line of at most 100 characters.
+    pub name: String,
+    pub description: String,
+    /// Anyone can find and join it when they claim their account.
+    pub is_open: bool,
+    /// Offered to everyone in the claim wizard.
+    pub suggested_at_claim: bool,
+}
+
+impl GroupSettings {
+    pub fn parse(name: &str, description: &str, is_open: bool, suggested_at_claim: bool) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "Enter the group's name."));
+        } else if name.chars().count() > 100 || name.chars().any(char::is_control) {
+            errors.push(FieldError::new("name", "A group name is one line of at most 100 characters."));
+        }
+        let description = errors.take(optional_line("description", description));
+        match description {
+            Some(description) if errors.is_empty() => Ok(Self { name: name.to_owned(), description, is_open, suggested_at_claim }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Everything the Settings page edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationSettings {
+    pub organization_name: OrganizationName,
+    pub require_terms: bool,
+    pub terms_text: String,
+    /// How long a claim link works: 1 to 365 days.
+    pub claim_link_lifetime_days: i32,
+    /// One line of 1 to 200 characters.
+    pub claim_email_subject: String,
+    /// 1 to 10,000 characters, with `\n` line ends.
+    pub claim_email_body: String,
+}
+
+/// The Settings form as typed.
+pub struct SettingsFields<'a> {
+    pub organization_name: &'a str,
+    pub require_terms: bool,
+    pub terms_text: &'a str,
+    pub link_lifetime_days: &'a str,
+    pub claim_email_subject: &'a str,
+    pub claim_email_body: &'a str,
+}
+
+impl OrganizationSettings {
+    pub fn parse(fields: &SettingsFields<'_>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let organization_name = errors.take(OrganizationName::parse(fields.organization_name));
+        let terms_text = fields.terms_text.trim().to_owned();
+        if fields.require_terms && terms_text.is_empty() {
+            errors.push(FieldError::new("terms_text", "Write the terms people must accept, or untick \"Require terms\"."));
+        }
+        if terms_text.chars().count() > 50_000 {
+            errors.push(FieldError::new("terms_text", "The terms can be at most 50,000 characters long."));
+        }
+        let lifetime = match fields.link_lifetime_days.trim().parse::<i32>() {
+            Ok(days @ 1..=365) => Some(days),
+            _ => {
+                errors.push(FieldError::new("link_lifetime_days", "Enter a whole number of days from 1 to 365."));
+                None
+            }
+        };
+        let subject = fields.claim_email_subject.trim().to_owned();
+        if subject.is_empty() || subject.chars().count() > 200 || subject.contains(['\r', '\n']) {
+            errors.push(FieldError::new("claim_email_subject", "The subject is one line of 1 to 200 characters."));
+        }
+        let body = fields.claim_email_body.replace("\r\n", "\n").trim().to_owned();
+        if body.is_empty() || body.chars().count() > 10_000 {
+            errors.push(FieldError::new("claim_email_body", "The message is 1 to 10,000 characters long."));
+        }
+        match (organization_name, lifetime) {
+            (Some(organization_name), Some(claim_link_lifetime_days)) if errors.is_empty() => Ok(Self {
+                organization_name,
+                require_terms: fields.require_terms,
+                terms_text,
+                claim_link_lifetime_days,
+                claim_email_subject: subject,
+                claim_email_body: body,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A person an admin adds on the Add person page. The manager is named by
+/// email; the service finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonToAdd {
+    pub email: EmailAddress,
+    pub external_id: Option<String>,
+    pub profile: ProfileDetails,
+    pub manager_email: Option<EmailAddress>,
+    pub groups: Vec<GroupId>,
+    pub personal_message: PersonalMessage,
+}
+
+/// The Add person form as typed.
+pub struct PersonFields<'a> {
+    pub email: &'a str,
+    pub full_name: &'a str,
+    pub title: &'a str,
+    pub department: &'a str,
+    pub location: &'a str,
+    pub phone: &'a str,
+    pub external_id: &'a str,
+    pub manager_email: &'a str,
+    pub groups: Vec<GroupId>,
+    pub personal_message: &'a str,
+}
+
+impl PersonToAdd {
+    pub fn parse(fields: PersonFields<'_>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let email = errors.take(EmailAddress::parse(fields.email));
+        let profile = match ProfileDetails::parse(fields.full_name, fields.title, fields.department, fields.location, fields.phone) {
+            Ok(profile) => Some(profile),
+            Err(profile_errors) => {
+                errors.0.extend(profile_errors.0);
+                None
+            }
+        };
+        let external_id = errors.take(optional_line("external_id", fields.external_id));
+        let manager_email = if fields.manager_email.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.take(EmailAddress::parse_field("manager_email", fields.manager_email).map(Some))
+        };
+        let personal_message = errors.take(PersonalMessage::parse(fields.personal_message));
+        match (email, profile, external_id, manager_email, personal_message) {
+            (Some(email), Some(profile), Some(external_id), Some(manager_email), Some(personal_message)) if errors.is_empty() => Ok(Self {
+                email,
+                external_id: (!external_id.is_empty()).then_some(external_id),
+                profile,
+                manager_email,
+                groups: fields.groups,
+                personal_message,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_messages_are_trimmed_and_bounded() {
+        assert_eq!(PersonalMessage::parse("  Welcome!  ").unwrap().as_deref(), Some("Welcome!"));
+        assert_eq!(PersonalMessage::parse("   ").unwrap().as_deref(), None);
+        assert_eq!(PersonalMessage::parse(&"x".repeat(2_001)).unwrap_err().field, "personal_message");
+    }
+
+    #[test]
+    fn a_person_form_reports_every_bad_field() {
+        let errors = PersonToAdd::parse(PersonFields {
+            email: "not-an-email",
+            full_name: " ",
+            title: "",
+            department: "",
+            location: "",
+            phone: "",
+            external_id: "",
+            manager_email: "nobody",
+            groups: Vec::new(),
+            personal_message: "",
+        })
+        .unwrap_err();
+        for field in ["email", "full_name", "manager_email"] {
+            assert!(errors.for_field(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn group_names_are_one_short_line() {
+        assert!(GroupSettings::parse("Chess", "", true, false).is_ok());
+        assert!(GroupSettings::parse(" ", "", true, false).unwrap_err().for_field("name").is_some());
+        assert!(GroupSettings::parse(&"g".repeat(101), "", true, false).is_err());
+    }
+
+    #[test]
+    fn settings_need_terms_when_required_and_a_lifetime_in_range() {
+        let fields = SettingsFields {
+            organization_name: "Acme",
+            require_terms: true,
+            terms_text: " ",
+            link_lifetime_days: "400",
+            claim_email_subject: "Hi",
+            claim_email_body: "Body",
+        };
+        let errors = OrganizationSettings::parse(&fields).unwrap_err();
+        assert!(errors.for_field("terms_text").is_some());
+        assert!(errors.for_field("link_lifetime_days").is_some());
+    }
+}
