@@ -214,12 +214,13 @@ CREATE TABLE email_outbox (
     id              uuid PRIMARY KEY,
     kind            email_kind NOT NULL,
     account_id      uuid CONSTRAINT email_outbox_account_id_fkey REFERENCES account (id) ON DELETE CASCADE,
-    -- Checked at commit: a bulk invitation queues its emails while the
-    -- links' secrets are still being sealed, then inserts the links, all in
-    -- one transaction. No index: a credential is deleted only with its
-    -- account, whose emails go with it (email_outbox_by_account).
-    credential_id   uuid CONSTRAINT email_outbox_credential_id_fkey REFERENCES claim_credential (id) ON DELETE CASCADE
-                    DEFERRABLE INITIALLY DEFERRED,
+    -- The claim credential whose link the email carries. Not a foreign key,
+    -- on purpose: a credential is deleted only with its account, which
+    -- takes the account's emails with it (email_outbox_account_id_fkey), and
+    -- the mail worker cancels an email whose credential it cannot find. A
+    -- check here would cost Invite All a second per 100,000 people
+    -- (server/benches/scale.rs) for a reference nothing else can break.
+    credential_id   uuid,
     recipient       text NOT NULL,
     -- Template inputs other than the link (personal message, …).
     payload         jsonb NOT NULL DEFAULT '{}'::jsonb,
@@ -298,8 +299,12 @@ CREATE TYPE import_action AS ENUM ('create', 'update', 'unchanged', 'invalid');
 -- WAL-logged (an unlogged table is emptied after a crash, never half-written
 -- into `account`). Classification rewrites rows in place: with room on each
 -- page that is a heap-only update, which leaves the indexes alone.
+-- Not a foreign key to its batch, on purpose: staged rows are scratch,
+-- written 100,000 at a time by COPY, and a check per row was half of staging
+-- (server/benches/scale.rs); they are deleted with their batch in the same
+-- statement (db::imports::delete_stale).
 CREATE UNLOGGED TABLE import_row (
-    batch_id          uuid NOT NULL REFERENCES import_batch (id) ON DELETE CASCADE,
+    batch_id          uuid NOT NULL,
     line              integer NOT NULL,
     -- The row's identifier as typed, for the error report.
     label             text NOT NULL,

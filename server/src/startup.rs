@@ -41,7 +41,17 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("could not connect to PostgreSQL at DATABASE_URL: {e}"))?;
-    MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("could not apply database migrations: {e}"))?;
+    MIGRATOR.run(&pool).await.map_err(|error| match error {
+        // Before its first release, Embark's migrations were squashed into
+        // one baseline: a database made by an earlier build cannot be
+        // brought up to date, and saying so beats "migration … missing".
+        sqlx::migrate::MigrateError::VersionMissing(version) if version < 20261128000001 => anyhow::anyhow!(
+            "the database named in DATABASE_URL was set up by a pre-release build of Embark, whose schema this version cannot upgrade \
+             (it has migration {version}, replaced by the baseline of 2026-11-28). Point DATABASE_URL at a new database, or drop this one \
+             (for the scripts' private cluster: stop it and delete .data/postgres) and start again"
+        ),
+        other => anyhow::anyhow!("could not apply database migrations: {other}"),
+    })?;
     Ok(pool)
 }
 

@@ -196,9 +196,3 @@ pub async fn members(executor: impl PgExecutor<'_>, group: GroupId) -> sqlx::Res
     .fetch_all(executor)
     .await
 }
-
-/// Makes every group open, and exactly the named ones suggested at claim.
-pub async fn open_all(executor: impl PgExecutor<'_>, suggested: &[String]) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE account_group SET is_open = true, suggested_at_claim = (name = ANY($1))", suggested).execute(executor).await?;
-    Ok(())
-}

@@ -53,10 +53,16 @@ pub async fn create_batch(
     Ok(())
 }
 
-/// Forgets previews nobody applied within a day; their staged rows go with
-/// them (the schema's ON DELETE CASCADE).
+/// Forgets previews nobody applied within a day, with their staged rows
+/// (which have no foreign key to their batch: see the schema).
 pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query!("DELETE FROM import_batch WHERE created_at < $1::timestamptz - interval '1 day'", now).execute(executor).await?;
+    sqlx::query!(
+        "WITH stale AS (DELETE FROM import_batch WHERE created_at < $1::timestamptz - interval '1 day' RETURNING id) \
+         DELETE FROM import_row WHERE batch_id IN (SELECT id FROM stale)",
+        now,
+    )
+    .execute(executor)
+    .await?;
     Ok(())
 }
 

@@ -256,7 +256,7 @@ pub async fn invite_many_in(
     // The links' secrets are made on other threads while PostgreSQL queues
     // the emails and writes the audit rows: an email names its link's
     // credential by the id chosen here, so it can go in before the link (in
-    // the same transaction, whose commit checks that reference).
+    // the same transaction, so nobody sees one without the other).
     let sealing = spawn_link_secrets(&state.sealer, count);
     let credential_ids: Vec<uuid::Uuid> = (0..count).map(|_| CredentialId::new().0).collect();
     let mut account_ids = Vec::with_capacity(count);
