@@ -19,9 +19,9 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     use crate::server::{context, services::auth};
     let state = context::state()?;
     let browser = context::session().await?;
-    let signed_in = auth::sign_in(&state, &browser, &email, &password, time::OffsetDateTime::now_utc()).await?;
+    let signed_in = auth::sign_in(&state, &browser, context::client_address(), &email, &password, time::OffsetDateTime::now_utc()).await?;
     let home = if signed_in.role == Role::Admin { "/admin" } else { "/" };
-    leptos_axum::redirect(&context::safe_local_path(next.as_deref()).unwrap_or_else(|| home.to_owned()));
+    leptos_axum::redirect(&context::safe_local_path(&state.public_url, next.as_deref()).unwrap_or_else(|| home.to_owned()));
     Ok(())
 }
 

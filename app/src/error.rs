@@ -19,6 +19,14 @@ pub enum AppError {
     /// A refusal whose message is safe and useful to show as it is.
     #[error("{0}")]
     Refused(String),
+    /// Too much work queued (password hashing, picture decoding): nothing
+    /// was done, and trying again shortly will work.
+    #[error("Embark is busy right now. Nothing was changed; please try again in a few seconds.")]
+    Busy,
+    /// Too many attempts from this browser or for this account; the message
+    /// says when to try again.
+    #[error("{0}")]
+    Throttled(String),
     #[error("Something went wrong on our side. If it keeps happening, give your administrator this reference: {0}.")]
     Internal(String),
     #[error("The server could not be reached or did not understand the request ({0}). Please try again.")]

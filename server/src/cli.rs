@@ -57,12 +57,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (state, setup_secret) = startup::build_state(pool.clone(), &config).await?;
     let leptos_options = leptos::config::get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {}", config.listen))?;
-    startup::spawn_session_cleanup(pool.clone());
+    startup::spawn_housekeeping(pool.clone());
     app::server::services::search_index::spawn_worker(pool);
-    match state.mailer.clone() {
-        Some(mailer) => app::server::mail::spawn_outbox_worker(state.clone(), mailer),
-        None => tracing::warn!("SMTP is not configured (EMBARK_SMTP_URL): invitations wait in the outbox until it is"),
-    }
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let outbox_workers = match state.mailer.clone() {
+        Some(mailer) => app::server::mail::spawn_outbox_worker(state.clone(), mailer, app::server::mail::Stopping::new(stopping.clone())),
+        None => {
+            tracing::warn!("SMTP is not configured (EMBARK_SMTP_URL): invitations wait in the outbox until it is");
+            Vec::new()
+        }
+    };
     tracing::info!(address = %config.listen, public_url = %config.public_url, "Embark is serving");
     if let Some(secret) = setup_secret {
         // SECURITY: the one-time setup secret goes to the operator's console
@@ -70,7 +74,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         // restart replaces it.
         println!("\nNo administrator exists yet. Open this one-time link to set up Embark:\n\n    {}/setup/{secret}\n", config.public_url);
     }
-    startup::serve(listener, startup::router(state, leptos_options)).await
+    tokio::spawn(async move {
+        startup::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let mut http_stopping = stopping.clone();
+    let served = startup::serve(listener, startup::router(state, leptos_options), async move {
+        let _ = http_stopping.wait_for(|stopping| *stopping).await;
+    })
+    .await;
+    // Mail in flight is finished and marked before the process ends.
+    for worker in outbox_workers {
+        let _ = worker.await;
+    }
+    served
 }
 
 async fn create_admin(config: Config, email: &str, name: &str, organization: Option<&str>) -> anyhow::Result<()> {

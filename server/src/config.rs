@@ -16,6 +16,8 @@ pub struct Config {
     pub secret_key: SecretString,
     pub smtp: Option<SmtpConfig>,
     pub log_json: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`EMBARK_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,10 +146,27 @@ impl Config {
             }
         };
 
-        match (problems.is_empty(), database_url, public_url, listen, secret_key) {
-            (true, Some(database_url), Some(public_url), Some(listen), Some(secret_key)) => {
-                Ok(Self { database_url: SecretString::from(database_url), public_url, listen, secret_key: SecretString::from(secret_key), smtp, log_json })
+        let trusted_proxies = match get("EMBARK_TRUSTED_PROXIES").map(|raw| app::server::client::parse_trusted(&raw)) {
+            None => Vec::new(),
+            Some(Ok(proxies)) => proxies,
+            Some(Err(item)) => {
+                problems.push(format!(
+                    "EMBARK_TRUSTED_PROXIES names {item}, which is not an IP address or network: list your load balancers like 10.0.0.5, 10.1.0.0/16."
+                ));
+                Vec::new()
             }
+        };
+
+        match (problems.is_empty(), database_url, public_url, listen, secret_key) {
+            (true, Some(database_url), Some(public_url), Some(listen), Some(secret_key)) => Ok(Self {
+                database_url: SecretString::from(database_url),
+                public_url,
+                listen,
+                secret_key: SecretString::from(secret_key),
+                smtp,
+                log_json,
+                trusted_proxies,
+            }),
             _ => Err(ConfigErrors(problems)),
         }
     }

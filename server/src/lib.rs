@@ -4,7 +4,9 @@
 pub mod bulk;
 pub mod cli;
 pub mod config;
+pub mod limits;
 pub mod middleware;
 pub mod routes;
+pub mod session_store;
 pub mod startup;
 pub mod telemetry;

@@ -2,11 +2,13 @@
 //! pages they may open, security headers, and log spans without secrets.
 
 use app::api::auth::Viewer;
+use app::server::client::ClientAddress;
 use app::server::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tower_sessions::Session;
 
@@ -43,6 +45,16 @@ pub async fn csrf_guard(State(allowed): State<AllowedOrigin>, request: Request, 
         tracing::warn!(path = %request.uri().path(), "refused a cross-site state-changing request");
         (StatusCode::FORBIDDEN, "This request came from another site and was refused. Go back to Embark and try again.").into_response()
     }
+}
+
+/// Works out the client's address ([`app::server::client::resolve`]) for
+/// throttling and the audit log.
+pub async fn client_address(State(trusted): State<Arc<[ipnet::IpNet]>>, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let forwarded_for = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = app::server::client::resolve(peer, forwarded_for, &trusted);
+    request.extensions_mut().insert(ClientAddress(client));
+    next.run(request).await
 }
 
 /// Paths that never need the session (static files, health).
@@ -115,7 +127,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"));
+    // Pages the app renders carry their own policy with a script nonce
+    // (app::shell); everything else (plain pages, redirects, files) runs no
+    // script at all.
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ));
     headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
     if !is_asset {
         // Pages show personal data: keep them out of shared caches and history.

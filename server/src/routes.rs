@@ -2,6 +2,7 @@
 
 use app::api::auth::Viewer;
 use app::domain::PictureProblem;
+use app::server::client::ClientAddress;
 use app::server::AppState;
 use axum::extract::{Multipart, Path};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -55,14 +56,21 @@ pub async fn open_setup_link(Extension(state): Extension<AppState>, session: Ses
 /// (SECURITY.md rules 2, 3 and 7).
 pub async fn open_claim_link(
     Extension(state): Extension<AppState>,
+    Extension(client): Extension<ClientAddress>,
     viewer: Option<Extension<Viewer>>,
     session: Session,
     Path(secret): Path<String>,
 ) -> Response {
+    use app::server::services::claim::{self, LinkOpened};
     let now = time::OffsetDateTime::now_utc();
     let viewer = viewer.map(|Extension(viewer)| viewer);
-    let mut response = match app::server::services::claim::open_link(&state, &session, &secret, viewer.as_ref(), now).await {
-        Ok(()) => Redirect::to("/claim").into_response(),
+    let mut response = match claim::open_link(&state, &session, client.0, &secret, viewer.as_ref(), now).await {
+        Ok(LinkOpened::Recorded) => Redirect::to("/claim").into_response(),
+        // Said on the claim page, from the address alone: nothing was stored.
+        Ok(LinkOpened::Unknown) => Redirect::to("/claim?link=unknown").into_response(),
+        Ok(LinkOpened::Throttled(throttled)) => {
+            plain_page(StatusCode::TOO_MANY_REQUESTS, "Too many links that don't work", &throttled.message("open an invitation link"))
+        }
         Err(error) => {
             tracing::error!(error = %error, "claim link: could not be looked up");
             error_page(StatusCode::SERVICE_UNAVAILABLE, "Embark can't open your link right now. Please try again in a minute.")
@@ -178,7 +186,7 @@ pub fn forbidden_page() -> Response {
     )
 }
 
-fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
+pub fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{heading} · Embark</title><link rel=\"stylesheet\" href=\"/pkg/embark.css\"></head>\

@@ -1,12 +1,14 @@
 //! Wiring: database, state, router, and serving with graceful shutdown.
 
 use crate::config::Config;
-use crate::{bulk, middleware, routes};
+use crate::session_store::HashedIdStore;
+use crate::{bulk, limits, middleware, routes};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
@@ -15,6 +17,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -63,11 +66,27 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         Some(smtp) => Some(app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from, smtp.connections)?),
         None => None,
     };
-    let state =
-        AppState { pool, hasher: PasswordHasher::new(), sealer: SecretSealer::new(&config.secret_key), public_url: config.public_url.clone(), setup, mailer };
+    let state = AppState {
+        pool,
+        hasher: PasswordHasher::new(),
+        sealer: SecretSealer::new(&config.secret_key),
+        public_url: config.public_url.clone(),
+        setup,
+        mailer,
+        trusted_proxies: config.trusted_proxies.clone().into(),
+    };
     let needs_setup = !app::server::services::setup::admin_exists(&state).await?;
     Ok((state, needs_setup.then_some(secret)))
 }
+
+/// How long a request may take before it is answered 408, by class.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// Requests handled at once, by class; beyond, 503 at once (nothing queues
+/// without bound). Spreadsheet uploads hold up to 25 MB each while parsed.
+const PAGES_IN_FLIGHT: usize = 512;
+const UPLOADS_IN_FLIGHT: usize = 4;
+const PICTURES_IN_FLIGHT: usize = 16;
 
 /// The whole HTTP application.
 pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
@@ -76,7 +95,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     // SECURITY: SameSite=Lax, not Strict, so the session survives the
     // redirect back from an identity provider; the `__Host-` prefix pins the
     // cookie to this exact origin when served over https.
-    let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
+    let sessions = SessionManagerLayer::new(HashedIdStore::new(PostgresStore::new(state.pool.clone())))
         .with_name(if https { "__Host-embark_session" } else { "embark_session" })
         .with_secure(https)
         .with_http_only(true)
@@ -93,43 +112,66 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         move |req: axum::extract::Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
     };
 
-    Router::new()
+    // Spreadsheets: large bodies, long parses, few at once.
+    let uploads = Router::new()
+        .route("/admin/import/upload", post(bulk::upload_import))
+        .route("/admin/invitations/select", post(bulk::upload_selection))
+        .layer(bulk::upload_limit())
+        .layer(limits::in_flight(UPLOADS_IN_FLIGHT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT))
+        .layer(RequestBodyTimeoutLayer::new(UPLOAD_TIMEOUT));
+    let pictures = Router::new()
+        .route("/claim/picture", post(routes::upload_claim_picture))
+        .route("/profile/picture", post(routes::upload_profile_picture))
+        .layer(picture_limit())
+        .layer(limits::in_flight(PICTURES_IN_FLIGHT));
+    let server_fn_routes =
+        Router::new().route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns)).layer(axum::middleware::from_fn(limits::server_fn_body));
+    let pages = Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/setup/{secret}", get(routes::open_setup_link))
         .route("/claim/{secret}", get(routes::open_claim_link))
-        .route("/claim/picture", get(routes::claim_picture).post(routes::upload_claim_picture).layer(picture_limit()))
-        .route("/profile/picture", post(routes::upload_profile_picture).layer(picture_limit()))
+        .route("/claim/picture", get(routes::claim_picture))
         .route("/people/{id}/picture", get(routes::person_picture))
-        .route("/admin/import/upload", post(bulk::upload_import).layer(bulk::upload_limit()))
         .route("/admin/import/template.csv", get(bulk::import_template_csv))
         .route("/admin/import/template.xlsx", get(bulk::import_template_xlsx))
         .route("/admin/import/{id}/problems.csv", get(bulk::import_problems))
-        .route("/admin/invitations/select", post(bulk::upload_selection).layer(bulk::upload_limit()))
         .route("/admin/invitations/template.csv", get(bulk::selection_template_csv))
-        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .merge(pictures)
+        .merge(server_fn_routes)
         .leptos_routes_with_context(&leptos_options, routes, context, {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(limits::server_fn_body))
+        .layer(limits::in_flight(PAGES_IN_FLIGHT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PAGE_TIMEOUT))
+        .layer(RequestBodyTimeoutLayer::new(PAGE_TIMEOUT));
+
+    pages
+        .merge(uploads)
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(middleware::page_access))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_viewer))
         .layer(axum::Extension(state.clone()))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(middleware::AllowedOrigin::new(&state.public_url), middleware::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(state.trusted_proxies.clone(), middleware::client_address))
+        .layer(axum::middleware::from_fn(limits::refusal_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(routes::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
 }
 
-/// Uploads may carry one picture and a little form overhead.
+/// Uploads may carry one picture and a little form overhead; the cap holds
+/// while the body streams in.
 fn picture_limit() -> DefaultBodyLimit {
     DefaultBodyLimit::max(app::server::picture::MAX_UPLOAD_BYTES + 64 * 1024)
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> anyhow::Result<()> {
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
     // A streamed page goes out in several writes; with Nagle's algorithm on,
     // the last one waits for the browser's delayed ACK, about 40 ms. Measured
@@ -139,11 +181,13 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> anyhow:
             tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
         }
     });
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -162,16 +206,24 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("shutting down: finishing requests and mail in flight");
 }
 
-/// Deletes expired sessions from the store now and then.
-pub fn spawn_session_cleanup(pool: PgPool) {
+/// Now and then deletes expired sessions and failures older than every
+/// throttling window.
+pub fn spawn_housekeeping(pool: PgPool) {
     use tower_sessions::session_store::ExpiredDeletion;
-    let store = PostgresStore::new(pool);
+    let store = PostgresStore::new(pool.clone());
     tokio::spawn(async move {
-        if let Err(e) = store.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {
-            tracing::warn!(error = %e, "expired-session cleanup stopped");
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(error) = store.delete_expired().await {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+            if let Err(error) = app::server::services::throttle::forget_old(&pool, time::OffsetDateTime::now_utc()).await {
+                tracing::warn!(%error, "could not delete old throttling failures");
+            }
         }
     });
 }

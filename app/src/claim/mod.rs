@@ -7,7 +7,7 @@
 mod problem;
 mod steps;
 
-use crate::api::claim::{ClaimView, Step, StepView};
+use crate::api::claim::{ClaimView, LinkProblem, Step, StepView};
 use crate::domain::{GroupId, PictureProblem};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
@@ -105,6 +105,9 @@ pub fn ClaimPage() -> impl IntoView {
     let new_link = ServerAction::<RequestNewClaimLink>::new();
     let search = move || use_query_map().with(|q| q.get("q"));
     let picture_problem = move || use_query_map().with(|q| q.get("picture_error")).and_then(|code| PictureProblem::from_code(&code));
+    // Set by the link route for a link that matches nothing (which stores
+    // nothing in the session).
+    let unknown_link = move || use_query_map().with(|q| q.get("link").as_deref() == Some("unknown"));
     let claim = Resource::new(
         move || (search(), actions.accept.version().get(), actions.profile.version().get(), actions.password.version().get(), actions.finish.version().get()),
         |(search, ..)| fetch_claim_view(search),
@@ -116,6 +119,7 @@ pub fn ClaimPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match claim.await {
+                            _ if unknown_link() => problem::problem_view(LinkProblem::Unknown, new_link).into_any(),
                             Ok(ClaimView::Step(step)) => step_view(*step, picture_problem(), actions).into_any(),
                             Ok(ClaimView::Problem(problem)) => problem::problem_view(problem, new_link).into_any(),
                             Ok(ClaimView::NoClaim) => view! {

@@ -89,6 +89,7 @@ audit_actions! {
     GroupMemberRemoved = "group.member_removed", "Removed from a group";
     SettingsUpdated = "settings.updated", "Settings changed";
     SetupCompleted = "setup.completed", "Embark set up";
+    Throttled = "security.throttled", "Attempts slowed down (too many failures)";
 }
 
 /// What kind of thing an audit entry is about. Each value is a label of the
@@ -107,10 +108,12 @@ pub enum AuditTargetKind {
     InvitationBatch,
     /// The organisation's settings (one of a kind: no id).
     Settings,
+    /// A client address that was throttled (no id: the label is the address).
+    ClientAddress,
 }
 
 impl AuditTargetKind {
-    pub const ALL: &'static [AuditTargetKind] = &[Self::Account, Self::Group, Self::Import, Self::InvitationBatch, Self::Settings];
+    pub const ALL: &'static [AuditTargetKind] = &[Self::Account, Self::Group, Self::Import, Self::InvitationBatch, Self::Settings, Self::ClientAddress];
 
     /// The value stored in the database.
     pub fn as_str(self) -> &'static str {
@@ -120,6 +123,7 @@ impl AuditTargetKind {
             Self::Import => "import",
             Self::InvitationBatch => "invitation_batch",
             Self::Settings => "settings",
+            Self::ClientAddress => "client_address",
         }
     }
 }
@@ -153,6 +157,10 @@ impl AuditTarget {
 
     pub fn settings(organization_name: &str) -> Self {
         Self { kind: AuditTargetKind::Settings, id: None, label: organization_name.to_owned() }
+    }
+
+    pub fn client_address(address: std::net::IpAddr) -> Self {
+        Self { kind: AuditTargetKind::ClientAddress, id: None, label: address.to_string() }
     }
 }
 

@@ -9,14 +9,16 @@ pub enum PictureProblem {
     UnsupportedFormat,
     #[error("This picture could not be read. It may be damaged; please choose another.")]
     Unreadable,
-    #[error("This picture is too large in pixels (at most 6,000 on a side).")]
+    #[error("This picture has too many pixels (at most 24 megapixels, 8,000 on a side). Please choose a smaller one.")]
     TooManyPixels,
+    #[error("Embark is busy with other pictures right now. Please try again in a few seconds.")]
+    Busy,
     #[error("No picture was chosen.")]
     Missing,
 }
 
 impl PictureProblem {
-    const ALL: [PictureProblem; 5] = [Self::TooLarge, Self::UnsupportedFormat, Self::Unreadable, Self::TooManyPixels, Self::Missing];
+    const ALL: [PictureProblem; 6] = [Self::TooLarge, Self::UnsupportedFormat, Self::Unreadable, Self::TooManyPixels, Self::Busy, Self::Missing];
 
     /// The short form carried in a redirect's query string.
     pub fn code(self) -> &'static str {
@@ -25,6 +27,7 @@ impl PictureProblem {
             Self::UnsupportedFormat => "format",
             Self::Unreadable => "unreadable",
             Self::TooManyPixels => "pixels",
+            Self::Busy => "busy",
             Self::Missing => "missing",
         }
     }

@@ -26,6 +26,13 @@ pub fn viewer() -> Option<Viewer> {
     use_context::<Parts>().and_then(|parts| parts.extensions.get::<Viewer>().cloned())
 }
 
+/// The client's address, as the request middleware worked it out.
+pub fn client_address() -> std::net::IpAddr {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::server::client::ClientAddress>().copied())
+        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |client| client.0)
+}
+
 /// Authorisation for server functions any signed-in person may call.
 pub fn require_signed_in() -> Result<Viewer, AppError> {
     viewer().ok_or_else(|| fail(AppError::Unauthenticated))
@@ -84,21 +91,93 @@ fn status_of(error: &AppError) -> StatusCode {
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Invalid(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-/// Where to go after signing in: a local path only, never another site.
-pub fn safe_local_path(next: Option<&str>) -> Option<String> {
-    let next = next?.trim();
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
-    local.then(|| next.to_owned())
+/// Where to go after signing in: a path on Embark's own origin, never
+/// another site. `next` is resolved as a browser would resolve it against
+/// the public URL (WHATWG parsing drops tabs and newlines and reads `\` as
+/// `/`), and kept only when it began as a path and still names this origin.
+pub fn safe_local_path(public_url: &str, next: Option<&str>) -> Option<String> {
+    let next = next?;
+    if !next.starts_with('/') {
+        return None;
+    }
+    let base = url::Url::parse(public_url).ok()?;
+    let resolved = base.join(next).ok()?;
+    if resolved.origin() != base.origin() || resolved.username() != base.username() || resolved.password().is_some() {
+        return None;
+    }
+    let mut local = resolved.path().to_owned();
+    if let Some(query) = resolved.query() {
+        local.push('?');
+        local.push_str(query);
+    }
+    // A path that a browser could still read as `//host` is never returned.
+    (!local.starts_with("//")).then_some(local)
 }
 
 /// An unexpected failure of a service that has no error type of its own:
 /// logged under a reference, which is all the browser sees.
 impl From<anyhow::Error> for AppError {
     fn from(error: anyhow::Error) -> Self {
+        if error.is::<crate::server::work_queue::Busy>() {
+            return fail(AppError::Busy);
+        }
         internal(format!("{error:#}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_local_path;
+
+    const PUBLIC: &str = "https://embark.example.com";
+
+    #[test]
+    fn local_paths_are_kept() {
+        assert_eq!(safe_local_path(PUBLIC, Some("/admin/people?q=ana")).as_deref(), Some("/admin/people?q=ana"));
+        assert_eq!(safe_local_path(PUBLIC, Some("/")).as_deref(), Some("/"));
+        assert_eq!(safe_local_path(PUBLIC, Some("/a/../profile")).as_deref(), Some("/profile"));
+    }
+
+    #[test]
+    fn anything_that_could_leave_the_origin_is_refused() {
+        for next in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/%09/evil.example",
+            "https://evil.example/",
+            "https://embark.example.com/admin",
+            "http://embark.example.com/admin",
+            "javascript:alert(1)",
+            "evil.example",
+            "///evil.example",
+            "/\\/evil.example",
+            "",
+        ] {
+            let kept = safe_local_path(PUBLIC, Some(next));
+            assert!(
+                kept.as_deref().is_none_or(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\t', '\n'])),
+                "{next:?} gave {kept:?}"
+            );
+            if let Some(path) = kept {
+                let resolved = url::Url::parse(PUBLIC).unwrap().join(&path).unwrap();
+                assert_eq!(resolved.host_str(), Some("embark.example.com"), "{next:?} gave {path:?}");
+            }
+        }
+        assert_eq!(safe_local_path(PUBLIC, Some("/\t/evil.example")), None);
+        assert_eq!(safe_local_path(PUBLIC, Some("/\\evil.example")), None);
+        assert_eq!(safe_local_path(PUBLIC, Some("https://evil.example/")), None);
+        assert_eq!(safe_local_path(PUBLIC, None), None);
     }
 }

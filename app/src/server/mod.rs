@@ -1,6 +1,7 @@
 //! Server-only code: state, services, database access, crypto. Compiled only
 //! with the `ssr` feature, so none of it reaches the browser.
 
+pub mod client;
 pub mod context;
 pub mod crypto;
 pub mod db;
@@ -12,5 +13,6 @@ pub mod spreadsheet;
 pub mod state;
 pub mod timing;
 pub mod uploads;
+pub mod work_queue;
 
 pub use state::AppState;

@@ -25,13 +25,23 @@ struct SessionAuth {
     /// password change bumps the account's and ends this session.
     epoch: i32,
     signed_in_at: i64,
+    /// When the session was last written: tower-sessions moves the idle
+    /// expiry only when a session is saved, so an active session is saved
+    /// again once this is older than [`REFRESH_AFTER`] (not on every request).
+    #[serde(default)]
+    refreshed_at: i64,
 }
+
+/// How stale the idle expiry of an active session may grow before it is
+/// pushed back (at most one session write per this much activity).
+const REFRESH_AFTER: Duration = Duration::minutes(10);
 
 /// Signs the session in as `who`, under a new session id (SECURITY.md rule 10).
 pub async fn establish(session: &Session, who: &SignedIn, now: OffsetDateTime) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.remove_value(SETUP_GRANT_KEY).await?;
-    session.insert(AUTH_KEY, SessionAuth { account_id: who.account_id, epoch: who.session_epoch, signed_in_at: now.unix_timestamp() }).await
+    let now = now.unix_timestamp();
+    session.insert(AUTH_KEY, SessionAuth { account_id: who.account_id, epoch: who.session_epoch, signed_in_at: now, refreshed_at: now }).await
 }
 
 /// Ends the session and deletes it from the store.
@@ -50,6 +60,9 @@ pub async fn resolve_viewer(state: &AppState, session: &Session, now: OffsetDate
     let account = accounts::find_for_session(&state.pool, auth.account_id).await?;
     match account {
         Some(account) if !expired && account.status == AccountStatus::Claimed && account.session_epoch == auth.epoch => {
+            if now.unix_timestamp() - auth.refreshed_at > REFRESH_AFTER.whole_seconds() {
+                session.insert(AUTH_KEY, SessionAuth { refreshed_at: now.unix_timestamp(), ..auth }).await?;
+            }
             Ok(Some(Viewer { account_id: account.id, full_name: account.full_name, email: account.email, role: account.role }))
         }
         _ => {

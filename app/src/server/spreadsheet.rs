@@ -389,6 +389,20 @@ mod tests {
     }
 
     #[test]
+    fn workbooks_with_too_many_entries_are_refused_before_parsing() {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            for index in 0..=XLSX_MAX_ENTRIES {
+                zip.start_file(format!("xl/junk{index}.xml"), options).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        assert!(matches!(check_workbook_archive(&bytes), Err(SheetError::Oversized)));
+    }
+
+    #[test]
     fn over_long_lines_are_refused() {
         let file = format!("Email\n{}\n", "a".repeat(MAX_LINE_BYTES + 1));
         assert_eq!(rows(Format::Csv, file.as_bytes()), Err(SheetError::LineTooLong(2)));

@@ -14,4 +14,6 @@ pub struct AppState {
     pub setup: SetupGate,
     /// None when SMTP is not configured: mail then waits in the outbox.
     pub mailer: Option<super::mail::Mailer>,
+    /// Proxies whose `X-Forwarded-For` is believed (`EMBARK_TRUSTED_PROXIES`).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }

@@ -39,15 +39,23 @@ async fn sign_in_returns_to_the_page_that_asked_for_it_but_never_to_another_site
         app.client.post(app.url("/api/sign_in")).header(ORIGIN, &app.address).header(ACCEPT, "text/html").form(&form("/admin/groups")).send().await.unwrap();
     assert_eq!(location(&local), "/admin/groups");
 
-    let elsewhere = new_client()
+    // Each as an attacker would send it; every one lands in the admin panel.
+    for next in ["//evil.example/", "/\t/evil.example", "/\n/evil.example", "/\\evil.example", "\\/evil.example", "https://evil.example/", " //evil.example"] {
+        let elsewhere =
+            new_client().post(app.url("/api/sign_in")).header(ORIGIN, &app.address).header(ACCEPT, "text/html").form(&form(next)).send().await.unwrap();
+        assert_eq!(location(&elsewhere), "/admin", "next={next:?}");
+    }
+    // The measured attack, encoded by hand in the body (`/<TAB>/evil.example`).
+    let encoded = new_client()
         .post(app.url("/api/sign_in"))
         .header(ORIGIN, &app.address)
         .header(ACCEPT, "text/html")
-        .form(&form("//evil.example/"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("email=ada%40example.com&password=a+perfectly+long+passphrase&next=%2F%09%2Fevil.example")
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&elsewhere), "/admin");
+    assert_eq!(location(&encoded), "/admin");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -74,9 +82,16 @@ async fn people_who_have_not_claimed_cannot_sign_in(pool: PgPool) {
     let now = time::OffsetDateTime::now_utc();
     let person =
         lifecycle::NewPerson::employee(app::domain::PersonName::parse("Ivy Invited").unwrap(), app::domain::EmailAddress::parse("ivy@example.com").unwrap());
-    lifecycle::create(&app.state, &person, Some(&Default::default()), &Actor::system(), now).await.unwrap();
+    let (ivy, _) = lifecycle::create(&app.state, &person, Some(&Default::default()), &Actor::system(), now).await.unwrap();
+    // The right password hash is on file, so only the status can stop her.
+    let hash = app.state.hasher.hash(PASSWORD).await.unwrap();
+    sqlx::query("UPDATE account SET password_hash = $2 WHERE id = $1").bind(ivy).bind(&hash).execute(&app.state.pool).await.unwrap();
     let response = app.call(&app.client, "sign_in", &[("email", "ivy@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The same account once claimed signs in: the hash was right all along.
+    sqlx::query("UPDATE account SET status = 'claimed', claimed_at = now() WHERE id = $1").bind(ivy).execute(&app.state.pool).await.unwrap();
+    let response = app.call(&app.client, "sign_in", &[("email", "ivy@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

@@ -142,8 +142,9 @@ async fn required_terms_come_first_and_their_version_is_recorded(pool: PgPool) {
 async fn bad_links_get_an_honest_page_before_any_form(pool: PgPool) {
     let app = spawn_app(pool).await;
     let unknown = new_client();
-    unknown.get(app.url("/claim/not-a-real-link")).send().await.unwrap();
-    let page = claim_page(&app, &unknown).await;
+    let opened = unknown.get(app.url("/claim/not-a-real-link")).send().await.unwrap();
+    assert_eq!(location(&opened), "/claim?link=unknown");
+    let page = unknown.get(app.url(&location(&opened))).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
     assert!(page.contains("recognise this link") && !page.contains("<form"), "{page}");
 
     let (id, first) = invite(&app, "grace@example.com").await;

@@ -24,6 +24,12 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, |_| {}).await
+}
+
+/// [`spawn_app`] with some of the state changed first (a public URL, the
+/// trusted proxies).
+pub async fn spawn_app_with(pool: PgPool, change: impl FnOnce(&mut AppState)) -> TestApp {
     server::telemetry::init(false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -35,10 +41,13 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
         public_url: address.clone(),
         setup,
         mailer: None,
+        trusted_proxies: Vec::new().into(),
     };
+    let mut state = state;
+    change(&mut state);
     let leptos_options = leptos::config::LeptosOptions::builder().output_name("embark").site_root("target/site").build();
     let router = server::startup::router(state.clone(), leptos_options);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap() });
     TestApp { address, state, client: new_client(), setup_secret }
 }
 

@@ -160,3 +160,27 @@ async fn without_smtp_admins_see_queued_mail_and_can_hand_over_a_live_link(pool:
     assert_eq!(app.call(&employee, "admin_reveal_link", &[("id", &email_id)]).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.call(&employee, "admin_mail", &[]).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn mail_that_fails_its_last_attempt_is_marked_failed_and_never_retried(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let address = unique_address("last-try");
+    let (id, _) = invite(&app.state, &address, None).await;
+    // Seven attempts already failed; leasing makes this the eighth and last.
+    sqlx::query("UPDATE email_outbox SET attempts = $2 - 1 WHERE account_id = $1")
+        .bind(id)
+        .bind(app::server::mail::MAX_ATTEMPTS)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let unreachable = Mailer::new("smtp://127.0.0.1:9", "Embark <embark@acme.test>", 2).unwrap();
+    dispatch_due(&app.state, &unreachable, OffsetDateTime::now_utc()).await.unwrap();
+    let (state, error): (String, Option<String>) =
+        sqlx::query_as("SELECT state::text, last_error FROM email_outbox WHERE account_id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(state, "failed");
+    assert!(error.unwrap_or_default().contains("gave up after 8 attempts"));
+    // Even much later, a failed email is not leased again.
+    let smtp = SmtpSink::from_env();
+    assert_eq!(dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc() + time::Duration::days(1)).await.unwrap(), 0);
+    assert!(smtp.messages_to(&address).await.is_empty());
+}

@@ -9,6 +9,7 @@ mod auth;
 mod bulk;
 mod claim;
 mod crash;
+mod hardening;
 mod integrity;
 mod lifecycle;
 mod mail;

@@ -104,3 +104,20 @@ async fn a_plain_form_post_with_errors_returns_to_the_form_with_them(pool: PgPoo
     let page = app.client.get(back).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Use at least 8 characters"), "{page}");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn two_browsers_completing_setup_at_once_make_one_admin(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (first, second) = (new_client(), new_client());
+    for browser in [&first, &second] {
+        browser.get(app.url(&format!("/setup/{}", app.setup_secret))).send().await.unwrap();
+    }
+    let mut other_form = SETUP_FORM;
+    other_form[2] = ("email", "grace@acme.test");
+    let (a, b) = tokio::join!(app.call(&first, "complete_setup", &SETUP_FORM), app.call(&second, "complete_setup", &other_form));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY], "exactly one wins; the other hears setup is done");
+    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE role = 'admin'").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(admins, 1);
+}

@@ -11,6 +11,7 @@ pub mod imports;
 pub mod outbox;
 pub mod selections;
 pub mod settings;
+pub mod throttles;
 
 /// The name of a violated unique constraint, if that is what `error` is.
 pub fn unique_violation(error: &sqlx::Error) -> Option<String> {

@@ -181,6 +181,38 @@ pub fn backoff(attempts: i32) -> Duration {
 /// [`max_resent_after_crash`] emails per worker. Leased emails not yet sent
 /// wait for their lease to run out and are then sent once.
 pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> anyhow::Result<usize> {
+    dispatch_due_unless_stopping(state, mailer, now, &Stopping::never()).await
+}
+
+/// Tells the outbox worker the process is shutting down.
+#[derive(Clone)]
+pub struct Stopping(tokio::sync::watch::Receiver<bool>);
+
+impl Stopping {
+    pub fn new(signal: tokio::sync::watch::Receiver<bool>) -> Self {
+        Self(signal)
+    }
+
+    pub fn never() -> Self {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        // Kept alive so the receiver never reads "closed".
+        std::mem::forget(sender);
+        Self(receiver)
+    }
+
+    fn now(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+/// [`dispatch_due`], sending nothing new once `stopping` says so: emails
+/// not yet started are released for the next server at once, those the SMTP
+/// server is receiving are finished and marked sent.
+pub async fn dispatch_due_unless_stopping(state: &AppState, mailer: &Mailer, now: OffsetDateTime, stopping: &Stopping) -> anyhow::Result<usize> {
     let batch = outbox::lease_due(&state.pool, now, BATCH_SIZE, LEASE).await?;
     let handled = batch.len();
     let send_until = now + LEASE - SEND_MARGIN;
@@ -189,8 +221,9 @@ pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime
         .for_each_concurrent(mailer.per_loop, |email| {
             let delivered = &delivered;
             async move {
-                if OffsetDateTime::now_utc() > send_until {
-                    // Too little lease left to be sure no other worker takes it.
+                if stopping.now() || OffsetDateTime::now_utc() > send_until {
+                    // Shutting down, or too little lease left to be sure no
+                    // other worker takes it.
                     if let Err(error) = outbox::release(&state.pool, email.id).await {
                         tracing::error!(email_id = %email.id, error = %error, "could not release an email");
                     }
@@ -255,27 +288,32 @@ async fn deliver(state: &AppState, mailer: &Mailer, email: &LeasedEmail) -> anyh
     Ok(false)
 }
 
-/// Runs the outbox worker until the process ends: busy while there is due
-/// mail, polling once a second when there is none.
-pub fn spawn_outbox_worker(state: AppState, mailer: Mailer) {
-    for _ in 0..LOOPS {
-        spawn_dispatch_loop(state.clone(), mailer.clone());
-    }
+/// Runs the outbox worker until `stopping`: busy while there is due mail,
+/// polling once a second when there is none. Await the handles after
+/// signalling a stop: they end once what was in flight is sent and marked,
+/// so a graceful restart sends each email exactly once.
+pub fn spawn_outbox_worker(state: AppState, mailer: Mailer, stopping: Stopping) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..LOOPS).map(|_| spawn_dispatch_loop(state.clone(), mailer.clone(), stopping.clone())).collect()
 }
 
-fn spawn_dispatch_loop(state: AppState, mailer: Mailer) {
+fn spawn_dispatch_loop(state: AppState, mailer: Mailer, mut stopping: Stopping) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            match dispatch_due(&state, &mailer, OffsetDateTime::now_utc()).await {
-                Ok(0) => tokio::time::sleep(StdDuration::from_secs(1)).await,
-                Ok(_) => {}
+        while !stopping.now() {
+            let pause = match dispatch_due_unless_stopping(&state, &mailer, OffsetDateTime::now_utc(), &stopping).await {
+                Ok(0) => StdDuration::from_secs(1),
+                Ok(_) => StdDuration::ZERO,
                 Err(error) => {
                     tracing::error!(error = %error, "outbox worker: could not lease email; retrying in 5 s");
-                    tokio::time::sleep(StdDuration::from_secs(5)).await;
+                    StdDuration::from_secs(5)
                 }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = stopping.wait() => {}
             }
         }
-    });
+        tracing::info!("outbox worker: stopped, with what it had in flight sent and marked");
+    })
 }
 
 #[cfg(test)]

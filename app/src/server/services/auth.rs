@@ -6,8 +6,10 @@ use crate::domain::{normalize_identifier, AccountId, AccountStatus, Actor, Audit
 use crate::error::AppError;
 use crate::server::db::accounts;
 use crate::server::db::audit::{self, AuditEvent};
+use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session, AppState};
 use serde_json::json;
+use std::net::IpAddr;
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
@@ -17,6 +19,10 @@ pub enum SignInError {
     /// deliberately one case, so the answer reveals nothing.
     #[error("the email address or password is not right")]
     InvalidCredentials,
+    /// Too many failures from this address or for this email: refused
+    /// before the password is even looked at.
+    #[error(transparent)]
+    Throttled(#[from] Throttled),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -37,7 +43,8 @@ impl From<SignInError> for AppError {
     fn from(error: SignInError) -> Self {
         match error {
             SignInError::InvalidCredentials => context::refused("That email address and password don't match an active account. Check them and try again."),
-            SignInError::Unexpected(e) => context::internal(e),
+            SignInError::Throttled(throttled) => context::fail(AppError::Throttled(throttled.message("sign in"))),
+            SignInError::Unexpected(e) => AppError::from(e),
         }
     }
 }
@@ -53,18 +60,29 @@ pub struct SignedIn {
 /// Checks an email and password and, when they match a claimed account,
 /// signs the session in under a new id. Always costs one argon2
 /// verification, whether or not the account exists (SECURITY.md: unknown
-/// users still cost one hash).
-pub async fn sign_in(state: &AppState, browser: &Session, email: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
-    let account = accounts::find_by_email(&state.pool, &normalize_identifier(email)).await?;
+/// users still cost one hash), unless the client address or the email has
+/// used up its failures ([`Limit::SignInFromAddress`],
+/// [`Limit::SignInForAccount`]): then nothing is hashed at all.
+pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
+    let email = normalize_identifier(email);
+    let from_address = Subject::Address(client);
+    let for_account = Subject::Email(&email);
+    throttle::check(&state.pool, Limit::SignInFromAddress, &from_address, now).await??;
+    throttle::check(&state.pool, Limit::SignInForAccount, &for_account, now).await??;
+    let account = accounts::find_by_email(&state.pool, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;
     let account = match account {
         Some(account) if password_matches && account.status == AccountStatus::Claimed => account,
         other => {
-            tracing::info!(account_id = ?other.map(|a| a.id), "sign-in refused");
+            tracing::info!(account_id = ?other.as_ref().map(|a| a.id), "sign-in refused");
+            let target = other.as_ref().map(|a| AuditTarget::account(a.id, &a.full_name, a.email.as_deref()));
+            throttle::record_failure(&state.pool, Limit::SignInFromAddress, &from_address, client, None, now).await?;
+            throttle::record_failure(&state.pool, Limit::SignInForAccount, &for_account, client, target.as_ref(), now).await?;
             return Err(SignInError::InvalidCredentials);
         }
     };
+    throttle::forget(&state.pool, Limit::SignInForAccount, &for_account).await?;
     let mut tx = state.pool.begin().await?;
     let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
     let actor = Actor::account(account.id, account.full_name.clone());

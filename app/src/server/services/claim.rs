@@ -8,13 +8,15 @@
 
 use crate::api::auth::Viewer;
 use crate::api::claim::{ClaimView, GroupChoice, LinkProblem, Step, StepView};
-use crate::domain::{AccountId, Actor, FieldError, FieldErrors, GroupId, Password, ProfileDetails};
+use crate::domain::{AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails};
 use crate::error::AppError;
-use crate::server::db::{accounts, credentials, groups, settings};
+use crate::server::db::{accounts, groups, settings};
 use crate::server::services::auth::SignedIn;
-use crate::server::services::lifecycle::{self, ClaimDetails, ClaimError, ClaimFailure, ClaimProof, Invitation};
+use crate::server::services::lifecycle::{self, ClaimDetails, ClaimError, ClaimFailure, ClaimProof};
+use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session as auth_session, AppState};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
 
@@ -149,7 +151,7 @@ impl From<WizardError> for AppError {
             WizardError::Refused(error) => context::refused(format!("Your account could not be claimed: {error}.")),
             WizardError::NotExpired => context::refused("This link can't be renewed. Please ask your administrator for a new invitation."),
             WizardError::TooSoon => context::refused("We sent a new link a few minutes ago. Please check your inbox (and spam folder) before asking again."),
-            WizardError::Unexpected(error) => context::internal(error),
+            WizardError::Unexpected(error) => AppError::from(error),
         }
     }
 }
@@ -162,19 +164,49 @@ async fn save(session: &Session, progress: ClaimProgress) -> Result<(), WizardEr
     Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(progress)).await?)
 }
 
+/// What opening a claim link led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOpened {
+    /// The outcome (the wizard, or why the link cannot be used) is in the
+    /// session: go to `/claim`.
+    Recorded,
+    /// The link matches nothing: nothing was stored (no session for a
+    /// guessed token), and the failure counts against the address.
+    Unknown,
+    /// This address opened too many unknown links lately.
+    Throttled(Throttled),
+}
+
 /// Opening a claim link: looks at the link without spending it and records
 /// the outcome in a fresh session, so the link can leave the address bar.
-pub async fn open_link(state: &AppState, session: &Session, secret: &str, viewer: Option<&Viewer>, now: OffsetDateTime) -> anyhow::Result<()> {
+/// A link that matches nothing writes no session, and an address that
+/// opens many of them is throttled ([`Limit::ClaimLinkFromAddress`]).
+pub async fn open_link(
+    state: &AppState,
+    session: &Session,
+    client: IpAddr,
+    secret: &str,
+    viewer: Option<&Viewer>,
+    now: OffsetDateTime,
+) -> anyhow::Result<LinkOpened> {
+    let from_address = Subject::Address(client);
+    if let Err(throttled) = throttle::check(&state.pool, Limit::ClaimLinkFromAddress, &from_address, now).await? {
+        return Ok(LinkOpened::Throttled(throttled));
+    }
     let proof = ClaimProof::link(secret);
     let outcome = match lifecycle::inspect_claim(state, &proof, now).await {
         Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, proof },
         Ok(account_id) => ClaimSession::InProgress(ClaimProgress { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None }),
+        Err(ClaimFailure::Refused(ClaimError::Unknown)) => {
+            throttle::record_failure(&state.pool, Limit::ClaimLinkFromAddress, &from_address, client, None, now).await?;
+            return Ok(LinkOpened::Unknown);
+        }
         Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), proof },
         Err(ClaimFailure::Unexpected(error)) => return Err(error),
     };
     session.cycle_id().await?;
     session.insert(CLAIM_KEY, outcome).await?;
-    Ok(())
+    Ok(LinkOpened::Recorded)
 }
 
 /// The claim this browser is in the middle of, refusing a browser where
@@ -311,30 +343,17 @@ pub async fn finish(state: &AppState, session: &Session, viewer: Option<&Viewer>
 }
 
 /// Mails a fresh link for an expired one, only to the address on file, at
-/// most once per [`NEW_LINK_INTERVAL`].
+/// most once per [`NEW_LINK_INTERVAL`] (checked in the sending transaction).
 pub async fn request_new_link(state: &AppState, session: &Session, now: OffsetDateTime) -> Result<(), WizardError> {
     let Some(ClaimSession::Problem { problem: LinkProblem::Expired, proof }) = load(session).await? else {
         return Err(WizardError::NotExpired);
     };
     let ClaimProof::Link { digest } = &proof;
-    let credential = credentials::find_by_hash(&state.pool, digest).await?.ok_or(WizardError::NotExpired)?;
-    // The rate limit first: once a new link went out, the old one is revoked,
-    // and a second click must hear "too soon", not "cannot be renewed".
-    let newest = credentials::newest_created_at(&state.pool, credential.account_id).await?;
-    if newest.is_some_and(|at| now - at < NEW_LINK_INTERVAL) {
-        return Err(WizardError::TooSoon);
-    }
-    let expired = credential.state == credentials::CredentialState::Active && credential.expires_at <= now;
-    if !expired {
-        return Err(WizardError::NotExpired);
-    }
-    let account = accounts::find(&state.pool, credential.account_id).await?.ok_or(WizardError::NotExpired)?;
-    let actor = Actor::account(account.id, account.full_name.clone());
-    lifecycle::invite(state, account.id, &Invitation::default(), &actor, now).await.map_err(|e| match e {
-        lifecycle::LifecycleError::Unexpected(error) => WizardError::Unexpected(error),
-        _ => WizardError::NotExpired,
-    })?;
-    Ok(())
+    lifecycle::renew_expired_link(state, digest, NEW_LINK_INTERVAL, now).await.map_err(|error| match error {
+        lifecycle::RenewError::NotExpired => WizardError::NotExpired,
+        lifecycle::RenewError::TooSoon => WizardError::TooSoon,
+        lifecycle::RenewError::Unexpected(error) => WizardError::Unexpected(error),
+    })
 }
 
 /// Whether this browser is in the middle of a claim (checked before an

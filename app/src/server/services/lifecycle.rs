@@ -206,6 +206,53 @@ async fn invite_in(
     Ok(IssuedLink { credential_id: credential.id, secret: SecretString::from(secret), expires_at: credential.expires_at })
 }
 
+/// Why an expired link was not renewed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewError {
+    #[error("only an expired link can be renewed")]
+    NotExpired,
+    #[error("a new link was issued less than the interval ago")]
+    TooSoon,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for RenewError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+/// Mails a fresh link for an expired one (the claimant's "Email me a new
+/// link"), at most once per `interval`. The interval is checked under the
+/// account's row lock, in the transaction that issues the link, so parallel
+/// clicks send one email.
+pub async fn renew_expired_link(state: &AppState, digest: &[u8], interval: Duration, now: OffsetDateTime) -> Result<(), RenewError> {
+    let mut tx = state.pool.begin().await?;
+    let credential = credentials::find_by_hash(&mut *tx, digest).await?.ok_or(RenewError::NotExpired)?;
+    let account = lock_account(&mut tx, credential.account_id).await.map_err(|error| match error {
+        LifecycleError::Unexpected(error) => RenewError::Unexpected(error),
+        _ => RenewError::NotExpired,
+    })?;
+    // The interval first: once a new link went out, the old one is revoked,
+    // and a second click must hear "too soon", not "cannot be renewed".
+    let newest = credentials::newest_created_at(&mut *tx, account.id).await?;
+    if newest.is_some_and(|at| now - at < interval) {
+        return Err(RenewError::TooSoon);
+    }
+    let credential = credentials::find_by_hash(&mut *tx, digest).await?.ok_or(RenewError::NotExpired)?;
+    if !(credential.state == CredentialState::Active && credential.expires_at <= now) {
+        return Err(RenewError::NotExpired);
+    }
+    let actor = Actor::account(account.id, account.full_name.clone());
+    invite_in(state, &mut tx, account.id, &Invitation::default(), &actor, now).await.map_err(|error| match error {
+        LifecycleError::Unexpected(error) => RenewError::Unexpected(error),
+        _ => RenewError::NotExpired,
+    })?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Which accounts a bulk invitation is for.
 #[derive(Debug, Clone, Copy)]
 pub enum InviteScope<'a> {
@@ -437,16 +484,27 @@ pub async fn claim(state: &AppState, secret: &str, password_hash: Option<&str>, 
 pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &ClaimDetails, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
     let mut tx = state.pool.begin().await?;
     let (credential_id, account_id) = match proof {
-        ClaimProof::Link { digest } => match credentials::spend(&mut tx, digest, now).await? {
-            Some(spent) => spent,
-            None => {
-                drop(tx);
-                let found = credentials::find_by_hash(&state.pool, digest).await?;
-                // A credential that is active and unexpired here lost a race
-                // with a concurrent completion that has since committed.
-                return Err(classify(found, now).err().unwrap_or(ClaimError::AlreadyUsed).into());
+        ClaimProof::Link { digest } => {
+            // SECURITY: one lock order for an account and its credentials,
+            // account first (as deactivation and invitation take them), so
+            // a claim racing a deactivation waits instead of deadlocking.
+            let found = classify(credentials::find_by_hash(&mut *tx, digest).await?, now)?;
+            lock_account(&mut tx, found.account_id).await.map_err(|error| match error {
+                LifecycleError::Unexpected(error) => ClaimFailure::Unexpected(error),
+                _ => ClaimFailure::Refused(ClaimError::Unknown),
+            })?;
+            match credentials::spend(&mut tx, digest, now).await? {
+                Some(spent) => spent,
+                None => {
+                    drop(tx);
+                    let found = credentials::find_by_hash(&state.pool, digest).await?;
+                    // A credential that was live a moment ago lost a race with
+                    // a concurrent completion or a deactivation that has since
+                    // committed.
+                    return Err(classify(found, now).err().unwrap_or(ClaimError::AlreadyUsed).into());
+                }
             }
-        },
+        }
     };
     if !transitions::mark_claimed(&mut tx, account_id, details.password_hash.as_deref(), now).await? {
         return Err(ClaimError::NotClaimable.into());

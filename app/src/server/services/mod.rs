@@ -20,3 +20,4 @@ pub mod profile;
 pub mod search_index;
 pub mod settings;
 pub mod setup;
+pub mod throttle;

@@ -33,7 +33,7 @@ impl From<ProfileError> for AppError {
         match error {
             ProfileError::WrongCurrentPassword => context::invalid(FieldError::new("current_password", "That is not your current password.")),
             ProfileError::Gone => context::not_found(),
-            ProfileError::Unexpected(e) => context::internal(e),
+            ProfileError::Unexpected(e) => AppError::from(e),
         }
     }
 }

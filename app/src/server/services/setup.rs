@@ -52,7 +52,7 @@ impl From<SetupError> for AppError {
         match error {
             SetupError::AlreadyDone => context::refused("Embark is already set up. Sign in instead."),
             SetupError::DuplicateEmail => context::invalid(FieldError::new("email", "An account with this email address already exists.")),
-            SetupError::Unexpected(e) => context::internal(e),
+            SetupError::Unexpected(e) => AppError::from(e),
         }
     }
 }
