@@ -22,13 +22,20 @@ async fn database_url(pool: &PgPool) -> String {
 }
 
 fn start_embark(database_url: &str, smtp_url: &str, log: &std::path::Path) -> Child {
+    start_embark_behind(database_url, smtp_url, log, None).0
+}
+
+/// An `embark serve` process on a free port, and its address. With a public
+/// URL, it is one of several servers behind that address.
+fn start_embark_behind(database_url: &str, smtp_url: &str, log: &std::path::Path, public_url: Option<&str>) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("http://127.0.0.1:{port}");
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_embark"))
+    let child = Command::new(env!("CARGO_BIN_EXE_embark"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
         .env("EMBARK_LISTEN", format!("127.0.0.1:{port}"))
-        .env("EMBARK_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("EMBARK_PUBLIC_URL", public_url.unwrap_or(&address))
         .env("EMBARK_SECRET_KEY", SECRET_KEY)
         .env("EMBARK_SMTP_URL", smtp_url)
         .env("EMBARK_MAIL_FROM", "Embark <embark@acme.test>")
@@ -37,7 +44,17 @@ fn start_embark(database_url: &str, smtp_url: &str, log: &std::path::Path) -> Ch
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
-        .expect("the embark binary starts")
+        .expect("the embark binary starts");
+    (child, address)
+}
+
+/// Waits until the server at `address` answers its health check.
+async fn until_ready(address: &str) {
+    let started = Instant::now();
+    while !reqwest::get(format!("{address}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+        assert!(started.elapsed() < Duration::from_secs(60), "{address} did not start within a minute");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn unfinished(pool: &PgPool) -> i64 {
@@ -169,4 +186,90 @@ async fn a_server_restarted_gracefully_while_sending_delivers_every_invitation_e
     );
     assert!(smtp.duplicated_message_ids().is_empty());
     eprintln!("restart test: {delivered_before_restart} delivered before SIGTERM, none re-sent after restart");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn two_servers_on_one_database_send_each_email_once_share_claims_and_count_attempts_together(pool: PgPool) {
+    use reqwest::header::{ACCEPT, ORIGIN};
+    const PUBLIC: &str = "http://embark.example.test";
+    invite_everyone(&pool, "pair").await;
+    // A colleague still to claim, and an admin whose password gets guessed.
+    let mut state = crate::helpers::spawn_app(pool.clone()).await.state;
+    state.sealer = app::server::crypto::SecretSealer::new(&secrecy::SecretString::from(SECRET_KEY));
+    let person =
+        lifecycle::NewPerson::employee(app::domain::PersonName::parse("Grace Hopper").unwrap(), app::domain::EmailAddress::parse("grace@example.com").unwrap());
+    let (grace, link) = lifecycle::create(&state, &person, Some(&Invitation::default()), &Actor::system(), time::OffsetDateTime::now_utc()).await.unwrap();
+    let secret = secrecy::ExposeSecret::expose_secret(&link.unwrap().secret).to_owned();
+    let admin = app::server::services::setup::NewAdmin {
+        full_name: app::domain::PersonName::parse("Ada Admin").unwrap(),
+        email: app::domain::EmailAddress::parse("ada@example.com").unwrap(),
+        password: app::domain::Password::parse(crate::helpers::PASSWORD, &[]).unwrap(),
+    };
+    app::server::services::setup::create_admin(&state, &admin, None, time::OffsetDateTime::now_utc()).await.unwrap();
+
+    let smtp = CountingSmtp::start().await;
+    let url = database_url(&pool).await;
+    let log = std::env::temp_dir().join(format!("embark-pair-{}.log", std::process::id()));
+    let (mut one, first) = start_embark_behind(&url, &smtp.url, &log, Some(PUBLIC));
+    let (mut two, second) = start_embark_behind(&url, &smtp.url, &log, Some(PUBLIC));
+    until_ready(&first).await;
+    until_ready(&second).await;
+
+    // A claim opened on one server completes on the other (no sticky sessions).
+    let browser = crate::helpers::new_client();
+    let opened = browser.get(format!("{first}/claim/{secret}")).send().await.unwrap();
+    assert_eq!(crate::helpers::location(&opened), "/claim");
+    let call = |server: &str, name: &str, form: &[(&str, &str)]| {
+        browser.post(format!("{server}/api/{name}")).header(ORIGIN, PUBLIC).header(ACCEPT, "application/json").form(form).send()
+    };
+    let password = crate::helpers::PASSWORD;
+    let profile =
+        call(&second, "claim_profile", &[("full_name", "Grace Hopper"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await.unwrap();
+    assert!(profile.status().is_success(), "{}", profile.text().await.unwrap());
+    assert!(call(&first, "claim_password", &[("password", password), ("password_confirmation", password)]).await.unwrap().status().is_success());
+    let finished = call(&second, "claim_finish", &[]).await.unwrap();
+    assert!(finished.status().is_success(), "{}", finished.text().await.unwrap());
+    let status: String = sqlx::query_scalar("SELECT status::text FROM account WHERE id = $1").bind(grace).fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "claimed");
+
+    // Wrong passwords on both servers count against one limit.
+    for attempt in 0..10 {
+        let server = if attempt % 2 == 0 { &first } else { &second };
+        let refused = crate::helpers::new_client()
+            .post(format!("{server}/api/sign_in"))
+            .header(ORIGIN, PUBLIC)
+            .header(ACCEPT, "application/json")
+            .form(&[("email", "ada@example.com"), ("password", "a wrong guess")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for server in [&first, &second] {
+        let throttled = crate::helpers::new_client()
+            .post(format!("{server}/api/sign_in"))
+            .header(ORIGIN, PUBLIC)
+            .header(ACCEPT, "application/json")
+            .form(&[("email", "ada@example.com"), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(throttled.status(), reqwest::StatusCode::TOO_MANY_REQUESTS, "{server} counts the other's failures");
+    }
+
+    // Both outbox workers drain one outbox: every email exactly once.
+    let started = Instant::now();
+    while unfinished(&pool).await > 0 {
+        assert!(started.elapsed() < Duration::from_secs(180), "mail still unfinished after 3 minutes");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for server in [&mut one, &mut two] {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    let by_recipient = smtp.by_recipient();
+    // Grace's own invitation may have been withdrawn: she claimed quickly.
+    assert_eq!(by_recipient.keys().filter(|to| to.starts_with("pair")).count(), PEOPLE, "every invited person received their email");
+    assert!(by_recipient.values().all(|&n| n == 1), "no email went out twice across the two servers");
+    assert!(smtp.duplicated_message_ids().is_empty());
 }
