@@ -7,6 +7,12 @@
 //! 2. Invite All over those 100,000 uninvited people;
 //! 3. outbox dispatch of the 100,000 claim emails to a local SMTP server;
 //! 4. the People page (search + status filter) over 1,000,000 accounts;
+//! 5. what anonymous visitors reach, under `wrk` load (64 connections):
+//!    the claim wizard, claim links, the sign-in page and password sign-ins,
+//!    each beside its ceiling measured in the same run (`/healthz` for
+//!    pages, argon2 hashes per second for sign-ins), the server's memory
+//!    idle and after a sign-in flood, and a real person's sign-in while one
+//!    address floods wrong passwords;
 //!
 //! with the server's peak memory (VmHWM) after each.
 
@@ -47,6 +53,9 @@ impl Server {
             .env("EMBARK_PUBLIC_URL", &base)
             .env("EMBARK_SECRET_KEY", SECRET_KEY)
             .env("EMBARK_LOG_FORMAT", "json")
+            // As if behind a proxy at 127.0.0.1, so that load generated here
+            // can come from several client addresses (X-Forwarded-For).
+            .env("EMBARK_TRUSTED_PROXIES", "127.0.0.1")
             .env("RUST_LOG", std::env::var("EMBARK_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()))
             .env("LEPTOS_OUTPUT_NAME", "embark")
             .env("LEPTOS_SITE_ROOT", "target/site")
@@ -233,7 +242,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() {
     println!("Embark scale benchmark ({} cores, PostgreSQL on the same host)\n", std::thread::available_parallelism().map_or(0, |n| n.get()));
 
-    // EMBARK_BENCH=bulk or EMBARK_BENCH=people runs one half.
+    // EMBARK_BENCH=bulk, people or http runs one part.
     let only = std::env::var("EMBARK_BENCH").unwrap_or_default();
     if only.is_empty() || only == "bulk" {
         bulk().await;
@@ -241,6 +250,211 @@ async fn main() {
     if only.is_empty() || only == "people" {
         people_page().await;
     }
+    if only.is_empty() || only == "http" {
+        http().await;
+    }
+}
+
+/// What `wrk --latency` reported.
+struct Load {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx_3xx: u64,
+}
+
+impl Load {
+    /// Answers that were 2xx or 3xx, per second, over a run of `seconds`.
+    fn successes_per_second(&self, seconds: u32) -> f64 {
+        self.per_second - self.non_2xx_3xx as f64 / f64::from(seconds)
+    }
+}
+
+impl std::fmt::Display for Load {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:>7.0}/s, p50 {:>6.1} ms, p99 {:>7.1} ms", self.per_second, self.p50_ms, self.p99_ms)?;
+        if self.non_2xx_3xx > 0 {
+            write!(f, " ({} answers not 2xx/3xx)", self.non_2xx_3xx)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `wrk` for `seconds` with `connections` against `url`; `script` is a
+/// Lua snippet (request method, body, headers).
+fn wrk(url: &str, connections: usize, seconds: u32, script: &str) -> Load {
+    let dir = std::env::temp_dir().join(format!("embark-wrk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lua = dir.join("request.lua");
+    std::fs::write(&lua, script).unwrap();
+    let output = Command::new("wrk")
+        .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "-s"])
+        .arg(&lua)
+        .arg(url)
+        .output()
+        .expect("wrk runs (scripts/bench installs it)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let millis = |label: &str| {
+        text.lines().find_map(|line| line.trim().strip_prefix(label)).map_or(f64::NAN, |value| {
+            let value = value.trim();
+            let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len()));
+            let number: f64 = number.parse().unwrap_or(f64::NAN);
+            match unit {
+                "us" => number / 1000.0,
+                "ms" => number,
+                "s" => number * 1000.0,
+                "m" => number * 60_000.0,
+                _ => f64::NAN,
+            }
+        })
+    };
+    let per_second = text.lines().find_map(|line| line.strip_prefix("Requests/sec:")).and_then(|v| v.trim().parse().ok()).unwrap_or(f64::NAN);
+    let non_2xx_3xx = text.lines().find_map(|line| line.trim().strip_prefix("Non-2xx or 3xx responses:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    Load { per_second, p50_ms: millis("50%"), p99_ms: millis("99%"), non_2xx_3xx }
+}
+
+fn lua_headers(headers: &[(&str, &str)]) -> String {
+    headers.iter().map(|(name, value)| format!("wrk.headers[\"{name}\"] = \"{value}\"\n")).collect()
+}
+
+fn lua_post(body: &str, headers: &[(&str, &str)]) -> String {
+    format!("wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n{}", lua_headers(headers))
+}
+
+/// Resident memory of the server process now, in MB.
+fn memory_now_mb(server: &Server) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Claim links for `count` invited people, made the way Embark makes them.
+async fn invited_with_links(pool: &PgPool, count: usize) -> Vec<String> {
+    use app::server::crypto::{generate_secret, secret_digest, SecretSealer};
+    let sealer = SecretSealer::new(&secrecy::SecretString::from(SECRET_KEY));
+    let mut secrets = Vec::with_capacity(count);
+    for i in 0..count {
+        let account = uuid::Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at, invited_at) \
+             VALUES ($1, 'invited', $2, $2, $3, now(), now(), now())",
+        )
+        .bind(account)
+        .bind(format!("claimer{i}@bench.test"))
+        .bind(format!("Claimer {i}"))
+        .execute(pool)
+        .await
+        .unwrap();
+        let secret = generate_secret();
+        sqlx::query(
+            "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
+             VALUES ($1, $2, 'link', $3, $4, now(), now() + interval '30 days')",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(account)
+        .bind(secret_digest(&secret))
+        .bind(sealer.seal(&secret))
+        .execute(pool)
+        .await
+        .unwrap();
+        secrets.push(secret);
+    }
+    secrets
+}
+
+/// Password hashes per second on every core at once: the most sign-ins any
+/// server on this machine can check.
+async fn argon2_ceiling() -> f64 {
+    let hasher = app::server::crypto::PasswordHasher::new();
+    let stored = hasher.hash(ADMIN_PASSWORD).await.unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let started = Instant::now();
+    let mut done = 0usize;
+    while started.elapsed() < Duration::from_secs(4) {
+        let checks: Vec<_> = (0..cores * 4).map(|_| hasher.verify(Some(&stored), ADMIN_PASSWORD)).collect();
+        done += futures::future::join_all(checks).await.into_iter().filter(|r| r.is_ok()).count();
+    }
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn http() {
+    let (url, pool) = fresh_database("http").await;
+    let secrets = invited_with_links(&pool, 2).await;
+    settle(&pool).await;
+    let server = Server::start(&url, None).await;
+    let base = server.base.clone();
+    println!("\nWhat anonymous visitors reach, under load (wrk, 2 threads, 64 connections, 8 s each):");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = memory_now_mb(&server);
+
+    // A browser in the middle of a claim.
+    let claimer = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let opened = claimer.get(format!("{base}/claim/{}", secrets[0])).send().await.unwrap();
+    let cookie = opened.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).unwrap_or_default().to_owned();
+    assert!(cookie.starts_with("embark_session="), "opening a claim link starts a session");
+
+    let ceiling = wrk(&format!("{base}/healthz"), 64, 8, "");
+    println!("  /healthz (a database ping: the stack's ceiling)      {ceiling}");
+    let claim_page = wrk(&format!("{base}/claim"), 64, 8, &lua_headers(&[("Cookie", &cookie), ("Accept", "text/html")]));
+    println!("  claim wizard page (GET /claim, a claim in progress)  {claim_page}");
+    let link = wrk(&format!("{base}/claim/{}", secrets[1]), 64, 8, "");
+    println!("  opening a claim link (GET /claim/<token>)           {link}");
+    let sign_in_page = wrk(&format!("{base}/sign-in"), 64, 8, &lua_headers(&[("Accept", "text/html")]));
+    println!("  sign-in page                                        {sign_in_page}");
+
+    let hashes = argon2_ceiling().await;
+    let body = format!("email={}&password={}", ADMIN_EMAIL.replace('@', "%40"), ADMIN_PASSWORD.replace(' ', "+"));
+    let sign_ins =
+        wrk(&format!("{base}/api/sign_in"), 64, 8, &lua_post(&body, &[("Origin", &base), ("Accept", "application/json"), ("X-Forwarded-For", "192.0.2.64")]));
+    let signed_in = sign_ins.successes_per_second(8);
+    let share = signed_in / hashes * 100.0;
+    println!(
+        "  password sign-ins, 64 clients                       {sign_ins}: {signed_in:.0} signed in/s; argon2 ceiling {hashes:.0} hashes/s ({share:.0}% of it)"
+    );
+    let few =
+        wrk(&format!("{base}/api/sign_in"), 8, 8, &lua_post(&body, &[("Origin", &base), ("Accept", "application/json"), ("X-Forwarded-For", "192.0.2.8")]));
+    println!("  password sign-ins, 8 clients                        {few}");
+    let after_flood = memory_now_mb(&server);
+    println!("  server memory: idle {idle:.0} MB; after the sign-in floods {after_flood:.0} MB (peak {:.0} MB)", server.peak_memory_mb());
+
+    // One address floods wrong passwords while a real person signs in.
+    let flood_body = "email=victim%40bench.test&password=wrong";
+    let flood_script = lua_post(flood_body, &[("Origin", &base), ("Accept", "application/json"), ("X-Forwarded-For", "198.51.100.66")]);
+    let flood_url = format!("{base}/api/sign_in");
+    let flood = std::thread::spawn(move || wrk(&flood_url, 32, 10, &flood_script));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut latencies = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(6) {
+        let person = reqwest::Client::new();
+        let began = Instant::now();
+        let response = person
+            .post(format!("{base}/api/sign_in"))
+            .header(ORIGIN, &base)
+            .header(ACCEPT, "application/json")
+            .header("X-Forwarded-For", "203.0.113.5")
+            .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "the real person was refused: {}", response.status());
+        latencies.push(began.elapsed().as_secs_f64() * 1000.0);
+    }
+    let flood = flood.join().unwrap();
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "  a real person's sign-in during a wrong-password flood from one address ({:.0}/s, throttled): p50 {:.0} ms, p99 {:.0} ms over {} sign-ins",
+        flood.per_second,
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.len()
+    );
+    println!("  server memory after everything: {:.0} MB (peak {:.0} MB)", memory_now_mb(&server), server.peak_memory_mb());
+    server.stop();
+    pool.close().await;
 }
 
 /// Imports the generated company into an empty directory, checks that

@@ -83,7 +83,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Requests handled at once, by class; beyond, 503 at once (nothing queues
-/// without bound). Spreadsheet uploads hold up to 25 MB each while parsed.
+/// without bound). Spreadsheet uploads hold up to 50 MB each while parsed.
 const PAGES_IN_FLIGHT: usize = 512;
 const UPLOADS_IN_FLIGHT: usize = 4;
 const PICTURES_IN_FLIGHT: usize = 16;

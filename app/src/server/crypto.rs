@@ -18,8 +18,10 @@ fn params() -> Params {
 }
 
 /// Hashes waiting per core before new ones are refused as busy: at about
-/// 45 hashes a second per core, the last in line waits about 0.35 s.
-const WAITING_PER_CORE: usize = 16;
+/// 60 hashes a second per core, the last in line waits about half a second.
+/// Enough for 64 people signing in at once on two cores to wait rather than
+/// be turned away (a "busy" answer costs a request, and clients retry).
+const WAITING_PER_CORE: usize = 32;
 
 type HashJob = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
@@ -56,6 +58,11 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(&self, job: impl FnOnce(&mut Vec<Block>) -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: HashJob = Box::new(move |memory| {
+            // Whoever asked has gone (the browser closed the connection):
+            // the hash would be thrown away, so it is not computed.
+            if answer.is_closed() {
+                return;
+            }
             let _ = answer.send(job(memory));
         });
         match self.queue.try_send(job) {

@@ -161,19 +161,28 @@ async fn an_oversized_server_function_body_gets_413_and_changes_nothing(pool: Pg
 /// before it came. A server that stops reading at its cap answers while most
 /// of the body was never sent.
 async fn stream_until_answered(app: &TestApp, path: &str, content_type: &str) -> (String, usize) {
+    stream_until_answered_with(app, path, content_type, "", "", 1024).await
+}
+
+/// [`stream_until_answered`] with extra header lines, a first chunk (a
+/// multipart part's head), and a body of `chunks` × 64 KB.
+async fn stream_until_answered_with(app: &TestApp, path: &str, content_type: &str, headers: &str, preamble: &str, chunks: usize) -> (String, usize) {
     let address = app.address.trim_start_matches("http://").to_owned();
     let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: {origin}\r\nAccept: text/html\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: {origin}\r\nAccept: text/html\r\nContent-Type: {content_type}\r\n{headers}Transfer-Encoding: chunked\r\n\r\n",
         origin = app.address
     );
     writer.write_all(head.as_bytes()).await.unwrap();
+    if !preamble.is_empty() {
+        writer.write_all(format!("{:x}\r\n{preamble}\r\n", preamble.len()).as_bytes()).await.unwrap();
+    }
     let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = written.clone();
     let sending = tokio::spawn(async move {
         let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "a".repeat(64 * 1024));
-        for _ in 0..1024 {
+        for _ in 0..chunks {
             if writer.write_all(chunk.as_bytes()).await.is_err() {
                 return;
             }
@@ -194,10 +203,17 @@ async fn body_caps_stop_reading_while_the_body_streams(pool: PgPool) {
     assert!(status.contains("413"), "{status}");
     assert!(sent < 32 * 1024 * 1024, "the server answered after {sent} bytes of a 64 MB body, having stopped reading at its 64 KB cap");
 
+    // A spreadsheet upload: 50 MB accepted, 200 MB sent.
     app.create_admin("ada@example.com").await;
-    app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
-    let cookie = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM tower_sessions.session").fetch_one(&app.state.pool).await.unwrap();
-    assert_eq!(cookie, 1);
+    let signed_in = app.sign_in(&app.client, "ada@example.com", PASSWORD).await;
+    let cookie = app.session_cookie(&signed_in).unwrap();
+    let preamble = "--cap\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\nContent-Type: text/csv\r\n\r\nEmail,Full name\r\n";
+    let (status, sent) =
+        stream_until_answered_with(&app, "/admin/import/upload", "multipart/form-data; boundary=cap", &format!("Cookie: {cookie}\r\n"), preamble, 3200).await;
+    assert!(status.contains("303"), "refused back to the form: {status}");
+    assert!(sent < 120 * 1024 * 1024, "the server answered after {sent} bytes of a 200 MB upload, having stopped at its 50 MB cap");
+    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM import_batch").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(staged, 0);
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

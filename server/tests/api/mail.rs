@@ -184,3 +184,53 @@ async fn mail_that_fails_its_last_attempt_is_marked_failed_and_never_retried(poo
     assert_eq!(dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc() + time::Duration::days(1)).await.unwrap(), 0);
     assert!(smtp.messages_to(&address).await.is_empty());
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn links_in_mail_come_from_the_public_url_never_from_the_request(pool: PgPool) {
+    use reqwest::header::{ACCEPT, HOST, ORIGIN};
+    const PUBLIC: &str = "http://embark.example.com";
+    let app = crate::helpers::spawn_app_with(pool, |state| state.public_url = PUBLIC.to_owned()).await;
+    app.create_admin("ada@example.com").await;
+    let signed_in = app
+        .client
+        .post(app.url("/api/sign_in"))
+        .header(ORIGIN, PUBLIC)
+        .header(ACCEPT, "application/json")
+        .form(&[("email", "ada@example.com"), ("password", crate::helpers::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_in.status().is_success());
+    let address = unique_address("origin");
+    // The request names another host, directly and as a proxy would.
+    let added = app
+        .client
+        .post(app.url("/api/admin_add_person"))
+        .header(ORIGIN, PUBLIC)
+        .header(ACCEPT, "application/json")
+        .header(HOST, "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("email", address.as_str()),
+            ("full_name", "Grace Hopper"),
+            ("title", ""),
+            ("department", ""),
+            ("location", ""),
+            ("phone", ""),
+            ("external_id", ""),
+            ("manager_email", ""),
+            ("personal_message", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(added.status().is_success(), "{}", added.text().await.unwrap());
+    let smtp = SmtpSink::from_env();
+    dispatch_due(&app.state, &mailer(&smtp), OffsetDateTime::now_utc()).await.unwrap();
+    let messages = smtp.messages_to(&address).await;
+    assert_eq!(messages.len(), 1);
+    let text = messages[0]["text"].as_str().unwrap();
+    assert!(text.contains(&format!("{PUBLIC}/claim/")), "{text}");
+    assert!(!text.contains("evil.example") && !text.contains(&app.address), "{text}");
+}

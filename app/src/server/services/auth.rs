@@ -68,7 +68,7 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
     let from_address = Subject::Address(client);
     let for_account = Subject::Email(&email);
     throttle::check(&state.pool, Limit::SignInFromAddress, &from_address, now).await??;
-    throttle::check(&state.pool, Limit::SignInForAccount, &for_account, now).await??;
+    let earlier_failures = throttle::check(&state.pool, Limit::SignInForAccount, &for_account, now).await??;
     let account = accounts::find_by_email(&state.pool, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;
@@ -82,7 +82,9 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
             return Err(SignInError::InvalidCredentials);
         }
     };
-    throttle::forget(&state.pool, Limit::SignInForAccount, &for_account).await?;
+    if earlier_failures > 0 {
+        throttle::forget(&state.pool, Limit::SignInForAccount, &for_account).await?;
+    }
     let mut tx = state.pool.begin().await?;
     let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
     let actor = Actor::account(account.id, account.full_name.clone());

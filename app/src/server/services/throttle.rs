@@ -90,12 +90,13 @@ fn minutes(duration: Duration) -> i64 {
     (duration.whole_seconds() + 59).div_euclid(60).max(1)
 }
 
-/// Refuses when `subject` has used up `limit`.
-pub async fn check(pool: &PgPool, limit: Limit, subject: &Subject<'_>, now: OffsetDateTime) -> sqlx::Result<Result<(), Throttled>> {
+/// Refuses when `subject` has used up `limit`; otherwise says how many
+/// failures it has in the window.
+pub async fn check(pool: &PgPool, limit: Limit, subject: &Subject<'_>, now: OffsetDateTime) -> sqlx::Result<Result<i64, Throttled>> {
     let (count, oldest) = throttles::failures_since(pool, limit.bucket(), &subject.digest(), now - limit.window()).await?;
     Ok(match oldest {
         Some(oldest) if count >= limit.allowed() => Err(Throttled { retry_after: (oldest + limit.window() - now).max(Duration::seconds(1)) }),
-        _ => Ok(()),
+        _ => Ok(count),
     })
 }
 
