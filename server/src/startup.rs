@@ -82,6 +82,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
 /// How long a request may take before it is answered 408, by class.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+const PICTURE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Requests handled at once, by class; beyond, 503 at once (nothing queues
 /// without bound). Spreadsheet uploads hold up to 50 MB each while parsed.
 const PAGES_IN_FLIGHT: usize = 512;
@@ -124,9 +125,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/claim/picture", post(routes::upload_claim_picture))
         .route("/profile/picture", post(routes::upload_profile_picture))
         .layer(picture_limit())
-        .layer(limits::in_flight(PICTURES_IN_FLIGHT));
-    let server_fn_routes =
-        Router::new().route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns)).layer(axum::middleware::from_fn(limits::server_fn_body));
+        .layer(limits::in_flight(PICTURES_IN_FLIGHT))
+        // 5 MB from a phone on a slow connection can take a minute.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PICTURE_TIMEOUT))
+        .layer(RequestBodyTimeoutLayer::new(PICTURE_TIMEOUT));
+    let server_fn_routes = Router::new().route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns));
     let pages = Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/setup/{secret}", get(routes::open_setup_link))
@@ -137,7 +140,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/admin/import/template.xlsx", get(bulk::import_template_xlsx))
         .route("/admin/import/{id}/problems.csv", get(bulk::import_problems))
         .route("/admin/invitations/template.csv", get(bulk::selection_template_csv))
-        .merge(pictures)
         .merge(server_fn_routes)
         .leptos_routes_with_context(&leptos_options, routes, context, {
             let leptos_options = leptos_options.clone();
@@ -150,6 +152,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(RequestBodyTimeoutLayer::new(PAGE_TIMEOUT));
 
     pages
+        .merge(pictures)
         .merge(uploads)
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(middleware::page_access))

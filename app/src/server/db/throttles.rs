@@ -17,6 +17,28 @@ pub async fn failures_since(db: impl PgExecutor<'_>, bucket: &str, subject: &[u8
     Ok((row.count, row.oldest))
 }
 
+/// [`failures_since`] for several (bucket, subject) pairs in one statement,
+/// in the order given.
+pub async fn failures_since_each(
+    db: impl PgExecutor<'_>,
+    buckets: &[String],
+    subjects: &[Vec<u8>],
+    since: OffsetDateTime,
+) -> sqlx::Result<Vec<(i64, Option<OffsetDateTime>)>> {
+    let rows = sqlx::query!(
+        r#"SELECT count(f.failed_at) AS "count!", min(f.failed_at) AS oldest
+           FROM UNNEST($1::text[], $2::bytea[]) WITH ORDINALITY AS asked(bucket, subject, position)
+           LEFT JOIN throttle_failure f ON f.bucket = asked.bucket AND f.subject = asked.subject AND f.failed_at > $3
+           GROUP BY asked.position ORDER BY asked.position"#,
+        buckets,
+        subjects,
+        since,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.count, row.oldest)).collect())
+}
+
 pub async fn record_failure(db: impl PgExecutor<'_>, bucket: &str, subject: &[u8], now: OffsetDateTime) -> sqlx::Result<()> {
     sqlx::query!("INSERT INTO throttle_failure (bucket, subject, failed_at) VALUES ($1, $2, $3)", bucket, subject, now).execute(db).await?;
     Ok(())

@@ -67,8 +67,8 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
     let email = normalize_identifier(email);
     let from_address = Subject::Address(client);
     let for_account = Subject::Email(&email);
-    throttle::check(&state.pool, Limit::SignInFromAddress, &from_address, now).await??;
-    let earlier_failures = throttle::check(&state.pool, Limit::SignInForAccount, &for_account, now).await??;
+    let failures = throttle::check_each(&state.pool, &[(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account)], now).await??;
+    let earlier_failures = failures[1];
     let account = accounts::find_by_email(&state.pool, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;

@@ -243,21 +243,30 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
     }
     // The link may have been replaced, or the account deactivated, since
     // the wizard began.
-    if let Err(failure) = lifecycle::inspect_claim(state, &progress.proof, now).await {
-        let problem = LinkProblem::from(match failure {
-            ClaimFailure::Refused(error) => error,
-            ClaimFailure::Unexpected(error) => return Err(error.into()),
-        });
-        session.insert(CLAIM_KEY, ClaimSession::Problem { problem, proof: progress.proof }).await?;
-        return Ok(ClaimView::Problem(problem));
-    }
+    let account = match lifecycle::claimable_account(state, &progress.proof, now).await {
+        Ok(account) if account.id == progress.account_id => account,
+        Ok(_) => return Err(WizardError::NoClaim),
+        Err(failure) => {
+            let problem = LinkProblem::from(match failure {
+                ClaimFailure::Refused(error) => error,
+                ClaimFailure::Unexpected(error) => return Err(error.into()),
+            });
+            session.insert(CLAIM_KEY, ClaimSession::Problem { problem, proof: progress.proof }).await?;
+            return Ok(ClaimView::Problem(problem));
+        }
+    };
     let settings = settings::get(&state.pool).await?;
-    let account = accounts::find(&state.pool, progress.account_id).await?.ok_or(WizardError::NoClaim)?;
-    let joined = groups::of_account(&state.pool, account.id).await?;
+    let shown = groups::for_claimant(&state.pool, account.id).await?;
+    let joined: Vec<&groups::ClaimantGroup> = shown.iter().filter(|g| g.joined).collect();
     let choice = |g: groups::GroupSummary| GroupChoice { joined: joined.iter().any(|j| j.id == g.id), id: g.id, name: g.name, description: g.description };
     let search = search.unwrap_or_default().trim().chars().take(100).collect::<String>();
     let search_results = if search.is_empty() { Vec::new() } else { groups::search_open(&state.pool, &search, 20).await?.into_iter().map(choice).collect() };
-    let suggested_groups = groups::suggested(&state.pool).await?.into_iter().map(choice).collect();
+    let suggested_groups = shown
+        .iter()
+        .filter(|g| g.suggested)
+        .map(|g| GroupChoice { id: g.id, name: g.name.clone(), description: g.description.clone(), joined: g.joined })
+        .collect();
+    let joined_groups = joined.iter().map(|g| g.name.clone()).collect();
     let profile = progress.profile.as_ref();
     Ok(ClaimView::Step(Box::new(StepView {
         step: progress.next_step(settings.require_terms),
@@ -270,7 +279,7 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
         department: profile.map_or(account.department, |p| p.department.clone()),
         location: profile.map_or(account.location, |p| p.location.clone()),
         phone: profile.map_or(account.phone, |p| p.phone.clone()),
-        joined_groups: joined.into_iter().map(|g| g.name).collect(),
+        joined_groups,
         suggested_groups,
         search,
         search_results,

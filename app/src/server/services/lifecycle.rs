@@ -438,6 +438,12 @@ impl From<sqlx::Error> for ClaimFailure {
 /// Tells whose account a proof would claim, without spending it (opening a
 /// link must never spend it: mail scanners open links first).
 pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
+    Ok(claimable_account(state, proof, now).await?.id)
+}
+
+/// [`inspect_claim`], with the account it would claim as read (so the
+/// wizard does not read it again).
+pub async fn claimable_account(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<accounts::AccountRow, ClaimFailure> {
     let credential = match proof {
         ClaimProof::Link { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?,
     };
@@ -445,7 +451,7 @@ pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDate
     if account.status != AccountStatus::Invited {
         return Err(ClaimError::NotClaimable.into());
     }
-    Ok(account.id)
+    Ok(account)
 }
 
 fn classify(found: Option<credentials::CredentialRow>, now: OffsetDateTime) -> Result<credentials::CredentialRow, ClaimError> {

@@ -100,6 +100,29 @@ pub async fn check(pool: &PgPool, limit: Limit, subject: &Subject<'_>, now: Offs
     })
 }
 
+/// [`check`] for several limits at once (one statement): the failures each
+/// has, in order, or the longest wait among those used up. All limits share
+/// one window.
+pub async fn check_each(pool: &PgPool, checks: &[(Limit, &Subject<'_>)], now: OffsetDateTime) -> sqlx::Result<Result<Vec<i64>, Throttled>> {
+    let buckets: Vec<String> = checks.iter().map(|(limit, _)| limit.bucket().to_owned()).collect();
+    let subjects: Vec<Vec<u8>> = checks.iter().map(|(_, subject)| subject.digest()).collect();
+    let window = checks.first().map_or(Duration::minutes(15), |(limit, _)| limit.window());
+    let counts = throttles::failures_since_each(pool, &buckets, &subjects, now - window).await?;
+    let mut throttled: Option<Throttled> = None;
+    for ((limit, _), (count, oldest)) in checks.iter().zip(&counts) {
+        if let Some(oldest) = oldest.filter(|_| *count >= limit.allowed()) {
+            let retry_after = (oldest + limit.window() - now).max(Duration::seconds(1));
+            if throttled.is_none_or(|t| t.retry_after < retry_after) {
+                throttled = Some(Throttled { retry_after });
+            }
+        }
+    }
+    Ok(match throttled {
+        Some(throttled) => Err(throttled),
+        None => Ok(counts.into_iter().map(|(count, _)| count).collect()),
+    })
+}
+
 /// Counts one failure; the one that uses the limit up is audited, naming
 /// `target` (the account, when the attempt named one) or the address.
 pub async fn record_failure(
