@@ -57,27 +57,29 @@ async fn until_ready(address: &str) {
     }
 }
 
+/// Starts a server again and lets it send everything still unsent.
+async fn drain_with_a_new_server(pool: &PgPool, url: &str, smtp: &CountingSmtp, log: &std::path::Path) {
+    let mut server = start_embark(url, &smtp.url, log);
+    until_outbox_drained(pool).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+async fn until_outbox_drained(pool: &PgPool) {
+    let started = Instant::now();
+    while unfinished(pool).await > 0 {
+        assert!(started.elapsed() < Duration::from_secs(180), "mail still unfinished after 3 minutes");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn unfinished(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state IN ('queued', 'sending')").fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn a_server_killed_while_sending_delivers_every_invitation_once_after_restart(pool: PgPool) {
-    // 3,000 people, invited in one transaction by a server with the same key.
-    sqlx::query(
-        "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) \
-         SELECT gen_random_uuid(), 'uninvited', 'crash' || i || '@example.com', 'crash' || i || '@example.com', 'Person ' || i, now(), now() \
-         FROM generate_series(1, $1) AS i",
-    )
-    .bind(PEOPLE as i32)
-    .execute(&pool)
-    .await
-    .unwrap();
-    let mut state = crate::helpers::spawn_app(pool.clone()).await.state;
-    state.sealer = app::server::crypto::SecretSealer::new(&secrecy::SecretString::from(SECRET_KEY));
-    let invited =
-        lifecycle::invite_many(&state, InviteScope::AllUninvited, &Invitation::default(), &Actor::system(), time::OffsetDateTime::now_utc()).await.unwrap();
-    assert_eq!(invited, PEOPLE);
+    invite_everyone(&pool, "crash").await;
 
     let smtp = CountingSmtp::start().await;
     let url = database_url(&pool).await;
@@ -94,15 +96,8 @@ async fn a_server_killed_while_sending_delivers_every_invitation_once_after_rest
     let delivered_before_crash = smtp.total();
     assert!(delivered_before_crash < PEOPLE, "the crash came mid-dispatch");
 
-    let mut second = start_embark(&url, &smtp.url, &log);
-    let restarted = Instant::now();
-    while unfinished(&pool).await > 0 {
-        // Leased emails wait out their lease (30 s) before they are sent again.
-        assert!(restarted.elapsed() < Duration::from_secs(180), "mail still unfinished 3 minutes after the restart");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    second.kill().unwrap();
-    second.wait().unwrap();
+    // Leased emails wait out their lease (30 s) before they are sent again.
+    drain_with_a_new_server(&pool, &url, &smtp, &log).await;
 
     let by_recipient = smtp.by_recipient();
     assert_eq!(by_recipient.len(), PEOPLE, "every invited person received their email");
@@ -116,7 +111,8 @@ async fn a_server_killed_while_sending_delivers_every_invitation_once_after_rest
     eprintln!("crash test: {delivered_before_crash} delivered before SIGKILL, {resent} re-sent after restart");
 }
 
-/// 3,000 people invited (their emails queued), by a server with the test key.
+/// 3,000 people invited in one transaction (their emails queued), by a
+/// server with the same key as the binary's.
 async fn invite_everyone(pool: &PgPool, label: &str) {
     sqlx::query(
         "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) \
@@ -166,14 +162,7 @@ async fn a_server_restarted_gracefully_while_sending_delivers_every_invitation_e
     let marked: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE state = 'sent'").fetch_one(&pool).await.unwrap();
     assert_eq!(marked as usize, delivered_before_restart, "everything the SMTP server accepted was marked sent before the exit");
 
-    let mut second = start_embark(&url, &smtp.url, &log);
-    let restarted = Instant::now();
-    while unfinished(&pool).await > 0 {
-        assert!(restarted.elapsed() < Duration::from_secs(180), "mail still unfinished 3 minutes after the restart");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    second.kill().unwrap();
-    second.wait().unwrap();
+    drain_with_a_new_server(&pool, &url, &smtp, &log).await;
 
     let by_recipient = smtp.by_recipient();
     assert_eq!(by_recipient.len(), PEOPLE, "every invited person received their email");
@@ -258,11 +247,7 @@ async fn two_servers_on_one_database_send_each_email_once_share_claims_and_count
     }
 
     // Both outbox workers drain one outbox: every email exactly once.
-    let started = Instant::now();
-    while unfinished(&pool).await > 0 {
-        assert!(started.elapsed() < Duration::from_secs(180), "mail still unfinished after 3 minutes");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until_outbox_drained(&pool).await;
     for server in [&mut one, &mut two] {
         server.kill().unwrap();
         server.wait().unwrap();
