@@ -1,10 +1,10 @@
 -- Failed attempts (sign-in, claim links), counted over a sliding window per
--- subject: a client address, or the digest of an email address typed in.
+-- subject: a client address, an email address typed in, or both together.
 -- Several Embark servers on one database count together. Rows older than the
 -- longest window are deleted now and then (services::throttle::forget_old).
 CREATE TABLE throttle_failure (
     -- Which limit counts this failure (services::throttle::Limit).
-    bucket     text NOT NULL CHECK (bucket IN ('sign_in_address', 'sign_in_account', 'claim_link_address', 'new_link_account')),
+    bucket     text NOT NULL CHECK (bucket IN ('sign_in_address', 'sign_in_account', 'sign_in_account_anywhere', 'claim_link_address')),
     -- SHA-256 of the address or normalised email: never a typed secret as is
     -- (people type passwords into the email field).
     subject    bytea NOT NULL CHECK (octet_length(subject) = 32),

@@ -360,3 +360,34 @@ async fn sessions_end_24_hours_after_sign_in_however_active(pool: PgPool) {
     assert!(session::resolve_viewer(&app.state, &browser, now + time::Duration::hours(2)).await.unwrap().is_none(), "past 24 hours, signed out");
     assert!(session::resolve_viewer(&app.state, &browser, now).await.unwrap().is_none(), "and the session is gone");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn guessing_someones_password_from_elsewhere_never_locks_them_out(pool: PgPool) {
+    let app = spawn_app_with(pool, |state| state.trusted_proxies = app::server::client::parse_trusted("127.0.0.1").unwrap().into()).await;
+    app.create_admin("ada@example.com").await;
+    let attempt = |from: String, password: &'static str| {
+        new_client()
+            .post(app.url("/api/sign_in"))
+            .header(ORIGIN, &app.address)
+            .header(ACCEPT, "application/json")
+            .header("x-forwarded-for", from)
+            .form(&[("email", "ada@example.com"), ("password", password)])
+            .send()
+    };
+    for _ in 0..10 {
+        assert_eq!(attempt("198.51.100.1".into(), "a guess").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(attempt("198.51.100.1".into(), PASSWORD).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS, "the guesser is stopped");
+    assert_eq!(attempt("203.0.113.5".into(), PASSWORD).await.unwrap().status(), StatusCode::OK, "Ada, elsewhere, signs in");
+    // Guessing spread over many addresses meets the account's overall limit.
+    for n in 0..90 {
+        let from = format!("198.51.100.{}", 10 + n / 9);
+        assert_eq!(attempt(from, "a guess").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(attempt("203.0.113.6".into(), PASSWORD).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    let limits: Vec<String> = sqlx::query_scalar("SELECT details->>'limit' FROM audit_event WHERE action = 'security.throttled' ORDER BY id")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(limits, ["sign_in_account", "sign_in_account_anywhere"]);
+}

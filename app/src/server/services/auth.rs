@@ -62,12 +62,15 @@ pub struct SignedIn {
 /// verification, whether or not the account exists (SECURITY.md: unknown
 /// users still cost one hash), unless the client address or the email has
 /// used up its failures ([`Limit::SignInFromAddress`],
-/// [`Limit::SignInForAccount`]): then nothing is hashed at all.
+/// [`Limit::SignInForAccount`], [`Limit::SignInForAccountAnywhere`]): then
+/// nothing is hashed at all.
 pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
     let email = normalize_identifier(email);
     let from_address = Subject::Address(client);
-    let for_account = Subject::Email(&email);
-    let failures = throttle::check_each(&state.pool, &[(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account)], now).await??;
+    let for_account = Subject::EmailFrom(&email, client);
+    let for_account_anywhere = Subject::Email(&email);
+    let limits = [(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account), (Limit::SignInForAccountAnywhere, &for_account_anywhere)];
+    let failures = throttle::check_each(&state.pool, &limits, now).await??;
     let earlier_failures = failures[1];
     let account = accounts::find_by_email(&state.pool, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
@@ -79,6 +82,7 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
             let target = other.as_ref().map(|a| AuditTarget::account(a.id, &a.full_name, a.email.as_deref()));
             throttle::record_failure(&state.pool, Limit::SignInFromAddress, &from_address, client, None, now).await?;
             throttle::record_failure(&state.pool, Limit::SignInForAccount, &for_account, client, target.as_ref(), now).await?;
+            throttle::record_failure(&state.pool, Limit::SignInForAccountAnywhere, &for_account_anywhere, client, target.as_ref(), now).await?;
             return Err(SignInError::InvalidCredentials);
         }
     };

@@ -21,9 +21,13 @@ pub enum Limit {
     /// Wrong sign-ins from one client address, whatever the account: stops
     /// a password-guessing flood before it costs a hash.
     SignInFromAddress,
-    /// Wrong passwords for one email address, from anywhere. Higher than a
-    /// person mistyping, low enough to make guessing pointless.
+    /// Wrong passwords for one email address from one client address. Higher
+    /// than a person mistyping, low enough to make guessing pointless; and
+    /// someone guessing elsewhere cannot lock the person out with it.
     SignInForAccount,
+    /// Wrong passwords for one email address from anywhere: guessing spread
+    /// over many addresses.
+    SignInForAccountAnywhere,
     /// Claim links that match nothing, opened from one client address.
     ClaimLinkFromAddress,
 }
@@ -34,6 +38,7 @@ impl Limit {
         match self {
             Self::SignInFromAddress => "sign_in_address",
             Self::SignInForAccount => "sign_in_account",
+            Self::SignInForAccountAnywhere => "sign_in_account_anywhere",
             Self::ClaimLinkFromAddress => "claim_link_address",
         }
     }
@@ -43,6 +48,7 @@ impl Limit {
         match self {
             Self::SignInFromAddress => 30,
             Self::SignInForAccount => 10,
+            Self::SignInForAccountAnywhere => 100,
             Self::ClaimLinkFromAddress => 20,
         }
     }
@@ -52,11 +58,12 @@ impl Limit {
     }
 }
 
-/// Who is counted: a client address, or an email address as typed
-/// (normalised). Stored as a digest.
+/// Who is counted: a client address, an email address as typed
+/// (normalised), or the two together. Stored as a digest.
 pub enum Subject<'a> {
     Address(IpAddr),
     Email(&'a str),
+    EmailFrom(&'a str, IpAddr),
 }
 
 impl Subject<'_> {
@@ -64,6 +71,7 @@ impl Subject<'_> {
         match self {
             Subject::Address(address) => secret_digest(&address.to_string()),
             Subject::Email(email) => secret_digest(&format!("email:{email}")),
+            Subject::EmailFrom(email, address) => secret_digest(&format!("email:{email}|from:{address}")),
         }
     }
 }
