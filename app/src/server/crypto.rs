@@ -53,7 +53,7 @@ impl PasswordHasher {
         Self { queue, dummy_hash: dummy.into() }
     }
 
-    /// Runs `job` on a hashing thread, or fails with [`Busy`] at once when
+    /// Runs `job` on a hashing thread, or fails with [`Busy`](crate::server::work_queue::Busy) at once when
     /// the queue is full.
     async fn run<T: Send + 'static>(&self, job: impl FnOnce(&mut Vec<Block>) -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
         let (answer, answered) = tokio::sync::oneshot::channel();
@@ -67,7 +67,7 @@ impl PasswordHasher {
         });
         match self.queue.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(Busy.into()),
+            Err(TrySendError::Full(_)) => return Err(crate::server::work_queue::Busy.into()),
             Err(TrySendError::Disconnected(_)) => anyhow::bail!("the password hashing threads have stopped"),
         }
         answered.await.map_err(|_| anyhow::anyhow!("a password hashing thread stopped mid-job"))?
@@ -94,8 +94,6 @@ impl Default for PasswordHasher {
         Self::new()
     }
 }
-
-pub use crate::server::work_queue::Busy;
 
 fn hash_worker(jobs: &Mutex<Receiver<HashJob>>) {
     let mut memory = Vec::new();

@@ -10,7 +10,8 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-async fn invite(app: &TestApp, email: &str) -> (AccountId, String) {
+/// An invited person and their claim link's secret.
+pub(crate) async fn invite(app: &TestApp, email: &str) -> (AccountId, String) {
     let mut person = NewPerson::employee(PersonName::parse("Grace Hopper").unwrap(), EmailAddress::parse(email).unwrap());
     person.profile.title = "Rear Admiral".into();
     let (id, link) = lifecycle::create(&app.state, &person, Some(&Invitation::default()), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
@@ -165,11 +166,7 @@ async fn bad_links_get_an_honest_page_before_any_form(pool: PgPool) {
 async fn an_expired_link_can_mail_a_new_one_to_the_address_on_file_once_in_a_while(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (id, secret) = invite(&app, "grace@example.com").await;
-    sqlx::query("UPDATE claim_credential SET expires_at = now() - interval '1 day', created_at = now() - interval '31 days' WHERE account_id = $1")
-        .bind(id)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    crate::helpers::expire_claim_links(&app.state.pool, id).await;
     app.get(&format!("/claim/{secret}")).await;
     let page = claim_page(&app, &app.client).await;
     assert!(page.contains("This link has expired") && page.contains("Email me a new link"), "{page}");

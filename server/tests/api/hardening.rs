@@ -1,12 +1,12 @@
 //! Abuse and load: request limits, throttles, the session store, one lock
 //! order, security headers (issue 12).
 
+use crate::claim::invite;
 use crate::helpers::{location, new_client, spawn_app, spawn_app_with, TestApp, PASSWORD};
-use app::domain::{AccountId, Actor, EmailAddress, PersonName};
-use app::server::services::lifecycle::{self, Invitation, NewPerson};
+use app::domain::Actor;
+use app::server::services::lifecycle;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, ORIGIN, SET_COOKIE};
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,12 +20,6 @@ async fn throttled_events(app: &TestApp) -> Vec<(String, String)> {
         .fetch_all(&app.state.pool)
         .await
         .unwrap()
-}
-
-async fn invite(app: &TestApp, email: &str) -> (AccountId, String) {
-    let person = NewPerson::employee(PersonName::parse("Grace Hopper").unwrap(), EmailAddress::parse(email).unwrap());
-    let (id, link) = lifecycle::create(&app.state, &person, Some(&Invitation::default()), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
-    (id, link.unwrap().secret.expose_secret().to_owned())
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -154,6 +148,8 @@ async fn an_oversized_server_function_body_gets_413_and_changes_nothing(pool: Pg
         .unwrap();
     assert_eq!(as_form.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(as_form.text().await.unwrap().contains("Too much to send"));
+    assert_eq!(app.get("/admin").await.status(), StatusCode::SEE_OTHER, "nobody was signed in");
+    assert_eq!(sessions_stored(&app).await, 0);
 }
 
 /// Sends a chunked body of up to 64 MB to `path` on a raw connection and
@@ -273,11 +269,7 @@ async fn claims_and_deactivations_of_the_same_people_at_once_never_fail(pool: Pg
 async fn parallel_clicks_on_email_me_a_new_link_send_one_email(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (id, secret) = invite(&app, "grace@example.com").await;
-    sqlx::query("UPDATE claim_credential SET expires_at = now() - interval '1 day', created_at = now() - interval '31 days' WHERE account_id = $1")
-        .bind(id)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    crate::helpers::expire_claim_links(&app.state.pool, id).await;
     app.get(&format!("/claim/{secret}")).await;
     let clicks = (0..8).map(|_| app.call(&app.client, "claim_new_link", &[]));
     let statuses: Vec<StatusCode> = futures::future::join_all(clicks).await.into_iter().map(|r| r.status()).collect();

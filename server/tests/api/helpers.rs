@@ -142,3 +142,13 @@ impl SmtpSink {
 pub fn unique_address(label: &str) -> String {
     format!("{label}-{}@example.com", uuid::Uuid::new_v4().simple())
 }
+
+/// Makes the account's claim links expired (and issued long enough ago that
+/// asking for a new one is allowed).
+pub async fn expire_claim_links(pool: &PgPool, account: AccountId) {
+    sqlx::query("UPDATE claim_credential SET expires_at = now() - interval '1 day', created_at = now() - interval '31 days' WHERE account_id = $1")
+        .bind(account)
+        .execute(pool)
+        .await
+        .unwrap();
+}

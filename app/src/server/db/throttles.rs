@@ -3,23 +3,9 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
-/// How many failures `subject` has in `bucket` since `since`, and when the
-/// oldest of them was.
-pub async fn failures_since(db: impl PgExecutor<'_>, bucket: &str, subject: &[u8], since: OffsetDateTime) -> sqlx::Result<(i64, Option<OffsetDateTime>)> {
-    let row = sqlx::query!(
-        r#"SELECT count(*) AS "count!", min(failed_at) AS oldest FROM throttle_failure WHERE bucket = $1 AND subject = $2 AND failed_at > $3"#,
-        bucket,
-        subject,
-        since,
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((row.count, row.oldest))
-}
-
-/// [`failures_since`] for several (bucket, subject) pairs in one statement,
-/// in the order given.
-pub async fn failures_since_each(
+/// How many failures each (bucket, subject) pair has since `since`, and when
+/// the oldest was, in the order given, in one statement.
+pub async fn failures_since(
     db: impl PgExecutor<'_>,
     buckets: &[String],
     subjects: &[Vec<u8>],
@@ -39,9 +25,28 @@ pub async fn failures_since_each(
     Ok(rows.into_iter().map(|row| (row.count, row.oldest)).collect())
 }
 
-pub async fn record_failure(db: impl PgExecutor<'_>, bucket: &str, subject: &[u8], now: OffsetDateTime) -> sqlx::Result<()> {
-    sqlx::query!("INSERT INTO throttle_failure (bucket, subject, failed_at) VALUES ($1, $2, $3)", bucket, subject, now).execute(db).await?;
-    Ok(())
+/// Records one failure for each (bucket, subject) pair, and returns how many
+/// each now has since `since`, in the order given, in one statement.
+pub async fn record_failures(
+    db: impl PgExecutor<'_>,
+    buckets: &[String],
+    subjects: &[Vec<u8>],
+    now: OffsetDateTime,
+    since: OffsetDateTime,
+) -> sqlx::Result<Vec<i64>> {
+    // The statement's snapshot does not see the rows it inserts: hence + 1.
+    sqlx::query_scalar!(
+        r#"WITH asked AS (SELECT * FROM UNNEST($1::text[], $2::bytea[]) WITH ORDINALITY AS a(bucket, subject, position)),
+                inserted AS (INSERT INTO throttle_failure (bucket, subject, failed_at) SELECT bucket, subject, $3 FROM asked)
+           SELECT (SELECT count(*) FROM throttle_failure f WHERE f.bucket = asked.bucket AND f.subject = asked.subject AND f.failed_at > $4) + 1 AS "count!"
+           FROM asked ORDER BY asked.position"#,
+        buckets,
+        subjects,
+        now,
+        since,
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Forgets the failures of `subject` in `bucket` (a successful sign-in

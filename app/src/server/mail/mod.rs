@@ -184,28 +184,34 @@ pub async fn dispatch_due(state: &AppState, mailer: &Mailer, now: OffsetDateTime
     dispatch_due_unless_stopping(state, mailer, now, &Stopping::never()).await
 }
 
-/// Tells the outbox worker the process is shutting down.
+/// Tells the outbox worker the process is shutting down (never, for
+/// [`Stopping::never`]).
 #[derive(Clone)]
-pub struct Stopping(tokio::sync::watch::Receiver<bool>);
+pub struct Stopping(Option<tokio::sync::watch::Receiver<bool>>);
 
 impl Stopping {
     pub fn new(signal: tokio::sync::watch::Receiver<bool>) -> Self {
-        Self(signal)
+        Self(Some(signal))
     }
 
     pub fn never() -> Self {
-        let (sender, receiver) = tokio::sync::watch::channel(false);
-        // Kept alive so the receiver never reads "closed".
-        std::mem::forget(sender);
-        Self(receiver)
+        Self(None)
     }
 
     fn now(&self) -> bool {
-        *self.0.borrow()
+        self.0.as_ref().is_some_and(|signal| *signal.borrow())
     }
 
     async fn wait(&mut self) {
-        let _ = self.0.wait_for(|stopping| *stopping).await;
+        match &mut self.0 {
+            // A dropped sender means no stop will ever be signalled either.
+            Some(signal) => {
+                if signal.wait_for(|stopping| *stopping).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending().await,
+        }
     }
 }
 

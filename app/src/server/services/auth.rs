@@ -70,8 +70,7 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
     let for_account = Subject::EmailFrom(&email, client);
     let for_account_anywhere = Subject::Email(&email);
     let limits = [(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account), (Limit::SignInForAccountAnywhere, &for_account_anywhere)];
-    let failures = throttle::check_each(&state.pool, &limits, now).await??;
-    let earlier_failures = failures[1];
+    let [_, earlier_failures, _] = throttle::check(&state.pool, limits, now).await??;
     let account = accounts::find_by_email(&state.pool, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;
@@ -80,9 +79,7 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
         other => {
             tracing::info!(account_id = ?other.as_ref().map(|a| a.id), "sign-in refused");
             let target = other.as_ref().map(|a| AuditTarget::account(a.id, &a.full_name, a.email.as_deref()));
-            throttle::record_failure(&state.pool, Limit::SignInFromAddress, &from_address, client, None, now).await?;
-            throttle::record_failure(&state.pool, Limit::SignInForAccount, &for_account, client, target.as_ref(), now).await?;
-            throttle::record_failure(&state.pool, Limit::SignInForAccountAnywhere, &for_account_anywhere, client, target.as_ref(), now).await?;
+            throttle::record_failures(&state.pool, limits, client, target.as_ref(), now).await?;
             return Err(SignInError::InvalidCredentials);
         }
     };

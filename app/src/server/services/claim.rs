@@ -190,7 +190,7 @@ pub async fn open_link(
     now: OffsetDateTime,
 ) -> anyhow::Result<LinkOpened> {
     let from_address = Subject::Address(client);
-    if let Err(throttled) = throttle::check(&state.pool, Limit::ClaimLinkFromAddress, &from_address, now).await? {
+    if let Err(throttled) = throttle::check(&state.pool, [(Limit::ClaimLinkFromAddress, &from_address)], now).await? {
         return Ok(LinkOpened::Throttled(throttled));
     }
     let proof = ClaimProof::link(secret);
@@ -198,7 +198,7 @@ pub async fn open_link(
         Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, proof },
         Ok(account_id) => ClaimSession::InProgress(ClaimProgress { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None }),
         Err(ClaimFailure::Refused(ClaimError::Unknown)) => {
-            throttle::record_failure(&state.pool, Limit::ClaimLinkFromAddress, &from_address, client, None, now).await?;
+            throttle::record_failures(&state.pool, [(Limit::ClaimLinkFromAddress, &from_address)], client, None, now).await?;
             return Ok(LinkOpened::Unknown);
         }
         Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), proof },

@@ -43,7 +43,7 @@ impl Limit {
         }
     }
 
-    /// Failures allowed within [`Limit::window`].
+    /// Failures allowed within [`WINDOW`].
     pub fn allowed(self) -> i64 {
         match self {
             Self::SignInFromAddress => 30,
@@ -52,11 +52,10 @@ impl Limit {
             Self::ClaimLinkFromAddress => 20,
         }
     }
-
-    pub fn window(self) -> Duration {
-        Duration::minutes(15)
-    }
 }
+
+/// How far back failures count, for every limit.
+pub const WINDOW: Duration = Duration::minutes(15);
 
 /// Who is counted: a client address, an email address as typed
 /// (normalised), or the two together. Stored as a digest.
@@ -98,62 +97,57 @@ fn minutes(duration: Duration) -> i64 {
     (duration.whole_seconds() + 59).div_euclid(60).max(1)
 }
 
-/// Refuses when `subject` has used up `limit`; otherwise says how many
-/// failures it has in the window.
-pub async fn check(pool: &PgPool, limit: Limit, subject: &Subject<'_>, now: OffsetDateTime) -> sqlx::Result<Result<i64, Throttled>> {
-    let (count, oldest) = throttles::failures_since(pool, limit.bucket(), &subject.digest(), now - limit.window()).await?;
-    Ok(match oldest {
-        Some(oldest) if count >= limit.allowed() => Err(Throttled { retry_after: (oldest + limit.window() - now).max(Duration::seconds(1)) }),
-        _ => Ok(count),
-    })
-}
-
-/// [`check`] for several limits at once (one statement): the failures each
-/// has, in order, or the longest wait among those used up. All limits share
-/// one window.
-pub async fn check_each(pool: &PgPool, checks: &[(Limit, &Subject<'_>)], now: OffsetDateTime) -> sqlx::Result<Result<Vec<i64>, Throttled>> {
-    let buckets: Vec<String> = checks.iter().map(|(limit, _)| limit.bucket().to_owned()).collect();
-    let subjects: Vec<Vec<u8>> = checks.iter().map(|(_, subject)| subject.digest()).collect();
-    let window = checks.first().map_or(Duration::minutes(15), |(limit, _)| limit.window());
-    let counts = throttles::failures_since_each(pool, &buckets, &subjects, now - window).await?;
+/// Checks several limits in one statement: the failures each has within
+/// the window, in order, or — when any is used up — the longest wait.
+pub async fn check<const N: usize>(pool: &PgPool, checks: [(Limit, &Subject<'_>); N], now: OffsetDateTime) -> sqlx::Result<Result<[i64; N], Throttled>> {
+    let (buckets, subjects) = keys(&checks);
+    let found = throttles::failures_since(pool, &buckets, &subjects, now - WINDOW).await?;
+    let mut counts = [0; N];
     let mut throttled: Option<Throttled> = None;
-    for ((limit, _), (count, oldest)) in checks.iter().zip(&counts) {
-        if let Some(oldest) = oldest.filter(|_| *count >= limit.allowed()) {
-            let retry_after = (oldest + limit.window() - now).max(Duration::seconds(1));
+    for (index, ((limit, _), (count, oldest))) in checks.iter().zip(found).enumerate() {
+        counts[index] = count;
+        if let Some(oldest) = oldest.filter(|_| count >= limit.allowed()) {
+            let retry_after = (oldest + WINDOW - now).max(Duration::seconds(1));
             if throttled.is_none_or(|t| t.retry_after < retry_after) {
                 throttled = Some(Throttled { retry_after });
             }
         }
     }
-    Ok(match throttled {
-        Some(throttled) => Err(throttled),
-        None => Ok(counts.into_iter().map(|(count, _)| count).collect()),
-    })
+    Ok(throttled.map_or(Ok(counts), Err))
 }
 
-/// Counts one failure; the one that uses the limit up is audited, naming
-/// `target` (the account, when the attempt named one) or the address.
-pub async fn record_failure(
+/// Counts one failure against each limit, in one statement. A failure that
+/// uses a limit up is audited, naming the address for a limit on an
+/// address, and otherwise `account` (when the attempt named one).
+pub async fn record_failures<const N: usize>(
     pool: &PgPool,
-    limit: Limit,
-    subject: &Subject<'_>,
+    failures: [(Limit, &Subject<'_>); N],
     client: IpAddr,
-    target: Option<&AuditTarget>,
+    account: Option<&AuditTarget>,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    let digest = subject.digest();
+    let (buckets, subjects) = keys(&failures);
     let mut tx = pool.begin().await?;
-    throttles::record_failure(&mut *tx, limit.bucket(), &digest, now).await?;
-    let (count, _) = throttles::failures_since(&mut *tx, limit.bucket(), &digest, now - limit.window()).await?;
-    if count == limit.allowed() {
+    let counts = throttles::record_failures(&mut *tx, &buckets, &subjects, now, now - WINDOW).await?;
+    for ((limit, subject), count) in failures.iter().zip(counts) {
+        if count != limit.allowed() {
+            continue;
+        }
         tracing::warn!(limit = limit.bucket(), %client, "throttling: a limit was used up");
-        let target = target.cloned().unwrap_or_else(|| AuditTarget::client_address(client));
+        let target = match (subject, account) {
+            (Subject::Address(_), _) | (_, None) => AuditTarget::client_address(client),
+            (_, Some(account)) => account.clone(),
+        };
         let actor = Actor { id: None, label: format!("Visitor at {client}") };
-        let details =
-            json!({ "limit": limit.bucket(), "failures": count, "window_minutes": limit.window().whole_minutes(), "client_address": client.to_string() });
+        let details = json!({ "limit": limit.bucket(), "failures": count, "window_minutes": WINDOW.whole_minutes(), "client_address": client.to_string() });
         audit::record(&mut tx, AuditEvent { actor: &actor, action: AuditAction::Throttled, target: &target, details, now }).await?;
     }
     tx.commit().await
+}
+
+/// The buckets and subject digests of `limits`, as parallel lists.
+fn keys(limits: &[(Limit, &Subject<'_>)]) -> (Vec<String>, Vec<Vec<u8>>) {
+    limits.iter().map(|(limit, subject)| (limit.bucket().to_owned(), subject.digest())).unzip()
 }
 
 /// A success forgets the subject's failures for `limit`.
@@ -161,7 +155,7 @@ pub async fn forget(pool: &PgPool, limit: Limit, subject: &Subject<'_>) -> sqlx:
     throttles::forget(pool, limit.bucket(), &subject.digest()).await
 }
 
-/// Deletes failures older than every window (run now and then).
+/// Deletes failures older than the window (run now and then).
 pub async fn forget_old(pool: &PgPool, now: OffsetDateTime) -> sqlx::Result<u64> {
-    throttles::forget_before(pool, now - Duration::hours(1)).await
+    throttles::forget_before(pool, now - WINDOW).await
 }
