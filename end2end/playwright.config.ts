@@ -4,7 +4,9 @@ import * as path from 'node:path';
 // scripts/test builds Embark once and passes the binary, its site folder and
 // a fresh database here; the server runs for the whole suite.
 const port = Number(process.env.EMBARK_E2E_PORT ?? 3107);
-export const baseURL = `http://127.0.0.1:${port}`;
+// Embark at localhost while the test OpenID provider is at 127.0.0.1: the
+// single sign-on redirects are then really cross-site.
+export const baseURL = `http://localhost:${port}`;
 export const serverLog = path.join(__dirname, '.artifacts', 'server.log');
 
 function required(name: string): string {
@@ -37,7 +39,7 @@ export default defineConfig({
   },
   webServer: {
     command: `mkdir -p .artifacts && exec "${required('EMBARK_E2E_BINARY')}" > "${serverLog}" 2>&1`,
-    url: `${baseURL}/healthz`,
+    url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
     env: {

@@ -1,7 +1,7 @@
 //! Signing in and out, first-run setup, and who is signed in: the server
 //! functions behind the sign-in and setup pages and the site header.
 
-use crate::api::auth::{SetupStatus, Viewer};
+use crate::api::auth::{SetupStatus, SignInOptions, Viewer};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -43,6 +43,16 @@ pub async fn fetch_setup_status() -> Result<SetupStatus, AppError> {
     let state = context::state()?;
     let browser = context::session().await?;
     Ok(auth::setup_status(&state, &browser).await?)
+}
+
+/// Anyone: what the sign-in page offers (reveals only whether setup is over
+/// and the single sign-on button).
+#[server(endpoint = "sign_in_options")]
+pub async fn fetch_sign_in_options() -> Result<SignInOptions, AppError> {
+    use crate::server::{context, services::auth};
+    let state = context::state()?;
+    let browser = context::session().await?;
+    Ok(auth::sign_in_options(&state, &browser).await?)
 }
 
 /// Only a browser that opened the one-time setup link may call this, and

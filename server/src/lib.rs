@@ -8,5 +8,6 @@ pub mod limits;
 pub mod middleware;
 pub mod routes;
 pub mod session_store;
+pub mod sso;
 pub mod startup;
 pub mod telemetry;

@@ -92,7 +92,7 @@ pub enum Access {
 /// functions (`/api/…`) authorise themselves, each stating who may call it.
 pub fn access_for(path: &str) -> Access {
     const OPEN: [&str; 5] = ["/sign-in", "/setup", "/claim", "/healthz", "/favicon.ico"];
-    const OPEN_PREFIXES: [&str; 4] = ["/setup/", "/claim/", "/pkg/", "/api/"];
+    const OPEN_PREFIXES: [&str; 5] = ["/setup/", "/claim/", "/sso/", "/pkg/", "/api/"];
     if path == "/admin" || path.starts_with("/admin/") {
         Access::Admin
     } else if OPEN.contains(&path) || OPEN_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {

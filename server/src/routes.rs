@@ -187,12 +187,23 @@ pub fn forbidden_page() -> Response {
 }
 
 pub fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    page_with_link(status, &format!("Error {}", status.as_u16()), heading, message, "/", "Go to your home page")
+}
+
+/// [`plain_page`] with its own way on. The words are escaped: some name
+/// what an identity provider sent.
+pub fn page_with_link(status: StatusCode, eyebrow: &str, heading: &str, message: &str, link: &str, link_text: &str) -> Response {
+    use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{heading} · Embark</title><link rel=\"stylesheet\" href=\"/pkg/embark.css\"></head>\
-         <body><main class=\"centered-page\"><div class=\"card\"><p class=\"eyebrow\">Error {code}</p><h1>{heading}</h1>\
-         <p>{message}</p><p><a class=\"button\" href=\"/\">Go to your home page</a></p></div></main></body></html>",
-        code = status.as_u16(),
+         <body><main class=\"centered-page\"><div class=\"card\"><p class=\"eyebrow\">{eyebrow}</p><h1>{heading}</h1>\
+         <p>{message}</p><p><a class=\"button\" href=\"{link}\">{link_text}</a></p></div></main></body></html>",
+        eyebrow = text(eyebrow),
+        heading = text(heading),
+        message = text(message),
+        link = attribute(link),
+        link_text = text(link_text),
     );
     (status, Html(body)).into_response()
 }

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::session_store::HashedIdStore;
-use crate::{bulk, limits, middleware, routes};
+use crate::{bulk, limits, middleware, routes, sso};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
@@ -70,6 +70,8 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         pool,
         hasher: PasswordHasher::new(),
         sealer: SecretSealer::new(&config.secret_key),
+        sso_sealer: SecretSealer::for_sso_client_secret(&config.secret_key),
+        oidc: app::server::oidc::OidcClient::new(),
         public_url: config.public_url.clone(),
         setup,
         mailer,
@@ -135,6 +137,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/setup/{secret}", get(routes::open_setup_link))
         .route("/claim/{secret}", get(routes::open_claim_link))
         .route("/claim/picture", get(routes::claim_picture))
+        .route("/sso/start", get(sso::start))
+        .route("/sso/callback", get(sso::callback))
         .route("/people/{id}/picture", get(routes::person_picture))
         .route("/admin/import/template.csv", get(bulk::import_template_csv))
         .route("/admin/import/template.xlsx", get(bulk::import_template_xlsx))

@@ -7,6 +7,7 @@ pub mod mail;
 pub mod people;
 pub mod person;
 pub mod settings;
+pub mod sso;
 
 pub use groups::{GroupPage, GroupsPage};
 pub use import::{ImportPage, ImportPreviewPage};
@@ -15,6 +16,7 @@ pub use mail::OutgoingMailPage;
 pub use people::{AddPersonPage, PeoplePage};
 pub use person::PersonPage;
 pub use settings::SettingsPage;
+pub use sso::SsoSettingsPage;
 
 use crate::api::people::AdminOverview;
 use crate::components::SiteHeader;

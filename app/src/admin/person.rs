@@ -2,8 +2,9 @@
 //! lifecycle actions an admin may take, each confirmed before it happens.
 
 use crate::api::people::PersonDetail;
+use crate::api::sso::PersonSignIn;
 use crate::components::{action_error, FormError};
-use crate::domain::{AccountId, AccountStatus};
+use crate::domain::{AccountId, AccountStatus, SignInMethod, SsoPolicy};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
@@ -71,6 +72,39 @@ pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Admins only: how the person signs in, and their linked identity.
+#[server(endpoint = "admin_person_sign_in")]
+pub async fn fetch_person_sign_in(id: AccountId) -> Result<PersonSignIn, AppError> {
+    use crate::server::{context, services::sso};
+    context::require_admin()?;
+    let state = context::state()?;
+    sso::person_sign_in(&state, id).await?.ok_or_else(context::not_found)
+}
+
+/// Admins only: sets the person's own sign-in method.
+#[server(endpoint = "admin_set_sign_in_method")]
+pub async fn set_sign_in_method(id: AccountId, method: String) -> Result<(), AppError> {
+    use crate::domain::SignInMethod;
+    use crate::server::{context, services::sso};
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    let method = SignInMethod::parse(&method).ok_or_else(|| context::refused("Choose password or single sign-on."))?;
+    sso::set_method(&state, &admin.actor(), id, method, time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done=method"));
+    Ok(())
+}
+
+/// Admins only: unlinks the person's identity at the provider.
+#[server(endpoint = "admin_unlink_identity")]
+pub async fn unlink_identity(id: AccountId) -> Result<(), AppError> {
+    use crate::server::{context, services::sso};
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    sso::unlink(&state, &admin.actor(), id, time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done=unlinked"));
+    Ok(())
+}
+
 #[component]
 pub fn PersonPage() -> impl IntoView {
     let params = use_params_map();
@@ -106,6 +140,85 @@ pub fn PersonPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <SignInSection/>
+    }
+}
+
+/// How the person signs in: their own method (used when the organisation
+/// lets admins choose), and the identity linked at the provider.
+#[component]
+fn SignInSection() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let set_method = ServerAction::<SetSignInMethod>::new();
+    let unlink = ServerAction::<UnlinkIdentity>::new();
+    let id = move || params.with(|p| p.get("id")).and_then(|raw| raw.parse::<AccountId>().ok());
+    let confirm = move || query.with(|q| q.get("confirm"));
+    let sign_in = Resource::new(
+        move || (id(), set_method.version().get(), unlink.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => fetch_person_sign_in(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let errors = Signal::derive(move || action_error(set_method).get().or(action_error(unlink).get()));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (Ok(sign_in), Some(id)) = (sign_in.await, id()) else { return ().into_any() };
+                let base = format!("/admin/people/{id}");
+                let effective = match sign_in.effective_method {
+                    SignInMethod::Password => "Password",
+                    SignInMethod::Sso => "Single sign-on",
+                };
+                let policy_note = match sign_in.policy {
+                    SsoPolicy::Nobody => "Single sign-on is off for everyone (Settings › Single sign-on).",
+                    SsoPolicy::Everyone => "Everyone signs in with single sign-on (Settings › Single sign-on).",
+                    SsoPolicy::Chosen => "This person's own method applies.",
+                };
+                view! {
+                    <section class="actions" aria-labelledby="sign-in-heading">
+                        <h2 id="sign-in-heading">"Sign-in"</h2>
+                        <FormError error=errors/>
+                        <dl class="facts">
+                            <dt>"Signs in with"</dt><dd>{effective} " — " {policy_note}</dd>
+                            <dt>"Linked identity"</dt>
+                            <dd>{match sign_in.identity.clone() {
+                                Some(identity) => format!("{} at {} (linked {}{})", identity.subject, identity.issuer, identity.bound_at,
+                                    identity.email.map(|e| format!(", as {e}")).unwrap_or_default()),
+                                None => "None".to_owned(),
+                            }}</dd>
+                        </dl>
+                        <ActionForm action=set_method attr:class="form-inline">
+                            <input type="hidden" name="id" value=id.to_string()/>
+                            <div class="field">
+                                <label for="field-method">"Own sign-in method"</label>
+                                <select id="field-method" name="method">
+                                    <option value="password" selected=sign_in.method == SignInMethod::Password>"Password"</option>
+                                    <option value="sso" selected=sign_in.method == SignInMethod::Sso>"Single sign-on"</option>
+                                </select>
+                            </div>
+                            <button type="submit" class="button-quiet">"Save sign-in method"</button>
+                        </ActionForm>
+                        {sign_in.identity.is_some().then(|| if confirm().as_deref() == Some("unlink") {
+                            view! {
+                                <div class="notice notice-error" role="alert"><strong>"Unlink the identity? "</strong>
+                                    "They can no longer sign in with it. If they haven't claimed yet or you invite them again, they link one when they claim."</div>
+                                <ActionForm action=unlink>
+                                    <input type="hidden" name="id" value=id.to_string()/>
+                                    <button type="submit" class="button button-danger">"Unlink now"</button>
+                                    " "<a class="button button-quiet" href=base.clone()>"Cancel"</a>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! { <p><a class="button button-quiet" href=format!("{base}?confirm=unlink")>"Unlink identity…"</a></p> }.into_any()
+                        })}
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
     }
 }
 
@@ -129,6 +242,8 @@ fn person_view(
         "invited" => "The invitation is on its way. Any earlier link no longer works.",
         "deactivated" => "Deactivated. Their sessions, links and pending emails ended at once.",
         "reactivated" => "Reactivated.",
+        "method" => "Sign-in method saved.",
+        "unlinked" => "The identity is unlinked.",
         _ => "Done.",
     });
     view! {

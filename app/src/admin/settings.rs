@@ -153,6 +153,12 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
             <button type="submit" class="button">"Save settings"</button>
         </ActionForm>
 
+        <section aria-labelledby="sso-heading" class="actions">
+            <h2 id="sso-heading">"Single sign-on"</h2>
+            <p>"Let people claim and sign in with your organisation's identity provider instead of a password."</p>
+            <a class="button button-quiet" href="/admin/settings/sso">"Set up single sign-on"</a>
+        </section>
+
         <section aria-labelledby="smtp-heading" class="actions">
             <h2 id="smtp-heading">"Outgoing email"</h2>
             {if smtp_configured {

@@ -33,3 +33,11 @@ pub enum SetupStatus {
     /// No administrator yet; the setup link is needed.
     NeedsLink,
 }
+
+/// What the sign-in page offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    pub setup: SetupStatus,
+    /// The single sign-on button's words, while single sign-on is on.
+    pub sso_button_label: Option<String>,
+}

@@ -9,6 +9,9 @@ pub enum Step {
     Terms,
     Profile,
     Password,
+    /// Signing in at the organisation's identity provider, in place of a
+    /// password, for people who sign in with single sign-on.
+    SingleSignOn,
     Groups,
 }
 
@@ -18,6 +21,7 @@ impl Step {
             Self::Terms => "Terms of use",
             Self::Profile => "Your profile",
             Self::Password => "Your password",
+            Self::SingleSignOn => "Single sign-on",
             Self::Groups => "Your groups",
         }
     }
@@ -32,6 +36,8 @@ pub enum LinkProblem {
     Revoked,
     NotClaimable,
     SignedInAsSomeoneElse,
+    /// The identity the provider gave is already linked to another account.
+    IdentityInUse,
 }
 
 /// A group the person may join.
@@ -64,6 +70,9 @@ pub struct StepView {
     pub search_results: Vec<GroupChoice>,
     /// A picture was chosen (shown from `/claim/picture`).
     pub has_picture: bool,
+    /// The single sign-on button's words ("Sign in with Acme SSO"), shown
+    /// for the single sign-on step and in the progress list.
+    pub sso_button_label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,4 +13,5 @@ pub mod invitations;
 pub mod mail;
 pub mod people;
 pub mod settings;
+pub mod sso;
 pub mod uploads;

@@ -1,5 +1,6 @@
-//! The claim wizard: terms (when required) → profile → password (when the
-//! claim's proof does not sign the person in another way) → groups. The
+//! The claim wizard: terms (when required) → profile → password, or single
+//! sign-on for people who sign in with it (neither when the claim's proof
+//! already signed the person in) → groups. The
 //! server keeps the answers in the session and enforces the order
 //! (`server::services::claim`); each step is a plain form that works before
 //! the script loads, in a file of its own under `steps/`.
@@ -138,11 +139,12 @@ pub fn ClaimPage() -> impl IntoView {
 
 /// The step the server says comes next, under the wizard's progress.
 fn step_view(view_data: StepView, picture_problem: Option<PictureProblem>, actions: StepActions) -> impl IntoView {
-    let progress = progress_list(view_data.step, &view_data.steps);
+    let progress = progress_list(view_data.step, &view_data.steps, view_data.sso_button_label.as_deref());
     let body = match view_data.step {
         Step::Terms => steps::terms::view(view_data, actions.accept).into_any(),
         Step::Profile => steps::profile::view(view_data, picture_problem, actions.profile).into_any(),
         Step::Password => steps::password::view(view_data, actions.password).into_any(),
+        Step::SingleSignOn => steps::single_sign_on::view(view_data).into_any(),
         Step::Groups => steps::groups::view(view_data, actions.finish).into_any(),
     };
     view! { {progress} {body} }
@@ -150,7 +152,7 @@ fn step_view(view_data: StepView, picture_problem: Option<PictureProblem>, actio
 
 /// "Step n of m" and the list of steps, each marked done, current or to do
 /// in words as well as by look.
-fn progress_list(current: Step, steps: &[Step]) -> impl IntoView {
+fn progress_list(current: Step, steps: &[Step], sso_button_label: Option<&str>) -> impl IntoView {
     let position = steps.iter().position(|s| *s == current).unwrap_or(0) + 1;
     let total = steps.len();
     let items = steps
@@ -166,7 +168,10 @@ fn progress_list(current: Step, steps: &[Step]) -> impl IntoView {
             view! {
                 <li class=state aria-current=(*step == current).then_some("step")>
                     {(*step < current).then(|| view! { <span aria-hidden="true">"✓ "</span> })}
-                    {step.title()}
+                    {match (step, sso_button_label) {
+                        (Step::SingleSignOn, Some(label)) => label.to_owned(),
+                        _ => step.title().to_owned(),
+                    }}
                     {(*step < current).then(|| view! { <span class="visually-hidden">" (done)"</span> })}
                 </li>
             }

@@ -49,6 +49,12 @@ pub fn problem_view(problem: LinkProblem, new_link: ServerAction<RequestNewClaim
             <p>"Please contact your administrator."</p>
         }
         .into_any(),
+        LinkProblem::IdentityInUse => view! {
+            <h1>"Your sign-in is linked to another account"</h1>
+            <p>"The account you signed in with at your organisation's identity provider is already linked to another Embark account. \
+                Please ask your administrator to look at it."</p>
+        }
+        .into_any(),
         LinkProblem::SignedInAsSomeoneElse => view! {
             <h1>"You're signed in as someone else"</h1>
             <p>"This browser is signed in to another account, so it can't claim this one. Sign out, then open your invitation link again."</p>

@@ -90,6 +90,11 @@ audit_actions! {
     SettingsUpdated = "settings.updated", "Settings changed";
     SetupCompleted = "setup.completed", "Embark set up";
     Throttled = "security.throttled", "Attempts slowed down (too many failures)";
+    SsoIdentityBound = "sso.identity_bound", "Single sign-on identity linked";
+    SsoIdentityUnlinked = "sso.identity_unlinked", "Single sign-on identity unlinked";
+    SsoRefused = "sso.refused", "Single sign-on refused";
+    SsoSettingsChanged = "sso.settings_changed", "Single sign-on settings changed";
+    SignInMethodChanged = "account.sign_in_method_changed", "Sign-in method changed";
 }
 
 /// What kind of thing an audit entry is about. Each value is a label of the

@@ -10,6 +10,7 @@ mod ids;
 mod password;
 mod person;
 mod picture;
+mod sso;
 mod status;
 
 pub use audit::{account_label, Actor, AuditAction, AuditTarget, AuditTargetKind};
@@ -20,6 +21,7 @@ pub use ids::{AccountId, CredentialId, GroupId, OutboxId};
 pub use password::{Password, PasswordProblem, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 pub use person::{optional_line, OrganizationName, PersonName, ProfileDetails};
 pub use picture::PictureProblem;
+pub use sso::{SignInMethod, SsoFields, SsoPolicy, SsoSettings};
 pub use status::{AccountStatus, EmailState, Role};
 
 use unicode_normalization::UnicodeNormalization;

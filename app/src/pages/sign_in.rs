@@ -1,5 +1,5 @@
 use crate::api::auth::SetupStatus;
-use crate::auth::fetch_setup_status;
+use crate::auth::fetch_sign_in_options;
 use crate::components::{action_error, FormError, TextField};
 use crate::AuthContext;
 use leptos::prelude::*;
@@ -11,7 +11,7 @@ pub fn SignInPage() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
     let error = action_error(auth.sign_in);
     let next = move || use_query_map().with(|q| q.get("next")).unwrap_or_default();
-    let setup = Resource::new(|| (), |_| fetch_setup_status());
+    let options = Resource::new(|| (), |_| fetch_sign_in_options());
 
     view! {
         <Title text="Sign in"/>
@@ -20,13 +20,22 @@ pub fn SignInPage() -> impl IntoView {
                 <h1>"Sign in to Embark"</h1>
                 <Transition>
                     {move || Suspend::new(async move {
-                        (setup.await == Ok(SetupStatus::NeedsLink)).then(|| view! {
-                            <div class="notice notice-info" role="status">
-                                <strong>"Embark isn't set up yet. "</strong>
-                                "Open the one-time setup link that the server printed in its log when it started, \
-                                 or create an administrator with the "<code>"embark create-admin"</code>" command."
-                            </div>
-                        })
+                        let options = options.await.ok();
+                        let needs_setup = options.as_ref().is_some_and(|o| o.setup == SetupStatus::NeedsLink);
+                        let sso = options.and_then(|o| o.sso_button_label);
+                        view! {
+                            {needs_setup.then(|| view! {
+                                <div class="notice notice-info" role="status">
+                                    <strong>"Embark isn't set up yet. "</strong>
+                                    "Open the one-time setup link that the server printed in its log when it started, \
+                                     or create an administrator with the "<code>"embark create-admin"</code>" command."
+                                </div>
+                            })}
+                            {sso.map(|label| view! {
+                                <a class="button sso-button" href="/sso/start" rel="external">{label}</a>
+                                <p class="divider"><span>"or with your email address and password"</span></p>
+                            })}
+                        }
                     })}
                 </Transition>
                 <FormError error/>

@@ -176,8 +176,19 @@ pub struct SecretSealer {
 }
 
 impl SecretSealer {
+    /// The sealer of claim secrets.
     pub fn new(server_key: &SecretString) -> Self {
-        let hkdf = hkdf::Hkdf::<Sha256>::new(Some(b"embark/claim-secret-seal/v1"), server_key.expose_secret().as_bytes());
+        Self::for_purpose(server_key, b"embark/claim-secret-seal/v1")
+    }
+
+    /// The sealer of the single sign-on client secret: its own key, so
+    /// neither kind of sealed value opens as the other.
+    pub fn for_sso_client_secret(server_key: &SecretString) -> Self {
+        Self::for_purpose(server_key, b"embark/sso-client-secret-seal/v1")
+    }
+
+    fn for_purpose(server_key: &SecretString, purpose: &[u8]) -> Self {
+        let hkdf = hkdf::Hkdf::<Sha256>::new(Some(purpose), server_key.expose_secret().as_bytes());
         let mut key = [0u8; 32];
         hkdf.expand(b"xchacha20poly1305", &mut key).expect("32 bytes is a valid HKDF-SHA256 output length");
         Self { cipher: Arc::new(XChaCha20Poly1305::new(&key.into())) }

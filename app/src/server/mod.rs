@@ -6,6 +6,7 @@ pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod mail;
+pub mod oidc;
 pub mod picture;
 pub mod services;
 pub mod session;

@@ -8,6 +8,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub hasher: PasswordHasher,
     pub sealer: SecretSealer,
+    /// Seals the single sign-on client secret (its own key).
+    pub sso_sealer: SecretSealer,
+    /// The organisation's OpenID provider: HTTP client and cached keys.
+    pub oidc: super::oidc::OidcClient,
     /// The configured public base URL without a trailing slash: the only
     /// source of links Embark hands out (SECURITY.md rule 6).
     pub public_url: String,

@@ -38,6 +38,8 @@ pub async fn spawn_app_with(pool: PgPool, change: impl FnOnce(&mut AppState)) ->
         pool,
         hasher: PasswordHasher::new(),
         sealer: SecretSealer::new(&SecretString::from("test-secret-key-".repeat(3))),
+        sso_sealer: SecretSealer::for_sso_client_secret(&SecretString::from("test-secret-key-".repeat(3))),
+        oidc: app::server::oidc::OidcClient::new(),
         public_url: address.clone(),
         setup,
         mailer: None,

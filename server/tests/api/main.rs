@@ -14,3 +14,4 @@ mod integrity;
 mod lifecycle;
 mod mail;
 mod setup;
+mod sso;

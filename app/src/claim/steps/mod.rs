@@ -4,4 +4,5 @@
 pub mod groups;
 pub mod password;
 pub mod profile;
+pub mod single_sign_on;
 pub mod terms;

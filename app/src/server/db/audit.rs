@@ -13,7 +13,9 @@ pub struct AuditEvent<'a> {
     pub now: OffsetDateTime,
 }
 
-pub async fn record(tx: &mut Transaction<'_, Postgres>, event: AuditEvent<'_>) -> sqlx::Result<()> {
+/// One entry; inside the transaction of what it records, or alone when
+/// that is all there is to write.
+pub async fn record(executor: impl PgExecutor<'_>, event: AuditEvent<'_>) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -26,7 +28,7 @@ pub async fn record(tx: &mut Transaction<'_, Postgres>, event: AuditEvent<'_>) -
         event.target.label,
         event.details,
     )
-    .execute(&mut **tx)
+    .execute(executor)
     .await?;
     Ok(())
 }

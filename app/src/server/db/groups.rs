@@ -14,28 +14,13 @@ pub struct GroupSummary {
 
 /// A group in the claim wizard: suggested to everyone who claims, or one
 /// the claimant is already in (or both).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct ClaimantGroup {
     pub id: GroupId,
     pub name: String,
     pub description: String,
     pub suggested: bool,
     pub joined: bool,
-}
-
-/// The suggested groups and the claimant's own, in one read (the wizard's
-/// page is what anonymous claimants load most).
-pub async fn for_claimant(executor: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<Vec<ClaimantGroup>> {
-    sqlx::query_as!(
-        ClaimantGroup,
-        r#"SELECT g.id AS "id: GroupId", g.name, g.description, g.suggested_at_claim AS suggested, (m.account_id IS NOT NULL) AS "joined!"
-           FROM account_group g LEFT JOIN group_membership m ON m.group_id = g.id AND m.account_id = $1
-           WHERE g.suggested_at_claim OR m.account_id IS NOT NULL
-           ORDER BY g.name_normalized"#,
-        account as AccountId,
-    )
-    .fetch_all(executor)
-    .await
 }
 
 /// Open groups whose name contains `query` (case-insensitive).

@@ -11,7 +11,9 @@ pub mod imports;
 pub mod outbox;
 pub mod selections;
 pub mod settings;
+pub mod sso;
 pub mod throttles;
+pub mod wizard;
 
 /// The name of a violated unique constraint, if that is what `error` is.
 pub fn unique_violation(error: &sqlx::Error) -> Option<String> {

@@ -1,11 +1,11 @@
 //! Signing in with email and password, signing out, and where first-run
 //! setup stands for a browser.
 
-use crate::api::auth::{SetupStatus, Viewer};
-use crate::domain::{normalize_identifier, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, Role};
+use crate::api::auth::{SetupStatus, SignInOptions, Viewer};
+use crate::domain::{normalize_identifier, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, Role, SignInMethod};
 use crate::error::AppError;
-use crate::server::db::accounts;
 use crate::server::db::audit::{self, AuditEvent};
+use crate::server::db::{accounts, sso};
 use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session, AppState};
 use serde_json::json;
@@ -23,6 +23,9 @@ pub enum SignInError {
     /// before the password is even looked at.
     #[error(transparent)]
     Throttled(#[from] Throttled),
+    /// The person signs in at the organisation's identity provider.
+    #[error("this account signs in with single sign-on")]
+    UsesSingleSignOn,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -43,6 +46,9 @@ impl From<SignInError> for AppError {
     fn from(error: SignInError) -> Self {
         match error {
             SignInError::InvalidCredentials => context::refused("That email address and password don't match an active account. Check them and try again."),
+            SignInError::UsesSingleSignOn => {
+                context::refused("Your organisation signs you in with single sign-on: use the single sign-on button above instead of a password.")
+            }
             SignInError::Throttled(throttled) => context::fail(AppError::Throttled(throttled.message("sign in"))),
             SignInError::Unexpected(e) => AppError::from(e),
         }
@@ -72,6 +78,9 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
     let limits = [(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account), (Limit::SignInForAccountAnywhere, &for_account_anywhere)];
     let [_, earlier_failures, _] = throttle::check(&state.pool, limits, now).await??;
     let account = accounts::find_by_email(&state.pool, &email).await?;
+    if account.as_ref().is_some_and(|a| a.status == AccountStatus::Claimed) && signs_in_with_sso(state, &email).await? {
+        return Err(SignInError::UsesSingleSignOn);
+    }
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;
     let account = match account {
@@ -86,27 +95,44 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
     if earlier_failures > 0 {
         throttle::forget(&state.pool, Limit::SignInForAccount, &for_account).await?;
     }
-    let mut tx = state.pool.begin().await?;
     let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
     let actor = Actor::account(account.id, account.full_name.clone());
-    audit::record(&mut tx, AuditEvent { actor: &actor, action: AuditAction::SignedIn, target: &target, details: json!({ "method": "password" }), now }).await?;
-    tx.commit().await?;
+    audit::record(&state.pool, AuditEvent { actor: &actor, action: AuditAction::SignedIn, target: &target, details: json!({ "method": "password" }), now })
+        .await?;
     let signed_in = SignedIn { account_id: account.id, role: account.role, session_epoch: account.session_epoch };
     session::establish(browser, &signed_in, now).await?;
     Ok(signed_in)
+}
+
+/// Whether the person signs in at the provider (the organisation's policy
+/// over their own method).
+async fn signs_in_with_sso(state: &AppState, email: &str) -> sqlx::Result<bool> {
+    Ok(sso::account_by_email(&state.pool, email).await?.is_some_and(|a| a.policy.method_for(a.sign_in_method) == SignInMethod::Sso))
 }
 
 /// Ends the browser's session wherever it stands, recording the sign-out of
 /// whoever was signed in.
 pub async fn sign_out(state: &AppState, browser: &Session, viewer: Option<&Viewer>, now: OffsetDateTime) -> anyhow::Result<()> {
     if let Some(viewer) = viewer {
-        let mut tx = state.pool.begin().await?;
         let target = AuditTarget::account(viewer.account_id, &viewer.full_name, viewer.email.as_deref());
-        audit::record(&mut tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::SignedOut, target: &target, details: json!({}), now }).await?;
-        tx.commit().await?;
+        audit::record(&state.pool, AuditEvent { actor: &viewer.actor(), action: AuditAction::SignedOut, target: &target, details: json!({}), now }).await?;
     }
     session::end(browser).await?;
     Ok(())
+}
+
+/// What the sign-in page offers: where setup stands and the single sign-on
+/// button, read in one statement.
+pub async fn sign_in_options(state: &AppState, browser: &Session) -> anyhow::Result<SignInOptions> {
+    let page = sso::sign_in_page(&state.pool).await?;
+    let setup = if page.admin_exists {
+        SetupStatus::Done
+    } else if session::setup_granted(browser).await? {
+        SetupStatus::Ready
+    } else {
+        SetupStatus::NeedsLink
+    };
+    Ok(SignInOptions { setup, sso_button_label: page.sso_button_label })
 }
 
 /// Where first-run setup stands for this browser. Reveals only whether

@@ -8,11 +8,12 @@
 
 use crate::api::auth::Viewer;
 use crate::api::claim::{ClaimView, GroupChoice, LinkProblem, Step, StepView};
-use crate::domain::{AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails};
+use crate::domain::{normalize_identifier, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod};
 use crate::error::AppError;
-use crate::server::db::{accounts, groups, settings};
+use crate::server::db::wizard::SignInRules;
+use crate::server::db::{accounts, groups, sso, wizard};
 use crate::server::services::auth::SignedIn;
-use crate::server::services::lifecycle::{self, ClaimDetails, ClaimError, ClaimFailure, ClaimProof};
+use crate::server::services::lifecycle::{self, ClaimDetails, ClaimError, ClaimFailure, ClaimProof, SsoIdentity};
 use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session as auth_session, AppState};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub const NEW_LINK_INTERVAL: Duration = Duration::minutes(10);
 /// What a browser's session says about its claim.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum ClaimSession {
-    InProgress(ClaimProgress),
+    InProgress(Box<ClaimProgress>),
     /// The proof could not start (or go on with) a claim; an expired link
     /// can still ask for a new one.
     Problem {
@@ -47,20 +48,30 @@ struct ClaimProgress {
     password_hash: Option<String>,
     /// The normalised picture (JPEG), if the person chose one.
     picture: Option<Vec<u8>>,
+    /// The identity the provider asserted at the single sign-on step.
+    #[serde(default)]
+    sso_identity: Option<SsoIdentity>,
 }
 
 impl ClaimProgress {
+    fn new(proof: ClaimProof, account_id: AccountId) -> Self {
+        Self { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None, sso_identity: None }
+    }
+
     /// Every step of this claim, in order: the terms when the organisation
-    /// requires them, the password when the proof does not sign the person
-    /// in another way.
-    fn steps(&self, require_terms: bool) -> Vec<Step> {
+    /// requires them; then, unless the proof already signed the person in,
+    /// a password or single sign-on, as the person will sign in.
+    fn steps(&self, rules: &SignInRules) -> Vec<Step> {
         let mut steps = Vec::with_capacity(4);
-        if require_terms {
+        if rules.require_terms {
             steps.push(Step::Terms);
         }
         steps.push(Step::Profile);
-        if self.proof.chooses_password() {
-            steps.push(Step::Password);
+        if !self.proof.signs_in() {
+            steps.push(match rules.method {
+                SignInMethod::Password => Step::Password,
+                SignInMethod::Sso => Step::SingleSignOn,
+            });
         }
         steps.push(Step::Groups);
         steps
@@ -71,13 +82,14 @@ impl ClaimProgress {
             Step::Terms => self.terms_version.is_some(),
             Step::Profile => self.profile.is_some(),
             Step::Password => self.password_hash.is_some(),
+            Step::SingleSignOn => self.sso_identity.is_some(),
             Step::Groups => false,
         }
     }
 
     /// The first step not yet done.
-    fn next_step(&self, require_terms: bool) -> Step {
-        self.steps(require_terms).into_iter().find(|step| !self.done(*step)).unwrap_or(Step::Groups)
+    fn next_step(&self, rules: &SignInRules) -> Step {
+        self.steps(rules).into_iter().find(|step| !self.done(*step)).unwrap_or(Step::Groups)
     }
 }
 
@@ -89,6 +101,7 @@ impl From<ClaimError> for LinkProblem {
             ClaimError::AlreadyUsed => Self::AlreadyUsed,
             ClaimError::Revoked => Self::Revoked,
             ClaimError::NotClaimable => Self::NotClaimable,
+            ClaimError::IdentityInUse => Self::IdentityInUse,
         }
     }
 }
@@ -110,6 +123,10 @@ pub enum WizardError {
     NotExpired,
     #[error("a new link was sent a few minutes ago")]
     TooSoon,
+    #[error("the provider gave the email address {given}, which is not this account's")]
+    EmailMismatch { given: String },
+    #[error("this identity at the provider is already linked to another account")]
+    IdentityInUse,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -150,6 +167,10 @@ impl From<WizardError> for AppError {
             WizardError::Invalid(errors) => context::invalid(errors),
             WizardError::Refused(error) => context::refused(format!("Your account could not be claimed: {error}.")),
             WizardError::NotExpired => context::refused("This link can't be renewed. Please ask your administrator for a new invitation."),
+            WizardError::EmailMismatch { given } => context::refused(format!(
+                "Your identity provider signed you in as {given}, which is not the address this invitation was sent to. Please ask your administrator to look at it."
+            )),
+            WizardError::IdentityInUse => context::refused("Your sign-in at the identity provider is already linked to another account. Please ask your administrator to look at it."),
             WizardError::TooSoon => context::refused("We sent a new link a few minutes ago. Please check your inbox (and spam folder) before asking again."),
             WizardError::Unexpected(error) => AppError::from(error),
         }
@@ -161,7 +182,7 @@ async fn load(session: &Session) -> Result<Option<ClaimSession>, WizardError> {
 }
 
 async fn save(session: &Session, progress: ClaimProgress) -> Result<(), WizardError> {
-    Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(progress)).await?)
+    Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(Box::new(progress))).await?)
 }
 
 /// What opening a claim link led to.
@@ -196,7 +217,7 @@ pub async fn open_link(
     let proof = ClaimProof::link(secret);
     let outcome = match lifecycle::inspect_claim(state, &proof, now).await {
         Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, proof },
-        Ok(account_id) => ClaimSession::InProgress(ClaimProgress { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None }),
+        Ok(account_id) => ClaimSession::InProgress(Box::new(ClaimProgress::new(proof, account_id))),
         Err(ClaimFailure::Refused(ClaimError::Unknown)) => {
             throttle::record_failures(&state.pool, [(Limit::ClaimLinkFromAddress, &from_address)], client, None, now).await?;
             return Ok(LinkOpened::Unknown);
@@ -216,14 +237,14 @@ async fn in_progress(session: &Session, viewer: Option<&Viewer>) -> Result<Claim
         return Err(WizardError::SignedIn);
     }
     match load(session).await? {
-        Some(ClaimSession::InProgress(progress)) => Ok(progress),
+        Some(ClaimSession::InProgress(progress)) => Ok(*progress),
         _ => Err(WizardError::NoClaim),
     }
 }
 
 /// Refuses a step whose earlier steps are not done yet.
-fn ensure_reached(progress: &ClaimProgress, require_terms: bool, step: Step) -> Result<(), WizardError> {
-    if step <= progress.next_step(require_terms) {
+fn ensure_reached(progress: &ClaimProgress, rules: &SignInRules, step: Step) -> Result<(), WizardError> {
+    if progress.steps(rules).contains(&step) && step <= progress.next_step(rules) {
         Ok(())
     } else {
         Err(WizardError::EarlierStepsFirst)
@@ -236,27 +257,23 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
     let progress = match load(session).await? {
         None => return Ok(ClaimView::NoClaim),
         Some(ClaimSession::Problem { problem, .. }) => return Ok(ClaimView::Problem(problem)),
-        Some(ClaimSession::InProgress(progress)) => progress,
+        Some(ClaimSession::InProgress(progress)) => *progress,
     };
     if viewer.is_some() {
         return Ok(ClaimView::Problem(LinkProblem::SignedInAsSomeoneElse));
     }
-    // The link may have been replaced, or the account deactivated, since
-    // the wizard began.
-    let account = match lifecycle::claimable_account(state, &progress.proof, now).await {
-        Ok(account) if account.id == progress.account_id => account,
-        Ok(_) => return Err(WizardError::NoClaim),
-        Err(failure) => {
-            let problem = LinkProblem::from(match failure {
-                ClaimFailure::Refused(error) => error,
-                ClaimFailure::Unexpected(error) => return Err(error.into()),
-            });
-            session.insert(CLAIM_KEY, ClaimSession::Problem { problem, proof: progress.proof }).await?;
-            return Ok(ClaimView::Problem(problem));
-        }
-    };
-    let settings = settings::get(&state.pool).await?;
-    let shown = groups::for_claimant(&state.pool, account.id).await?;
+    // One statement reads all the page shows (SECURITY: and whether the
+    // link was replaced, or the account deactivated, since the wizard
+    // began).
+    let page = wizard::page(&state.pool, progress.account_id, lifecycle::credential_digest(&progress.proof)).await?;
+    let status = page.account.as_ref().map(|a| a.status);
+    if let Err(error) = lifecycle::still_claimable(&progress.proof, progress.account_id, page.credential, status, now) {
+        let problem = LinkProblem::from(error);
+        session.insert(CLAIM_KEY, ClaimSession::Problem { problem, proof: progress.proof }).await?;
+        return Ok(ClaimView::Problem(problem));
+    }
+    let account = page.account.ok_or(WizardError::NoClaim)?;
+    let shown = page.groups;
     let joined: Vec<&groups::ClaimantGroup> = shown.iter().filter(|g| g.joined).collect();
     let choice = |g: groups::GroupSummary| GroupChoice { joined: joined.iter().any(|j| j.id == g.id), id: g.id, name: g.name, description: g.description };
     let search = search.unwrap_or_default().trim().chars().take(100).collect::<String>();
@@ -269,11 +286,11 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
     let joined_groups = joined.iter().map(|g| g.name.clone()).collect();
     let profile = progress.profile.as_ref();
     Ok(ClaimView::Step(Box::new(StepView {
-        step: progress.next_step(settings.require_terms),
-        steps: progress.steps(settings.require_terms),
-        organization_name: settings.organization_name,
+        step: progress.next_step(&page.rules),
+        steps: progress.steps(&page.rules),
+        organization_name: page.organization_name,
         email: account.email,
-        terms_text: settings.terms_text,
+        terms_text: page.terms_text,
         full_name: profile.map_or(account.full_name, |p| p.full_name.as_ref().to_owned()),
         title: profile.map_or(account.title, |p| p.title.clone()),
         department: profile.map_or(account.department, |p| p.department.clone()),
@@ -284,26 +301,27 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
         search,
         search_results,
         has_picture: progress.picture.is_some(),
+        sso_button_label: page.rules.sso_button_label,
     })))
 }
 
 /// The terms step, when the organisation requires terms.
 pub async fn accept_terms(state: &AppState, session: &Session, viewer: Option<&Viewer>, accepted: bool) -> Result<(), WizardError> {
     let mut progress = in_progress(session, viewer).await?;
-    let settings = settings::get(&state.pool).await?;
-    ensure_reached(&progress, settings.require_terms, Step::Terms)?;
+    let rules = wizard::rules(&state.pool, progress.account_id).await?;
+    ensure_reached(&progress, &rules, Step::Terms)?;
     if !accepted {
         return Err(FieldError::new("accepted", "To use Embark, tick the box to accept the terms.").into());
     }
-    progress.terms_version = Some(settings.terms_version);
+    progress.terms_version = Some(rules.terms_version);
     save(session, progress).await
 }
 
 /// The profile step.
 pub async fn save_profile(state: &AppState, session: &Session, viewer: Option<&Viewer>, profile: ProfileDetails) -> Result<(), WizardError> {
     let mut progress = in_progress(session, viewer).await?;
-    let settings = settings::get(&state.pool).await?;
-    ensure_reached(&progress, settings.require_terms, Step::Profile)?;
+    let rules = wizard::rules(&state.pool, progress.account_id).await?;
+    ensure_reached(&progress, &rules, Step::Profile)?;
     progress.profile = Some(profile);
     save(session, progress).await
 }
@@ -312,11 +330,8 @@ pub async fn save_profile(state: &AppState, session: &Session, viewer: Option<&V
 /// person's name or email; only its hash is kept.
 pub async fn choose_password(state: &AppState, session: &Session, viewer: Option<&Viewer>, password: &str, confirmation: &str) -> Result<(), WizardError> {
     let mut progress = in_progress(session, viewer).await?;
-    let settings = settings::get(&state.pool).await?;
-    ensure_reached(&progress, settings.require_terms, Step::Password)?;
-    if !progress.proof.chooses_password() {
-        return Err(WizardError::EarlierStepsFirst);
-    }
+    let rules = wizard::rules(&state.pool, progress.account_id).await?;
+    ensure_reached(&progress, &rules, Step::Password)?;
     let account = accounts::find(&state.pool, progress.account_id).await?.ok_or(WizardError::NoClaim)?;
     let name = progress.profile.as_ref().map_or(account.full_name, |p| p.full_name.as_ref().to_owned());
     let email = account.email.unwrap_or_default();
@@ -332,12 +347,15 @@ pub async fn choose_password(state: &AppState, session: &Session, viewer: Option
 /// transaction) and signs the person in under a new session id.
 pub async fn finish(state: &AppState, session: &Session, viewer: Option<&Viewer>, groups: Vec<GroupId>, now: OffsetDateTime) -> Result<(), WizardError> {
     let progress = in_progress(session, viewer).await?;
-    let settings = settings::get(&state.pool).await?;
-    if progress.next_step(settings.require_terms) != Step::Groups {
+    let rules = wizard::rules(&state.pool, progress.account_id).await?;
+    if progress.next_step(&rules) != Step::Groups {
         return Err(WizardError::EarlierStepsFirst);
     }
+    // Only what this claim's steps asked for is applied (SECURITY.md rule 8).
+    let steps = progress.steps(&rules);
     let details = ClaimDetails {
-        password_hash: progress.password_hash,
+        password_hash: progress.password_hash.filter(|_| steps.contains(&Step::Password)),
+        sso_identity: progress.sso_identity.filter(|_| steps.contains(&Step::SingleSignOn)),
         profile: progress.profile,
         terms_version: progress.terms_version,
         groups,
@@ -357,12 +375,45 @@ pub async fn request_new_link(state: &AppState, session: &Session, now: OffsetDa
     let Some(ClaimSession::Problem { problem: LinkProblem::Expired, proof }) = load(session).await? else {
         return Err(WizardError::NotExpired);
     };
-    let ClaimProof::Link { digest } = &proof;
+    let ClaimProof::Link { digest } = &proof else {
+        return Err(WizardError::NotExpired);
+    };
     lifecycle::renew_expired_link(state, digest, NEW_LINK_INTERVAL, now).await.map_err(|error| match error {
         lifecycle::RenewError::NotExpired => WizardError::NotExpired,
         lifecycle::RenewError::TooSoon => WizardError::TooSoon,
         lifecycle::RenewError::Unexpected(error) => WizardError::Unexpected(error),
     })
+}
+
+/// Starts the wizard for an invited person who signed in at the provider
+/// from the sign-in page (the caller checked the identity against SECURITY.md
+/// rule 14), under a new session id.
+pub async fn begin_with_identity(session: &Session, account_id: AccountId, identity: SsoIdentity) -> Result<(), WizardError> {
+    let progress = ClaimProgress::new(ClaimProof::Identity { account_id, identity }, account_id);
+    session.cycle_id().await?;
+    save(session, progress).await
+}
+
+/// The single sign-on step: keeps the identity the provider asserted, to be
+/// bound when the claim completes. When the provider asserts an email, it
+/// must be the account's; an identity already linked elsewhere is refused.
+pub async fn attach_identity(state: &AppState, session: &Session, identity: SsoIdentity) -> Result<(), WizardError> {
+    let mut progress = in_progress(session, None).await?;
+    let rules = wizard::rules(&state.pool, progress.account_id).await?;
+    ensure_reached(&progress, &rules, Step::SingleSignOn)?;
+    let account = accounts::find(&state.pool, progress.account_id).await?.ok_or(WizardError::NoClaim)?;
+    if let Some(given) = &identity.email {
+        if account.email.as_deref().map(normalize_identifier) != Some(normalize_identifier(given)) {
+            return Err(WizardError::EmailMismatch { given: given.clone() });
+        }
+    }
+    if let Some(bound) = sso::identity_by_subject(&state.pool, &identity.issuer, &identity.subject).await? {
+        if bound.account_id != progress.account_id {
+            return Err(WizardError::IdentityInUse);
+        }
+    }
+    progress.sso_identity = Some(identity);
+    save(session, progress).await
 }
 
 /// Whether this browser is in the middle of a claim (checked before an
@@ -377,7 +428,7 @@ pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), Wiza
     match load(session).await? {
         Some(ClaimSession::InProgress(mut progress)) => {
             progress.picture = Some(jpeg);
-            save(session, progress).await
+            save(session, *progress).await
         }
         _ => Err(WizardError::NoClaim),
     }

@@ -76,7 +76,7 @@ pub async fn create(state: &AppState, settings: &GroupSettings, actor: &Actor, n
     let id = groups::insert(&mut tx, settings, now).await?;
     let target = AuditTarget::group(id, &settings.name);
     let details = json!({ "is_open": settings.is_open, "suggested": settings.suggested_at_claim });
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::GroupCreated, target: &target, details, now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::GroupCreated, target: &target, details, now }).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -88,7 +88,7 @@ pub async fn update(state: &AppState, id: GroupId, settings: &GroupSettings, act
     }
     let target = AuditTarget::group(id, &settings.name);
     let details = json!({ "is_open": settings.is_open, "suggested": settings.suggested_at_claim });
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::GroupUpdated, target: &target, details, now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::GroupUpdated, target: &target, details, now }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -97,7 +97,7 @@ pub async fn update(state: &AppState, id: GroupId, settings: &GroupSettings, act
 pub async fn delete(state: &AppState, id: GroupId, actor: &Actor, now: OffsetDateTime) -> Result<(), GroupError> {
     let mut tx = state.pool.begin().await?;
     let name = groups::delete(&mut tx, id).await?.ok_or(GroupError::NotFound)?;
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::GroupDeleted, target: &AuditTarget::group(id, &name), details: json!({}), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::GroupDeleted, target: &AuditTarget::group(id, &name), details: json!({}), now }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -112,7 +112,7 @@ pub async fn add_member_by_email(state: &AppState, id: GroupId, email: &EmailAdd
     if groups::add_member(&mut tx, id, account.id, now).await? {
         let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
         let details = json!({ "group_id": id, "group": group.name });
-        audit::record(&mut tx, AuditEvent { actor, action: AuditAction::GroupMemberAdded, target: &target, details, now }).await?;
+        audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::GroupMemberAdded, target: &target, details, now }).await?;
     }
     tx.commit().await?;
     Ok(account.id)
@@ -124,7 +124,7 @@ pub async fn remove_member(state: &AppState, id: GroupId, account: AccountId, ac
     if let Some((full_name, email)) = groups::remove_member(&mut tx, id, account).await? {
         let target = AuditTarget::account(account, &full_name, email.as_deref());
         let details = json!({ "group_id": id, "group": group.name });
-        audit::record(&mut tx, AuditEvent { actor, action: AuditAction::GroupMemberRemoved, target: &target, details, now }).await?;
+        audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::GroupMemberRemoved, target: &target, details, now }).await?;
     }
     tx.commit().await?;
     Ok(())

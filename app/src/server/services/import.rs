@@ -260,7 +260,7 @@ pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitat
     let applied = Applied { created: counts.create, updated: counts.update, invited: i64::try_from(invited).unwrap_or(i64::MAX) };
     let details = json!({ "created": applied.created, "updated": applied.updated, "invited": applied.invited, "skipped": counts.invalid });
     let target = AuditTarget::import(batch_id, &file_name);
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::ImportApplied, target: &target, details, now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::ImportApplied, target: &target, details, now }).await?;
     imports::mark_applied(&mut tx, batch_id, json!(applied), now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("invite and commit");

@@ -19,7 +19,7 @@ use crate::server::db::accounts::{self, transitions};
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::credentials::{self, CredentialKind, CredentialState};
 use crate::server::db::outbox::{self, EmailKind};
-use crate::server::db::{self, groups};
+use crate::server::db::{self, groups, sso};
 use crate::server::AppState;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -138,7 +138,7 @@ pub async fn create(
     )
     .await?;
     let target = AuditTarget::account(id, profile.full_name.as_ref(), person.email.as_ref().map(AsRef::as_ref));
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": person.role }), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": person.role }), now }).await?;
     groups::join(&mut tx, id, &person.groups, groups::Chooser::Admin, now).await?;
     let link = match invitation {
         Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
@@ -202,7 +202,8 @@ async fn invite_in(
     .await?;
     let action = if was == AccountStatus::Invited { AuditAction::InvitationResent } else { AuditAction::AccountInvited };
     let target = AuditTarget::account(id, &account.full_name, Some(&email));
-    audit::record(tx, AuditEvent { actor, action, target: &target, details: json!({ "expires_at": credential.expires_at.unix_timestamp() }), now }).await?;
+    audit::record(&mut **tx, AuditEvent { actor, action, target: &target, details: json!({ "expires_at": credential.expires_at.unix_timestamp() }), now })
+        .await?;
     Ok(IssuedLink { credential_id: credential.id, secret: SecretString::from(secret), expires_at: credential.expires_at })
 }
 
@@ -330,7 +331,7 @@ pub async fn invite_many_in(
     let target = AuditTarget::invitation_batch(batch, &format!("{count} invitations"));
     let mut details = source;
     details["count"] = json!(count);
-    audit::record(tx, AuditEvent { actor, action: AuditAction::InvitationsSent, target: &target, details, now }).await?;
+    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::InvitationsSent, target: &target, details, now }).await?;
     steps.log(count);
     Ok(count)
 }
@@ -382,6 +383,19 @@ pub enum ClaimProof {
     /// A claim link: the SHA-256 of its secret, never the secret, so a copy
     /// of the session store reveals no usable link.
     Link { digest: Vec<u8> },
+    /// An identity the organisation's provider asserted, with a verified
+    /// email in a trusted domain that is an invited account's (SECURITY.md
+    /// rule 14): the person started from the sign-in page.
+    Identity { account_id: AccountId, identity: SsoIdentity },
+}
+
+/// An identity at the organisation's provider, as bound to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoIdentity {
+    pub issuer: String,
+    pub subject: String,
+    /// The email the provider asserted, if it did.
+    pub email: Option<String>,
 }
 
 impl ClaimProof {
@@ -390,10 +404,12 @@ impl ClaimProof {
         Self::Link { digest: secret_digest(secret) }
     }
 
-    /// Whether the person chooses a password in the wizard.
-    pub fn chooses_password(&self) -> bool {
+    /// Whether the proof already signs the person in (no password or
+    /// single sign-on step).
+    pub fn signs_in(&self) -> bool {
         match self {
-            Self::Link { .. } => true,
+            Self::Link { .. } => false,
+            Self::Identity { .. } => true,
         }
     }
 
@@ -401,6 +417,7 @@ impl ClaimProof {
     fn kind(&self) -> &'static str {
         match self {
             Self::Link { .. } => "link",
+            Self::Identity { .. } => "sso",
         }
     }
 }
@@ -419,6 +436,8 @@ pub enum ClaimError {
     Revoked,
     #[error("this account cannot be claimed right now")]
     NotClaimable,
+    #[error("this identity at the provider is already linked to another account")]
+    IdentityInUse,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -444,14 +463,52 @@ pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDate
 /// [`inspect_claim`], with the account it would claim as read (so the
 /// wizard does not read it again).
 pub async fn claimable_account(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<accounts::AccountRow, ClaimFailure> {
-    let credential = match proof {
-        ClaimProof::Link { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?,
+    let account_id = match proof {
+        ClaimProof::Link { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?.account_id,
+        ClaimProof::Identity { account_id, .. } => *account_id,
     };
-    let account = accounts::find(&state.pool, credential.account_id).await?.ok_or(ClaimError::Unknown)?;
-    if account.status != AccountStatus::Invited {
-        return Err(ClaimError::NotClaimable.into());
-    }
+    let account = accounts::find(&state.pool, account_id).await?.ok_or(ClaimError::Unknown)?;
+    ensure_claimable(account.status)?;
     Ok(account)
+}
+
+/// Whether the claim `proof` started for `account_id` can still go on, given
+/// the credential the proof names and the account's status as read together
+/// (the wizard's page reads them in one statement with what it shows).
+pub fn still_claimable(
+    proof: &ClaimProof,
+    account_id: AccountId,
+    credential: Option<credentials::CredentialRow>,
+    status: Option<AccountStatus>,
+    now: OffsetDateTime,
+) -> Result<(), ClaimError> {
+    match proof {
+        ClaimProof::Link { .. } => {
+            let credential = classify(credential, now)?;
+            if credential.account_id != account_id {
+                return Err(ClaimError::Unknown);
+            }
+        }
+        ClaimProof::Identity { account_id: proven, .. } if *proven != account_id => return Err(ClaimError::Unknown),
+        ClaimProof::Identity { .. } => {}
+    }
+    ensure_claimable(status.ok_or(ClaimError::Unknown)?)
+}
+
+/// The credential the proof names, when it is one (its SHA-256).
+pub fn credential_digest(proof: &ClaimProof) -> Option<&[u8]> {
+    match proof {
+        ClaimProof::Link { digest } => Some(digest),
+        ClaimProof::Identity { .. } => None,
+    }
+}
+
+fn ensure_claimable(status: AccountStatus) -> Result<(), ClaimError> {
+    if status == AccountStatus::Invited {
+        Ok(())
+    } else {
+        Err(ClaimError::NotClaimable)
+    }
 }
 
 fn classify(found: Option<credentials::CredentialRow>, now: OffsetDateTime) -> Result<credentials::CredentialRow, ClaimError> {
@@ -475,6 +532,9 @@ pub struct ClaimDetails {
     pub groups: Vec<GroupId>,
     /// A normalised profile picture (see `server::picture`).
     pub picture: Option<Vec<u8>>,
+    /// The identity to bind, for a person who signs in with single sign-on
+    /// and proved the claim with a link.
+    pub sso_identity: Option<SsoIdentity>,
 }
 
 /// invited → claimed with a link and a password only (the demo company,
@@ -500,7 +560,7 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
                 _ => ClaimFailure::Refused(ClaimError::Unknown),
             })?;
             match credentials::spend(&mut tx, digest, now).await? {
-                Some(spent) => spent,
+                Some((credential_id, account_id)) => (Some(credential_id), account_id),
                 None => {
                     drop(tx);
                     let found = credentials::find_by_hash(&state.pool, digest).await?;
@@ -511,9 +571,32 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
                 }
             }
         }
+        ClaimProof::Identity { account_id, .. } => {
+            lock_account(&mut tx, *account_id).await.map_err(|error| match error {
+                LifecycleError::Unexpected(error) => ClaimFailure::Unexpected(error),
+                _ => ClaimFailure::Refused(ClaimError::Unknown),
+            })?;
+            // The invitation's link is not needed any more.
+            credentials::revoke_active(&mut tx, *account_id, None, now).await?;
+            (None, *account_id)
+        }
+    };
+    let identity = match proof {
+        ClaimProof::Identity { identity, .. } => Some(identity),
+        ClaimProof::Link { .. } => details.sso_identity.as_ref(),
     };
     if !transitions::mark_claimed(&mut tx, account_id, details.password_hash.as_deref(), now).await? {
         return Err(ClaimError::NotClaimable.into());
+    }
+    if let Some(identity) = identity {
+        // SECURITY: the schema allows one identity per account and one
+        // account per identity; of concurrent completions one binds.
+        if let Err(error) = sso::bind(&mut tx, account_id, &identity.issuer, &identity.subject, identity.email.as_deref(), now).await {
+            return Err(match db::unique_violation(&error) {
+                Some(_) => ClaimError::IdentityInUse.into(),
+                None => error.into(),
+            });
+        }
     }
     if let Some(profile) = &details.profile {
         transitions::update_profile(&mut tx, account_id, profile, now).await?;
@@ -528,7 +611,7 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
     let account = accounts::find(&mut *tx, account_id).await?.ok_or(ClaimError::Unknown)?;
     let target = AuditTarget::account(account_id, &account.full_name, account.email.as_deref());
     audit::record(
-        &mut tx,
+        &mut *tx,
         AuditEvent {
             actor: &Actor::account(account_id, account.full_name.clone()),
             action: AuditAction::AccountClaimed,
@@ -538,6 +621,19 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
         },
     )
     .await?;
+    if let Some(identity) = identity {
+        audit::record(
+            &mut *tx,
+            AuditEvent {
+                actor: &Actor::account(account_id, account.full_name.clone()),
+                action: AuditAction::SsoIdentityBound,
+                target: &target,
+                details: json!({ "issuer": identity.issuer, "subject": identity.subject, "email": identity.email }),
+                now,
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(account_id)
 }
@@ -554,7 +650,7 @@ pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: Off
     outbox::cancel_queued_for_account(&mut tx, id, now).await?;
     let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
     audit::record(
-        &mut tx,
+        &mut *tx,
         AuditEvent { actor, action: AuditAction::AccountDeactivated, target: &target, details: json!({ "previous_status": account.status }), now },
     )
     .await?;
@@ -571,7 +667,7 @@ pub async fn reactivate(state: &AppState, id: AccountId, actor: &Actor, now: Off
         return Err(LifecycleError::WrongState(account.status));
     };
     let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::AccountReactivated, target: &target, details: json!({ "status": status }), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountReactivated, target: &target, details: json!({ "status": status }), now }).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(status)
 }
@@ -585,7 +681,7 @@ pub async fn delete(state: &AppState, id: AccountId, actor: &Actor, now: OffsetD
         return Err(LifecycleError::WrongState(account.status));
     };
     let target = AuditTarget::account(id, &full_name, email.as_deref());
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::AccountDeleted, target: &target, details: json!({}), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountDeleted, target: &target, details: json!({}), now }).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(())
 }

@@ -20,4 +20,5 @@ pub mod profile;
 pub mod search_index;
 pub mod settings;
 pub mod setup;
+pub mod sso;
 pub mod throttle;

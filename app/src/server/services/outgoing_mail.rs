@@ -54,7 +54,7 @@ pub async fn reveal_claim_link(state: &AppState, id: OutboxId, actor: &Actor, no
     let link = format!("{}/claim/{}", state.public_url, state.sealer.open(&live.secret_sealed)?);
     let mut tx = state.pool.begin().await?;
     let target = AuditTarget::account(live.account_id, &live.full_name, live.email.as_deref());
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::InvitationLinkViewed, target: &target, details: json!({ "email_id": id }), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::InvitationLinkViewed, target: &target, details: json!({ "email_id": id }), now }).await?;
     tx.commit().await?;
     Ok(Some(link))
 }

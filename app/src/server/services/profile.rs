@@ -58,7 +58,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, profile: &ProfileDetails,
     let mut tx = state.pool.begin().await?;
     transitions::update_profile(&mut tx, viewer.account_id, profile, now).await?;
     let target = AuditTarget::account(viewer.account_id, profile.full_name.as_ref(), viewer.email.as_deref());
-    audit::record(&mut tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::ProfileUpdated, target: &target, details: json!({}), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::ProfileUpdated, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -82,7 +82,7 @@ pub async fn change_password(
     let mut tx = state.pool.begin().await?;
     transitions::set_password(&mut tx, account.id, &hash, now).await?;
     let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
-    audit::record(&mut tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::PasswordChanged, target: &target, details: json!({}), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::PasswordChanged, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
     let signed_in = SignedIn { account_id: account.id, role: account.role, session_epoch: account.session_epoch + 1 };
     session::establish(browser, &signed_in, now).await.map_err(anyhow::Error::from)?;
@@ -94,7 +94,7 @@ pub async fn set_picture(state: &AppState, viewer: &Viewer, jpeg: &[u8], now: Of
     let mut tx = state.pool.begin().await?;
     pictures::save(&mut tx, viewer.account_id, jpeg, now).await?;
     let target = AuditTarget::account(viewer.account_id, &viewer.full_name, viewer.email.as_deref());
-    audit::record(&mut tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::PictureChanged, target: &target, details: json!({}), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor: &viewer.actor(), action: AuditAction::PictureChanged, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -62,7 +62,7 @@ pub async fn save(state: &AppState, new: &OrganizationSettings, actor: &Actor, n
     let version = settings::save(&mut tx, new, now).await?;
     let target = AuditTarget::settings(new.organization_name.as_ref());
     let details = json!({ "require_terms": new.require_terms, "terms_version": version, "link_lifetime_days": new.claim_link_lifetime_days });
-    audit::record(&mut tx, AuditEvent { actor, action: AuditAction::SettingsUpdated, target: &target, details, now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::SettingsUpdated, target: &target, details, now }).await?;
     tx.commit().await?;
     Ok(version)
 }

@@ -93,7 +93,7 @@ pub async fn complete_first_run(
     let id = insert_admin(&mut tx, admin, &password_hash, &Actor::system(), now).await?;
     let target = AuditTarget::settings(organization.as_ref());
     let actor = Actor::account(id, admin.full_name.as_ref());
-    audit::record(&mut tx, AuditEvent { actor: &actor, action: AuditAction::SetupCompleted, target: &target, details: json!({}), now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor: &actor, action: AuditAction::SetupCompleted, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
     let signed_in = SignedIn { account_id: id, role: Role::Admin, session_epoch: 0 };
     session::establish(browser, &signed_in, now).await.map_err(anyhow::Error::from)?;
@@ -145,6 +145,6 @@ async fn insert_admin(
     )
     .await?;
     let target = AuditTarget::account(id, admin.full_name.as_ref(), Some(admin.email.as_ref()));
-    audit::record(tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": Role::Admin }), now }).await?;
+    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": Role::Admin }), now }).await?;
     Ok(id)
 }

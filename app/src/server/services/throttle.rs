@@ -30,6 +30,9 @@ pub enum Limit {
     SignInForAccountAnywhere,
     /// Claim links that match nothing, opened from one client address.
     ClaimLinkFromAddress,
+    /// Single sign-on attempts started from one client address and not
+    /// (yet) finished: each writes a session.
+    SsoStartFromAddress,
 }
 
 impl Limit {
@@ -40,6 +43,7 @@ impl Limit {
             Self::SignInForAccount => "sign_in_account",
             Self::SignInForAccountAnywhere => "sign_in_account_anywhere",
             Self::ClaimLinkFromAddress => "claim_link_address",
+            Self::SsoStartFromAddress => "sso_start_address",
         }
     }
 
@@ -50,6 +54,9 @@ impl Limit {
             Self::SignInForAccount => 10,
             Self::SignInForAccountAnywhere => 100,
             Self::ClaimLinkFromAddress => 20,
+            // Many people behind one office address sign in at once; a
+            // finished sign-in forgets its start.
+            Self::SsoStartFromAddress => 200,
         }
     }
 }
@@ -140,7 +147,7 @@ pub async fn record_failures<const N: usize>(
         };
         let actor = Actor { id: None, label: format!("Visitor at {client}") };
         let details = json!({ "limit": limit.bucket(), "failures": count, "window_minutes": WINDOW.whole_minutes(), "client_address": client.to_string() });
-        audit::record(&mut tx, AuditEvent { actor: &actor, action: AuditAction::Throttled, target: &target, details, now }).await?;
+        audit::record(&mut *tx, AuditEvent { actor: &actor, action: AuditAction::Throttled, target: &target, details, now }).await?;
     }
     tx.commit().await
 }

@@ -19,6 +19,7 @@ test('every admin page hydrates in the release build, and the server logs no err
     ['/admin/groups', 'Groups'],
     ['/admin/mail', 'Outgoing mail'],
     ['/admin/settings', 'Settings'],
+    ['/admin/settings/sso', 'Single sign-on'],
     ['/', /Welcome, Ada/],
     ['/profile', 'Your profile'],
   ];
