@@ -67,12 +67,19 @@ async fn configure(app: &TestApp, policy: &str, trusted_domains: &str) -> Regist
 async fn through_provider(app: &TestApp, browser: &reqwest::Client, query: &str, login: &str) -> String {
     let start = browser.get(app.url(&format!("/sso/start{query}"))).send().await.unwrap();
     assert_eq!(start.status(), StatusCode::SEE_OTHER, "{}", start.text().await.unwrap());
-    let mut next = location(&start);
-    assert!(next.starts_with(&issuer()), "sent to the provider: {next}");
+    let provider_url = location(&start);
+    assert!(provider_url.starts_with(&issuer()), "sent to the provider: {provider_url}");
+    log_in_at_provider(app, browser, provider_url, login).await
+}
+
+/// From an authorization request at the provider, through its login form
+/// (any login name is the subject), to the address it sends the browser
+/// back to at `app`.
+async fn log_in_at_provider(app: &TestApp, browser: &reqwest::Client, authorization_url: String, login: &str) -> String {
+    let mut next = authorization_url;
     for _ in 0..10 {
         let response = browser.get(absolute(&next)).send().await.unwrap();
         if response.status() == StatusCode::OK {
-            // The provider's login form: any login name is the subject.
             let page = response.text().await.unwrap();
             let action = page.split("action=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the provider's login form");
             let submitted = browser.post(absolute(action)).form(&[("prompt", "login"), ("login", login), ("password", "any")]).send().await.unwrap();
@@ -285,21 +292,7 @@ async fn real_id_token(app: &TestApp, registered: &Registered, login: &str) -> (
         redirect_uri: format!("{}/sso/callback", app.address),
     };
     let (url, attempt) = app.state.oidc.begin(&settings).await.unwrap();
-    let browser = new_client();
-    let mut next = url;
-    let callback = loop {
-        let response = browser.get(absolute(&next)).send().await.unwrap();
-        if response.status() == StatusCode::OK {
-            let page = response.text().await.unwrap();
-            let action = page.split("action=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
-            next = location(&browser.post(absolute(&action)).form(&[("prompt", "login"), ("login", login), ("password", "any")]).send().await.unwrap());
-            continue;
-        }
-        next = location(&response);
-        if next.starts_with(&app.address) {
-            break next;
-        }
-    };
+    let callback = log_in_at_provider(app, &new_client(), url, login).await;
     let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let tokens: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/token", issuer()))

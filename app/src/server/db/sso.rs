@@ -1,7 +1,7 @@
 //! Single sign-on: the provider's configuration (one row), the identities
 //! bound to accounts, and each person's sign-in method.
 
-use crate::domain::{AccountId, AccountStatus, SignInMethod, SsoPolicy, SsoSettings};
+use crate::domain::{AccountId, AccountStatus, Role, SignInMethod, SsoPolicy, SsoSettings};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
 
@@ -131,13 +131,15 @@ pub async fn set_sign_in_method(tx: &mut Transaction<'_, Postgres>, account: Acc
     Ok(updated.rows_affected() == 1)
 }
 
-/// An account as single sign-on finds it by email: what it is, how it signs
-/// in (its own method, and the policy over it), and whether an identity is
-/// bound to it already.
+/// An account as single sign-on finds it: what it is, how it signs in (its
+/// own method, and the policy over it), and whether an identity is bound to
+/// it already.
 #[derive(Debug, Clone)]
 pub struct SsoAccountRow {
     pub id: AccountId,
     pub status: AccountStatus,
+    pub role: Role,
+    pub session_epoch: i32,
     pub full_name: String,
     pub email: Option<String>,
     pub sign_in_method: SignInMethod,
@@ -145,30 +147,34 @@ pub struct SsoAccountRow {
     pub has_identity: bool,
 }
 
-pub async fn account_by_email(executor: impl PgExecutor<'_>, email_normalized: &str) -> sqlx::Result<Option<SsoAccountRow>> {
-    sqlx::query_as!(
-        SsoAccountRow,
-        r#"SELECT a.id AS "id: AccountId", a.status AS "status: AccountStatus", a.full_name, a.email,
-                  a.sign_in_method AS "sign_in_method: SignInMethod",
-                  coalesce((SELECT policy FROM sso_configuration), 'nobody') AS "policy!: SsoPolicy",
-                  EXISTS (SELECT 1 FROM sso_identity i WHERE i.account_id = a.id) AS "has_identity!"
-           FROM account a WHERE a.email_normalized = $1"#,
-        email_normalized,
-    )
-    .fetch_optional(executor)
-    .await
+impl SsoAccountRow {
+    /// How the person signs in now: the policy over their own method.
+    pub fn signs_in_with(&self) -> SignInMethod {
+        self.policy.method_for(self.sign_in_method)
+    }
 }
 
-/// [`account_by_email`], by id.
-pub async fn account_by_id(executor: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<Option<SsoAccountRow>> {
+/// Which account [`account`] reads.
+pub enum AccountKey<'a> {
+    Id(AccountId),
+    /// A normalised email address.
+    Email(&'a str),
+}
+
+pub async fn account(executor: impl PgExecutor<'_>, key: AccountKey<'_>) -> sqlx::Result<Option<SsoAccountRow>> {
+    let (id, email) = match key {
+        AccountKey::Id(id) => (Some(id), None),
+        AccountKey::Email(email) => (None, Some(email)),
+    };
     sqlx::query_as!(
         SsoAccountRow,
-        r#"SELECT a.id AS "id: AccountId", a.status AS "status: AccountStatus", a.full_name, a.email,
-                  a.sign_in_method AS "sign_in_method: SignInMethod",
+        r#"SELECT a.id AS "id: AccountId", a.status AS "status: AccountStatus", a.role AS "role: Role", a.session_epoch,
+                  a.full_name, a.email, a.sign_in_method AS "sign_in_method: SignInMethod",
                   coalesce((SELECT policy FROM sso_configuration), 'nobody') AS "policy!: SsoPolicy",
                   EXISTS (SELECT 1 FROM sso_identity i WHERE i.account_id = a.id) AS "has_identity!"
-           FROM account a WHERE a.id = $1"#,
-        account as AccountId,
+           FROM account a WHERE a.id = $1 OR a.email_normalized = $2"#,
+        id as Option<AccountId>,
+        email,
     )
     .fetch_optional(executor)
     .await

@@ -4,8 +4,9 @@
 use crate::api::auth::{SetupStatus, SignInOptions, Viewer};
 use crate::domain::{normalize_identifier, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, Role, SignInMethod};
 use crate::error::AppError;
+use crate::server::db::accounts;
 use crate::server::db::audit::{self, AuditEvent};
-use crate::server::db::{accounts, sso};
+use crate::server::db::sso::{self, AccountKey};
 use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session, AppState};
 use serde_json::json;
@@ -107,7 +108,7 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
 /// Whether the person signs in at the provider (the organisation's policy
 /// over their own method).
 async fn signs_in_with_sso(state: &AppState, email: &str) -> sqlx::Result<bool> {
-    Ok(sso::account_by_email(&state.pool, email).await?.is_some_and(|a| a.policy.method_for(a.sign_in_method) == SignInMethod::Sso))
+    Ok(sso::account(&state.pool, AccountKey::Email(email)).await?.is_some_and(|a| a.signs_in_with() == SignInMethod::Sso))
 }
 
 /// Ends the browser's session wherever it stands, recording the sign-out of

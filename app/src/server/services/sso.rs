@@ -15,7 +15,8 @@ use crate::api::sso::{BoundIdentity, PersonSignIn, SsoSettingsView, SsoTestResul
 use crate::domain::{normalize_identifier, timestamp_label, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, SignInMethod, SsoPolicy, SsoSettings};
 use crate::error::AppError;
 use crate::server::crypto::secrets_equal;
-use crate::server::db::{self, accounts, sso};
+use crate::server::db::sso::{self, AccountKey};
+use crate::server::db::{self, accounts};
 use crate::server::oidc::{Asserted, Attempt, OidcError, ProviderSettings};
 use crate::server::services::auth::SignedIn;
 use crate::server::services::claim::{self, WizardError};
@@ -284,7 +285,7 @@ pub async fn finish(
     let purpose = pending.as_ref().map(|p| p.purpose);
     if purpose == Some(Purpose::Test) {
         let result = match outcome {
-            Ok(asserted) => SsoTestResult::Asserted {
+            Ok((asserted, _)) => SsoTestResult::Asserted {
                 issuer: asserted.issuer,
                 subject: asserted.subject,
                 email: asserted.email,
@@ -298,9 +299,9 @@ pub async fn finish(
         return Ok(Finished::Tested);
     }
     let result = match outcome {
-        Ok(asserted) => match purpose {
+        Ok((asserted, provider)) => match purpose {
             Some(Purpose::Claim) => claim_step(state, session, asserted).await,
-            _ => sign_in(state, session, viewer, asserted, now).await,
+            _ => sign_in(state, session, viewer, &provider.configuration, asserted, now).await,
         },
         Err(failure) => Err(failure),
     };
@@ -313,7 +314,7 @@ pub async fn finish(
 }
 
 /// The provider's answer, checked against the attempt.
-async fn answer(state: &AppState, pending: Option<&PendingAttempt>, params: &CallbackParams, now: OffsetDateTime) -> Result<Asserted, SsoFailure> {
+async fn answer(state: &AppState, pending: Option<&PendingAttempt>, params: &CallbackParams, now: OffsetDateTime) -> Result<(Asserted, Provider), SsoFailure> {
     let pending = pending.ok_or(SsoRefusal::NoAttempt)?;
     let returned = params.state.as_deref().unwrap_or_default();
     // SECURITY: the state must be this browser's, from this attempt, and recent.
@@ -327,7 +328,8 @@ async fn answer(state: &AppState, pending: Option<&PendingAttempt>, params: &Cal
     }
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or(SsoRefusal::Provider(OidcError::Refused("no code was sent back".to_owned())))?;
     let provider = provider(state).await?.ok_or(SsoRefusal::NotConfigured)?;
-    Ok(state.oidc.finish(&provider.settings(state), &pending.attempt, code, now).await.map_err(SsoRefusal::Provider)?)
+    let asserted = state.oidc.finish(&provider.settings(state), &pending.attempt, code, now).await.map_err(SsoRefusal::Provider)?;
+    Ok((asserted, provider))
 }
 
 fn identity_of(asserted: &Asserted) -> SsoIdentity {
@@ -353,10 +355,16 @@ async fn claim_step(state: &AppState, session: &Session, asserted: Asserted) -> 
 /// The sign-in page's button: a bound identity signs its person in; an
 /// unbound one may claim an invited account (or link a claimed one that
 /// signs in with single sign-on) by a verified email in a trusted domain.
-async fn sign_in(state: &AppState, session: &Session, viewer: Option<&Viewer>, asserted: Asserted, now: OffsetDateTime) -> Result<Finished, SsoFailure> {
-    let configuration = sso::configuration(&state.pool).await?.ok_or(SsoRefusal::NotConfigured)?;
+async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    viewer: Option<&Viewer>,
+    configuration: &sso::ConfigurationRow,
+    asserted: Asserted,
+    now: OffsetDateTime,
+) -> Result<Finished, SsoFailure> {
     let account = match sso::identity_by_subject(&state.pool, &asserted.issuer, &asserted.subject).await? {
-        Some(bound) => sso::account_by_id(&state.pool, bound.account_id).await?.ok_or(SsoRefusal::NoAttempt)?,
+        Some(bound) => sso::account(&state.pool, AccountKey::Id(bound.account_id)).await?.ok_or(SsoRefusal::NoAttempt)?,
         None => {
             let email = asserted.email.clone().ok_or(SsoRefusal::NoEmail)?;
             if !asserted.email_verified {
@@ -365,7 +373,7 @@ async fn sign_in(state: &AppState, session: &Session, viewer: Option<&Viewer>, a
             if !SsoSettings::trusts(&configuration.trusted_domains, &email) {
                 return Err(SsoRefusal::UntrustedDomain { email }.into());
             }
-            let account = sso::account_by_email(&state.pool, &normalize_identifier(&email)).await?.ok_or(SsoRefusal::NoAccount { email })?;
+            let account = sso::account(&state.pool, AccountKey::Email(&normalize_identifier(&email))).await?.ok_or(SsoRefusal::NoAccount { email })?;
             // SECURITY: never a second identity for an account.
             if account.has_identity {
                 return Err(SsoRefusal::IdentityInUse.into());
@@ -378,7 +386,7 @@ async fn sign_in(state: &AppState, session: &Session, viewer: Option<&Viewer>, a
                     claim::begin_with_identity(session, account.id, identity_of(&asserted)).await.map_err(wizard_failure)?;
                     return Ok(Finished::Claim);
                 }
-                AccountStatus::Claimed if account.policy.method_for(account.sign_in_method) == SignInMethod::Sso => {
+                AccountStatus::Claimed if account.signs_in_with() == SignInMethod::Sso => {
                     bind_claimed(state, &account, &asserted, now).await?;
                     account
                 }
@@ -387,17 +395,16 @@ async fn sign_in(state: &AppState, session: &Session, viewer: Option<&Viewer>, a
         }
     };
     match account.status {
-        AccountStatus::Claimed if account.policy.method_for(account.sign_in_method) == SignInMethod::Sso => {}
+        AccountStatus::Claimed if account.signs_in_with() == SignInMethod::Sso => {}
         AccountStatus::Claimed => return Err(SsoRefusal::UsesPassword.into()),
         AccountStatus::Deactivated => return Err(SsoRefusal::Deactivated.into()),
         AccountStatus::Uninvited => return Err(SsoRefusal::NotInvitedYet.into()),
         AccountStatus::Invited => return Err(SsoRefusal::NotInvitedYet.into()),
     }
-    let full = accounts::find(&state.pool, account.id).await?.ok_or(SsoRefusal::NoAttempt)?;
-    let target = AuditTarget::account(full.id, &full.full_name, full.email.as_deref());
-    let actor = Actor::account(full.id, full.full_name.clone());
+    let target = AuditTarget::account(account.id, &account.full_name, account.email.as_deref());
+    let actor = Actor::account(account.id, account.full_name.clone());
     audit::record(&state.pool, AuditEvent { actor: &actor, action: AuditAction::SignedIn, target: &target, details: json!({ "method": "sso" }), now }).await?;
-    let signed_in = SignedIn { account_id: full.id, role: full.role, session_epoch: full.session_epoch };
+    let signed_in = SignedIn { account_id: account.id, role: account.role, session_epoch: account.session_epoch };
     // SECURITY: a new session id at the callback (SECURITY.md rule 10).
     auth_session::establish(session, &signed_in, now).await?;
     Ok(Finished::SignedIn)
@@ -428,11 +435,6 @@ async fn record_refusal(state: &AppState, refusal: &SsoRefusal, client: IpAddr, 
     audit::record(&state.pool, AuditEvent { actor: &actor, action: AuditAction::SsoRefused, target: &AuditTarget::client_address(client), details, now })
         .await?;
     Ok(())
-}
-
-/// The sign-in page's button words, while single sign-on is on.
-pub async fn sign_in_button(state: &AppState) -> anyhow::Result<Option<String>> {
-    Ok(sso::configuration(&state.pool).await?.filter(|c| c.policy != SsoPolicy::Nobody).map(|c| c.button_label))
 }
 
 /// The Settings page's section, with the last test result (shown once).
@@ -515,7 +517,7 @@ pub async fn save_settings(state: &AppState, actor: &Actor, settings: &SsoSettin
 
 /// How a person signs in, for their page.
 pub async fn person_sign_in(state: &AppState, account: AccountId) -> anyhow::Result<Option<PersonSignIn>> {
-    let Some(found) = sso::account_by_id(&state.pool, account).await? else {
+    let Some(found) = sso::account(&state.pool, AccountKey::Id(account)).await? else {
         return Ok(None);
     };
     let identity = sso::identity_of(&state.pool, account).await?.map(|i| BoundIdentity {
@@ -524,7 +526,7 @@ pub async fn person_sign_in(state: &AppState, account: AccountId) -> anyhow::Res
         email: i.email,
         bound_at: timestamp_label(i.bound_at),
     });
-    Ok(Some(PersonSignIn { method: found.sign_in_method, effective_method: found.policy.method_for(found.sign_in_method), policy: found.policy, identity }))
+    Ok(Some(PersonSignIn { method: found.sign_in_method, effective_method: found.signs_in_with(), policy: found.policy, identity }))
 }
 
 #[derive(Debug, thiserror::Error)]
