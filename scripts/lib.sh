@@ -34,7 +34,8 @@ locked_version() {
 
 ensure_build_tools() {
   command -v cargo >/dev/null || die "Rust is needed: install it from rustup.rs, then run this again."
-  command -v cc >/dev/null || apt_install build-essential
+  # make too: jemalloc (the server's allocator) builds with it.
+  { command -v cc && command -v make; } >/dev/null || apt_install build-essential
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown

@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("profile") ssr=SsrMode::Async view=pages::profile::ProfilePage/>
                     <Route path=path!("setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
                     <Route path=path!("claim") ssr=SsrMode::Async view=claim::ClaimPage/>
+                    <Route path=path!("claim/code") ssr=SsrMode::Async view=claim::ClaimWithCodePage/>
                     <ParentRoute path=path!("admin") ssr=SsrMode::Async view=admin::AdminLayout>
                         <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
                         <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>

@@ -9,6 +9,14 @@
 // Each test registers its own client (dynamic registration) with its own
 // server's exact redirect URI; consent is granted automatically, as a
 // company's own provider does for its own applications.
+//
+// `POST /test/rotate-keys` rotates the signing key as providers do: tokens
+// are signed with a new key (a new `kid`) and the old one stays published.
+// It does so with a new provider instance; registered clients and logins
+// live in one store the instances share (the library's own memory store
+// belongs to one instance).
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.OIDC_PORT ?? 4300);
@@ -22,7 +30,79 @@ function claimsFor(subject) {
   return { sub: subject, email, email_verified: !unverified, name };
 }
 
-const provider = new Provider(issuer, {
+const shared = new Map();
+
+function live(key) {
+  const entry = shared.get(key);
+  if (entry && entry.expiresAt <= Date.now()) {
+    shared.delete(key);
+    return undefined;
+  }
+  return entry?.value;
+}
+
+function keep(key, value, expiresIn) {
+  shared.set(key, { value, expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity });
+}
+
+class SharedMemoryAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    keep(this.key(id), payload, expiresIn);
+    if (this.model === 'Session') keep(`sessionUid:${payload.uid}`, id, expiresIn);
+    if (payload.grantId) keep(`grant:${payload.grantId}`, [...(live(`grant:${payload.grantId}`) ?? []), this.key(id)]);
+  }
+
+  async find(id) {
+    return live(this.key(id));
+  }
+
+  async findByUid(uid) {
+    const id = live(`sessionUid:${uid}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+
+  async findByUserCode() {
+    return undefined;
+  }
+
+  async consume(id) {
+    const payload = live(this.key(id));
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) {
+    shared.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId) {
+    for (const key of live(`grant:${grantId}`) ?? []) shared.delete(key);
+    shared.delete(`grant:${grantId}`);
+  }
+}
+
+function newSigningKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+}
+
+// The first key signs.
+const newProvider = (keys) => {
+  const provider = new Provider(issuer, configuration(keys));
+  provider.proxy = false;
+  return { keys, handle: provider.callback() };
+};
+
+const configuration = (keys) => ({
+  adapter: SharedMemoryAdapter,
+  jwks: { keys },
   clients: [],
   async findAccount(ctx, subject) {
     return { accountId: subject, async claims() { return claimsFor(subject); } };
@@ -49,8 +129,16 @@ const provider = new Provider(issuer, {
     ctx.body = `<!DOCTYPE html><title>Provider error</title><h1>${out.error}</h1><p>${out.error_description ?? ''}</p>`;
   },
 });
-provider.proxy = false;
 
-provider.listen(port, '127.0.0.1', () => {
+let current = newProvider([newSigningKey()]);
+
+createServer((request, response) => {
+  if (request.method === 'POST' && request.url === '/test/rotate-keys') {
+    current = newProvider([newSigningKey(), ...current.keys].slice(0, 3));
+    response.writeHead(204).end();
+    return;
+  }
+  current.handle(request, response);
+}).listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider listening at ${issuer}`);
 });

@@ -25,7 +25,7 @@ pub fn upload_limit() -> DefaultBodyLimit {
 /// An admin making the request. The page-access layer already turned away
 /// everyone else from `/admin/…` pages, but it lets non-admins reach the
 /// page (to show 403 in the app's look), so these routes check themselves.
-pub struct Admin(Viewer);
+pub struct Admin(pub Viewer);
 
 impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = Response;
@@ -40,7 +40,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 }
 
 impl Admin {
-    fn actor(&self) -> Actor {
+    pub fn actor(&self) -> Actor {
         self.0.actor()
     }
 }
@@ -137,7 +137,7 @@ pub async fn upload_selection(Extension(state): Extension<AppState>, admin: Admi
     }
 }
 
-fn download(file_name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+pub fn download(file_name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -151,11 +151,13 @@ fn download(file_name: &str, content_type: &'static str, bytes: Vec<u8>) -> Resp
 const CSV: &str = "text/csv; charset=utf-8";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Two example rows showing every column.
-fn template_rows() -> [[&'static str; 9]; 2] {
+/// Example rows showing every column.
+fn template_rows() -> [[&'static str; 11]; 3] {
     [
-        ["ada.lovelace@example.com", "E1001", "Ada Lovelace", "Head of Engineering", "Engineering", "London", "+44 20 7946 0001", "", "Engineering; Leads"],
-        ["grace.hopper@example.com", "E1002", "Grace Hopper", "Engineer", "Engineering", "New York", "", "ada.lovelace@example.com", "Engineering"],
+        ["ada.lovelace@example.com", "E1001", "Ada Lovelace", "Head of Engineering", "Engineering", "London", "+44 20 7946 0001", "", "Engineering; Leads", "password", ""],
+        ["grace.hopper@example.com", "E1002", "Grace Hopper", "Engineer", "Engineering", "New York", "", "ada.lovelace@example.com", "Engineering", "sso", ""],
+        // Someone without email: claims with an access code, signs in with the username.
+        ["", "E1003", "Rosa Parks", "Picker", "Warehouse", "Montgomery", "", "grace.hopper@example.com", "Warehouse", "", "rosa.parks"],
     ]
 }
 
@@ -184,7 +186,7 @@ pub async fn import_template_xlsx(_admin: Admin) -> Response {
 }
 
 /// A one-sheet workbook with a bold header row.
-fn xlsx_of(rows: &[[&str; 9]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn xlsx_of(rows: &[[&str; 11]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();

@@ -1,6 +1,7 @@
 //! The Embark server: configuration, start-up, HTTP plumbing around the
 //! Leptos app, and the command line. Business logic lives in `app::server`.
 
+pub mod access_codes;
 pub mod bulk;
 pub mod cli;
 pub mod config;

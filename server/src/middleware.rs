@@ -123,6 +123,9 @@ pub async fn page_access(request: Request, next: Next) -> Response {
 /// Headers every response carries.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let is_asset = request.uri().path().starts_with("/pkg/");
+    // Claim pages may carry a token (a typed or scanned access code): the
+    // address never goes to another site (SECURITY.md rule 7).
+    let is_claim = request.uri().path().starts_with("/claim");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -133,7 +136,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     ));
-    headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static(if is_claim { "no-referrer" } else { "strict-origin-when-cross-origin" }));
     if !is_asset {
         // Pages show personal data: keep them out of shared caches and history.
         headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));

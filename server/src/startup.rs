@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::session_store::HashedIdStore;
-use crate::{bulk, limits, middleware, routes, sso};
+use crate::{access_codes, bulk, limits, middleware, routes, sso};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
@@ -140,6 +140,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/sso/start", get(sso::start))
         .route("/sso/callback", get(sso::callback))
         .route("/people/{id}/picture", get(routes::person_picture))
+        .route("/admin/access-codes/print", get(access_codes::print_sheet))
+        .route("/admin/access-codes.csv", get(access_codes::download_csv))
         .route("/admin/import/template.csv", get(bulk::import_template_csv))
         .route("/admin/import/template.xlsx", get(bulk::import_template_xlsx))
         .route("/admin/import/{id}/problems.csv", get(bulk::import_problems))

@@ -63,7 +63,9 @@ pub fn ImportPage() -> impl IntoView {
                 <a href="/admin/import/template.xlsx" download="">"Excel template"</a>"."
             </p>
             <ul>
-                <li>"The first row names the columns: Email, External ID, Full name, Title, Department, Location, Phone, Manager email, Groups. Only Email or External ID is required; leave out the columns you don't need."</li>
+                <li>"The first row names the columns: Email, External ID, Full name, Title, Department, Location, Phone, Manager email, Groups, Sign-in method, Username. Only Email, External ID or Username is required; leave out the columns you don't need."</li>
+                <li>"People without an email address claim their account with an access code instead of an email. Give them a username, or an external ID and Embark makes a username from their name."</li>
+                <li>"Sign-in method is password or sso. It matters when single sign-on is on for chosen people (Settings → Single sign-on); empty means password for new people."</li>
                 <li>"A row updates the person with the same External ID, or else the same email address; other rows add new people, who need an email address and a full name."</li>
                 <li>"An empty cell keeps what Embark already has. Separate several groups with semicolons; groups that don't exist yet are created (closed, so only admins add people to them)."</li>
                 <li>"CSV files may use commas or semicolons and may be saved with or without a byte-order mark, in UTF-8."</li>

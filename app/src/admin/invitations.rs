@@ -150,6 +150,18 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section aria-labelledby="codes-heading">
+            <h2 id="codes-heading">"Access codes"</h2>
+            <p>"People without an email address claim their account with an access code. Print a card for each invited person whose code still works, or download the codes as a spreadsheet."</p>
+            <form method="get" action="/admin/access-codes/print" class="form-inline">
+                <div class="field">
+                    <label for="field-codes-department">"Department (optional)"</label>
+                    <input id="field-codes-department" name="department" type="text" autocomplete="off"/>
+                </div>
+                <button type="submit" class="button">"Print access codes"</button>
+                <button type="submit" class="button button-quiet" formaction="/admin/access-codes.csv">"Download as CSV"</button>
+            </form>
+        </section>
         <section aria-labelledby="selected-heading">
             <h2 id="selected-heading">"Invite Selected"</h2>
             <p>
@@ -165,7 +177,8 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
 }
 
 fn unsent_view(unsent: UnsentInvitations, message: Option<String>, confirm: bool, invite: ServerAction<InviteAll>) -> impl IntoView {
-    let invitable = usize::try_from(unsent.waiting - unsent.without_email).unwrap_or(0);
+    let invitable = usize::try_from(unsent.waiting).unwrap_or(0);
+    let by_email = unsent.waiting - unsent.without_email;
     let message_text = message.clone().unwrap_or_default();
     let send = view! {
         <ActionForm action=invite>
@@ -178,7 +191,7 @@ fn unsent_view(unsent: UnsentInvitations, message: Option<String>, confirm: bool
         <section aria-labelledby="waiting-heading">
             <h2 id="waiting-heading">{format!("{} {} waiting for an invitation", unsent.waiting, if unsent.waiting == 1 { "person is" } else { "people are" })}</h2>
             {(unsent.without_email > 0).then(|| view! {
-                <p>{format!("{} of them have no email address, so Invite All skips them.", unsent.without_email)}</p>
+                <p>{format!("{} of them have no email address: inviting them creates an access code for each, which you print below and hand over.", unsent.without_email)}</p>
             })}
             {if unsent.waiting == 0 {
                 view! {
@@ -208,7 +221,11 @@ fn unsent_view(unsent: UnsentInvitations, message: Option<String>, confirm: bool
         {(invitable > 0).then(|| view! {
             <section aria-labelledby="all-heading">
                 <h2 id="all-heading">"Invite All"</h2>
-                <p>{format!("Send an invitation to all {invitable} people waiting who have an email address.")}</p>
+                <p>{if unsent.without_email == 0 {
+                    format!("Send an invitation to all {invitable} people waiting.")
+                } else {
+                    format!("Email an invitation to the {by_email} people waiting who have an email address, and create an access code for the {} without one.", unsent.without_email)
+                }}</p>
                 {compose_steps("/admin/invitations".to_owned(), invitable, unsent.preview.clone(), message.clone(), confirm, send)}
             </section>
         })}

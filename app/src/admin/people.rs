@@ -22,10 +22,12 @@ pub async fn list_people(search: Option<String>, status: Option<String>, after: 
     Ok(people::list(&state, &people::PeopleQuery::parse(search, status, after)).await?)
 }
 
-/// Admins only. Creates the person and sends their invitation at once.
+/// Admins only. Creates the person and sends their invitation at once: an
+/// email, or for someone without email an access code (shown on their page).
 #[server(endpoint = "admin_add_person")]
 pub async fn add_person(
     email: String,
+    username: Option<String>,
     full_name: String,
     title: String,
     department: String,
@@ -42,6 +44,7 @@ pub async fn add_person(
     let state = context::state()?;
     let person = PersonToAdd::parse(PersonFields {
         email: &email,
+        username: username.as_deref().unwrap_or_default(),
         full_name: &full_name,
         title: &title,
         department: &department,
@@ -53,8 +56,9 @@ pub async fn add_person(
         personal_message: &personal_message,
     })
     .map_err(context::invalid)?;
-    people::add(&state, person, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
-    leptos_axum::redirect("/admin/people?added=1");
+    let with_email = person.email.is_some();
+    let id = people::add(&state, person, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&if with_email { "/admin/people?added=1".to_owned() } else { format!("/admin/people/{id}?done=code") });
     Ok(())
 }
 
@@ -158,7 +162,9 @@ fn row_actions(id: &str, name: &str, status: AccountStatus, has_email: bool) -> 
     let base = format!("/admin/people/{id}");
     let invite = match status {
         AccountStatus::Uninvited if has_email => Some(("Invite", format!("{base}?preview=1&message="))),
-        AccountStatus::Invited => Some(("Resend", format!("{base}?preview=1&message="))),
+        AccountStatus::Invited if has_email => Some(("Resend", format!("{base}?preview=1&message="))),
+        // Someone without email: their page has the access code.
+        AccountStatus::Uninvited | AccountStatus::Invited => Some(("Access code", base.clone())),
         _ => None,
     };
     let deactivate = (status != AccountStatus::Deactivated).then(|| format!("{base}?confirm=deactivate"));
@@ -180,10 +186,13 @@ pub fn AddPersonPage() -> impl IntoView {
     view! {
         <Title text="Add person"/>
         <h1>"Add a person"</h1>
-        <p>"They get an invitation email with their own link straight away."</p>
+        <p>"They get an invitation email with their own link straight away. Someone without an email address gets an access code instead, which you print or hand over."</p>
         <FormError error/>
         <ActionForm action=add attr:class="form-narrow">
-            <TextField label="Email address" name="email" input_type="email" required=true error=field_error(error, "email")/>
+            <TextField label="Email address" name="email" input_type="email" hint="Leave empty for someone without email." error=field_error(error, "email")/>
+            <TextField label="Username" name="username" autocomplete="off"
+                hint="Only for someone without email: what they sign in with. Leave empty to make one from their name; they can change it when they set up their account."
+                error=field_error(error, "username")/>
             <TextField label="Full name" name="full_name" required=true error=field_error(error, "full_name")/>
             <TextField label="Job title" name="title" error=field_error(error, "title")/>
             <TextField label="Department" name="department" error=field_error(error, "department")/>

@@ -31,9 +31,19 @@ pub async fn invite_person(id: AccountId, personal_message: String) -> Result<()
     let admin = context::require_admin()?;
     let state = context::state()?;
     let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
-    lifecycle::invite(&state, id, &lifecycle::Invitation { personal_message }, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
-    leptos_axum::redirect(&format!("/admin/people/{id}?done=invited"));
+    let issued = lifecycle::invite(&state, id, &lifecycle::Invitation { personal_message }, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done={}", if issued.is_access_code() { "code" } else { "invited" }));
     Ok(())
+}
+
+/// Admins only: the person's live access code, to read out or copy
+/// (audited).
+#[server(endpoint = "admin_show_access_code")]
+pub async fn show_access_code(id: AccountId) -> Result<String, AppError> {
+    use crate::server::{context, services::access_codes};
+    let admin = context::require_admin()?;
+    let state = context::state()?;
+    Ok(access_codes::show(&state, &admin.actor(), id, time::OffsetDateTime::now_utc()).await?)
 }
 
 /// Admins only: ends all of the person's access at once.
@@ -222,6 +232,67 @@ fn SignInSection() -> impl IntoView {
     }
 }
 
+/// Someone without email: their access code's state, and showing, printing
+/// or replacing it.
+fn access_code_section(person: &PersonDetail, confirm: Option<&str>, invite: ServerAction<InvitePerson>) -> impl IntoView {
+    let show = ServerAction::<ShowAccessCode>::new();
+    let show_error = action_error(show);
+    let id = person.id.to_string();
+    let base = format!("/admin/people/{id}");
+    let live = person.access_code.as_ref().is_some_and(|c| c.live);
+    let state = person.access_code.as_ref().map_or_else(|| "None yet".to_owned(), |c| c.description.clone());
+    let status = person.status;
+    let actions = match (status, confirm) {
+        (AccountStatus::Uninvited, _) => view! {
+            <p>"They are not invited yet. Creating a code invites them; nothing is emailed."</p>
+            <ActionForm action=invite>
+                <input type="hidden" name="id" value=id.clone()/>
+                <input type="hidden" name="personal_message" value=""/>
+                <button type="submit" class="button">"Create access code"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        (AccountStatus::Invited, Some("new-code")) => view! {
+            <div class="notice notice-error" role="alert"><strong>"Make a new code? "</strong>"The current code stops working at once; give them the new one."</div>
+            <ActionForm action=invite>
+                <input type="hidden" name="id" value=id.clone()/>
+                <input type="hidden" name="personal_message" value=""/>
+                <button type="submit" class="button button-danger">"Make a new code"</button>
+                " "<a class="button button-quiet" href=base.clone()>"Cancel"</a>
+            </ActionForm>
+        }
+        .into_any(),
+        (AccountStatus::Invited, _) => view! {
+            <div class="button-row">
+                {live.then({
+                    let (show_id, print_href) = (id.clone(), format!("/admin/access-codes/print?id={id}"));
+                    move || view! {
+                        <ActionForm action=show attr:class="form-inline">
+                            <input type="hidden" name="id" value=show_id/>
+                            <button type="submit" class="button">"Show code"</button>
+                        </ActionForm>
+                        <a class="button button-quiet" href=print_href target="_blank" rel="external">"Print"</a>
+                    }
+                })}
+                <a class="button button-quiet" href=format!("{base}?confirm=new-code")>"New code…"</a>
+            </div>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
+    view! {
+        <section class="actions" aria-labelledby="code-heading">
+            <h2 id="code-heading">"Access code"</h2>
+            <FormError error=show_error/>
+            <dl class="facts"><dt>"Code"</dt><dd>{state}</dd></dl>
+            {move || show.value().get().and_then(Result::ok).map(|code| view! {
+                <p class="access-code" role="status"><span class="visually-hidden">"Access code: "</span>{code}</p>
+            })}
+            {actions}
+        </section>
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn person_view(
     person: PersonDetail,
@@ -237,9 +308,11 @@ fn person_view(
     let id = person.id.to_string();
     let base = format!("/admin/people/{id}");
     let can_invite = matches!(person.status, AccountStatus::Uninvited | AccountStatus::Invited) && person.email.is_some();
+    let code_section = person.email.is_none().then(|| access_code_section(&person, confirm.as_deref(), invite));
     let invite_label = if person.status == AccountStatus::Invited { "Resend invitation" } else { "Invite" };
     let done_message = done.map(|d| match d.as_str() {
         "invited" => "The invitation is on its way. Any earlier link no longer works.",
+        "code" => "A new access code is ready: show it or print it below. Any earlier code no longer works.",
         "deactivated" => "Deactivated. Their sessions, links and pending emails ended at once.",
         "reactivated" => "Reactivated.",
         "method" => "Sign-in method saved.",
@@ -254,7 +327,8 @@ fn person_view(
         {done_message.map(|m| view! { <div class="notice notice-ok" role="status"><strong>"Done: "</strong>{m}</div> })}
         <FormError error=errors/>
         <dl class="facts">
-            <dt>"Email"</dt><dd>{person.email.clone().unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Email"</dt><dd>{person.email.clone().unwrap_or_else(|| "None (claims with an access code)".into())}</dd>
+            {person.username.clone().map(|username| view! { <dt>"Username"</dt><dd>{username}</dd> })}
             <dt>"External ID"</dt><dd>{person.external_id.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt>"Job title"</dt><dd>{person.title.clone()}</dd>
             <dt>"Department"</dt><dd>{person.department.clone()}</dd>
@@ -264,6 +338,7 @@ fn person_view(
             <dd>{person.invitation_expires.clone().map_or_else(|| "None".to_owned(), |at| format!("Link works until {at}"))}</dd>
         </dl>
 
+        {code_section}
         <section class="actions" aria-labelledby="actions-heading">
             <h2 id="actions-heading">"Actions"</h2>
             {can_invite.then({

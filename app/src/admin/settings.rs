@@ -25,6 +25,7 @@ pub async fn save_settings(
     require_terms: Option<String>,
     terms_text: String,
     link_lifetime_days: String,
+    code_lifetime_days: Option<String>,
     claim_email_subject: String,
     claim_email_body: String,
 ) -> Result<(), AppError> {
@@ -37,6 +38,7 @@ pub async fn save_settings(
         require_terms: require_terms.is_some(),
         terms_text: &terms_text,
         link_lifetime_days: &link_lifetime_days,
+        code_lifetime_days: code_lifetime_days.as_deref(),
         claim_email_subject: &claim_email_subject,
         claim_email_body: &claim_email_body,
     })
@@ -123,12 +125,19 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                 {crate::components::field_message(error, "terms_text")}
             </div>
 
-            <h2>"Claim links"</h2>
+            <h2>"Claim links and access codes"</h2>
             <div class="field">
                 <label for="field-link_lifetime_days">"Links work for (days)"</label>
                 <input id="field-link_lifetime_days" name="link_lifetime_days" type="number" min="1" max="365" required=true prop:value=lifetime
                     on:input=move |ev| lifetime.set(event_target_value(&ev))/>
                 {crate::components::field_message(error, "link_lifetime_days")}
+            </div>
+            <div class="field">
+                <label for="field-code_lifetime_days">"Access codes work for (days)"</label>
+                <p class="hint" id="field-code_lifetime_days-hint">"For people without an email address. A new code gets this lifetime; codes already given keep theirs."</p>
+                <input id="field-code_lifetime_days" name="code_lifetime_days" type="number" min="1" max="365" required=true
+                    value=settings.code_lifetime_days.to_string() aria-describedby="field-code_lifetime_days-hint"/>
+                {crate::components::field_message(error, "code_lifetime_days")}
             </div>
 
             <h2>"Claim email"</h2>

@@ -58,6 +58,9 @@ pub struct StepView {
     pub steps: Vec<Step>,
     pub organization_name: String,
     pub email: Option<String>,
+    /// The sign-in name of someone without email (chosen on the password
+    /// step).
+    pub username: Option<String>,
     pub terms_text: String,
     pub full_name: String,
     pub title: String,

@@ -30,6 +30,8 @@ pub struct MyProfile {
     pub has_picture: bool,
     pub full_name: String,
     pub email: Option<String>,
+    /// "ada@example.com", or "the username rosa.p" for someone without email.
+    pub signs_in_with: String,
     pub title: String,
     pub department: String,
     pub location: String,

@@ -65,7 +65,19 @@ pub struct PersonDetail {
     pub location: String,
     pub phone: String,
     pub status: AccountStatus,
+    /// The sign-in name of someone without email.
+    pub username: Option<String>,
+    /// Someone without email: their newest access code's state.
+    pub access_code: Option<AccessCodeState>,
     pub invitation_expires: Option<String>,
     pub history: Vec<HistoryEntry>,
     pub preview: Option<EmailPreview>,
+}
+
+/// Where a person's access code stands, in words ("Works until …").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessCodeState {
+    /// Only a live code can be shown or printed.
+    pub live: bool,
+    pub description: String,
 }

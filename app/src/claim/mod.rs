@@ -5,8 +5,11 @@
 //! (`server::services::claim`); each step is a plain form that works before
 //! the script loads, in a file of its own under `steps/`.
 
+mod code;
 mod problem;
 mod steps;
+
+pub use code::{ClaimWithCode, ClaimWithCodePage};
 
 use crate::api::claim::{ClaimView, LinkProblem, Step, StepView};
 use crate::domain::{GroupId, PictureProblem};
@@ -53,11 +56,11 @@ pub async fn save_claim_profile(full_name: String, title: String, department: St
 
 /// The person in the middle of a claim, once earlier steps are done.
 #[server(endpoint = "claim_password")]
-pub async fn choose_password(password: String, password_confirmation: String) -> Result<(), AppError> {
+pub async fn choose_password(username: Option<String>, password: String, password_confirmation: String) -> Result<(), AppError> {
     use crate::server::{context, services::claim};
     let state = context::state()?;
     let browser = context::session().await?;
-    claim::choose_password(&state, &browser, context::viewer().as_ref(), &password, &password_confirmation).await?;
+    claim::choose_password(&state, &browser, context::viewer().as_ref(), username.as_deref(), &password, &password_confirmation).await?;
     leptos_axum::redirect("/claim");
     Ok(())
 }
@@ -127,6 +130,7 @@ pub fn ClaimPage() -> impl IntoView {
                                 <h1>"Open your invitation link"</h1>
                                 <p>"To claim your account, open the link in the invitation email you received. \
                                     If you can't find it, ask your administrator to send it again."</p>
+                                <p>"Were you given an access code instead? "<a href="/claim/code">"Enter your access code"</a>"."</p>
                             }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }

@@ -95,6 +95,8 @@ audit_actions! {
     SsoRefused = "sso.refused", "Single sign-on refused";
     SsoSettingsChanged = "sso.settings_changed", "Single sign-on settings changed";
     SignInMethodChanged = "account.sign_in_method_changed", "Sign-in method changed";
+    AccessCodeShown = "access_code.shown", "Access code shown to an admin";
+    AccessCodesExported = "access_codes.exported", "Access codes printed or downloaded";
 }
 
 /// What kind of thing an audit entry is about. Each value is a label of the

@@ -1,7 +1,7 @@
 //! What admins fill in, parsed: each type here is valid by construction, and
 //! its `parse` reports every problem against the form field that has it.
 
-use super::{optional_line, EmailAddress, FieldError, FieldErrors, GroupId, OrganizationName, ProfileDetails};
+use super::{optional_line, EmailAddress, FieldError, FieldErrors, GroupId, OrganizationName, ProfileDetails, Username};
 use serde::{Deserialize, Serialize};
 
 /// The words an admin adds to an invitation: trimmed, at most 2,000
@@ -62,6 +62,8 @@ pub struct OrganizationSettings {
     pub terms_text: String,
     /// How long a claim link works: 1 to 365 days.
     pub claim_link_lifetime_days: i32,
+    /// How long an access code works: 1 to 365 days (None: unchanged).
+    pub access_code_lifetime_days: Option<i32>,
     /// One line of 1 to 200 characters.
     pub claim_email_subject: String,
     /// 1 to 10,000 characters, with `\n` line ends.
@@ -74,6 +76,8 @@ pub struct SettingsFields<'a> {
     pub require_terms: bool,
     pub terms_text: &'a str,
     pub link_lifetime_days: &'a str,
+    /// Absent from forms that do not show it.
+    pub code_lifetime_days: Option<&'a str>,
     pub claim_email_subject: &'a str,
     pub claim_email_body: &'a str,
 }
@@ -96,6 +100,14 @@ impl OrganizationSettings {
                 None
             }
         };
+        let code_lifetime = match fields.code_lifetime_days.map(|d| d.trim().parse::<i32>()) {
+            None => Some(None),
+            Some(Ok(days @ 1..=365)) => Some(Some(days)),
+            Some(_) => {
+                errors.push(FieldError::new("code_lifetime_days", "Enter a whole number of days from 1 to 365."));
+                None
+            }
+        };
         let subject = fields.claim_email_subject.trim().to_owned();
         if subject.is_empty() || subject.chars().count() > 200 || subject.contains(['\r', '\n']) {
             errors.push(FieldError::new("claim_email_subject", "The subject is one line of 1 to 200 characters."));
@@ -104,12 +116,13 @@ impl OrganizationSettings {
         if body.is_empty() || body.chars().count() > 10_000 {
             errors.push(FieldError::new("claim_email_body", "The message is 1 to 10,000 characters long."));
         }
-        match (organization_name, lifetime) {
-            (Some(organization_name), Some(claim_link_lifetime_days)) if errors.is_empty() => Ok(Self {
+        match (organization_name, lifetime, code_lifetime) {
+            (Some(organization_name), Some(claim_link_lifetime_days), Some(access_code_lifetime_days)) if errors.is_empty() => Ok(Self {
                 organization_name,
                 require_terms: fields.require_terms,
                 terms_text,
                 claim_link_lifetime_days,
+                access_code_lifetime_days,
                 claim_email_subject: subject,
                 claim_email_body: body,
             }),
@@ -122,7 +135,11 @@ impl OrganizationSettings {
 /// email; the service finds them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonToAdd {
-    pub email: EmailAddress,
+    /// None for someone who gets an access code instead of an email.
+    pub email: Option<EmailAddress>,
+    /// Their sign-in name when they have no email (made from the name when
+    /// left empty).
+    pub username: Option<Username>,
     pub external_id: Option<String>,
     pub profile: ProfileDetails,
     pub manager_email: Option<EmailAddress>,
@@ -133,6 +150,7 @@ pub struct PersonToAdd {
 /// The Add person form as typed.
 pub struct PersonFields<'a> {
     pub email: &'a str,
+    pub username: &'a str,
     pub full_name: &'a str,
     pub title: &'a str,
     pub department: &'a str,
@@ -147,7 +165,17 @@ pub struct PersonFields<'a> {
 impl PersonToAdd {
     pub fn parse(fields: PersonFields<'_>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let email = errors.take(EmailAddress::parse(fields.email));
+        // Someone without email gets an access code; a username is theirs
+        // only then (with email, they sign in with the email).
+        let email = if fields.email.trim().is_empty() { Some(None) } else { errors.take(EmailAddress::parse(fields.email).map(Some)) };
+        let username = match (fields.email.trim().is_empty(), fields.username.trim().is_empty()) {
+            (true, false) => errors.take(Username::parse(fields.username).map(Some)),
+            (false, false) => {
+                errors.push(FieldError::new("username", "Leave the username empty for someone with an email address: they sign in with the email."));
+                None
+            }
+            _ => Some(None),
+        };
         let profile = match ProfileDetails::parse(fields.full_name, fields.title, fields.department, fields.location, fields.phone) {
             Ok(profile) => Some(profile),
             Err(profile_errors) => {
@@ -162,9 +190,10 @@ impl PersonToAdd {
             errors.take(EmailAddress::parse_field("manager_email", fields.manager_email).map(Some))
         };
         let personal_message = errors.take(PersonalMessage::parse(fields.personal_message));
-        match (email, profile, external_id, manager_email, personal_message) {
-            (Some(email), Some(profile), Some(external_id), Some(manager_email), Some(personal_message)) if errors.is_empty() => Ok(Self {
+        match (email, username, profile, external_id, manager_email, personal_message) {
+            (Some(email), Some(username), Some(profile), Some(external_id), Some(manager_email), Some(personal_message)) if errors.is_empty() => Ok(Self {
                 email,
+                username,
                 external_id: (!external_id.is_empty()).then_some(external_id),
                 profile,
                 manager_email,
@@ -191,6 +220,7 @@ mod tests {
     fn a_person_form_reports_every_bad_field() {
         let errors = PersonToAdd::parse(PersonFields {
             email: "not-an-email",
+            username: "x",
             full_name: " ",
             title: "",
             department: "",
@@ -202,7 +232,7 @@ mod tests {
             personal_message: "",
         })
         .unwrap_err();
-        for field in ["email", "full_name", "manager_email"] {
+        for field in ["email", "username", "full_name", "manager_email"] {
             assert!(errors.for_field(field).is_some(), "{field}");
         }
     }
@@ -221,11 +251,15 @@ mod tests {
             require_terms: true,
             terms_text: " ",
             link_lifetime_days: "400",
+            code_lifetime_days: Some("0"),
             claim_email_subject: "Hi",
             claim_email_body: "Body",
         };
         let errors = OrganizationSettings::parse(&fields).unwrap_err();
         assert!(errors.for_field("terms_text").is_some());
         assert!(errors.for_field("link_lifetime_days").is_some());
+        assert!(errors.for_field("code_lifetime_days").is_some());
+        let kept = SettingsFields { require_terms: false, link_lifetime_days: "30", code_lifetime_days: None, ..fields };
+        assert_eq!(OrganizationSettings::parse(&kept).unwrap().access_code_lifetime_days, None, "a form without the field keeps the lifetime");
     }
 }

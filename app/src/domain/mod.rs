@@ -1,6 +1,7 @@
 //! Value types that parse. Shared by the UI (wasm) and the server: a value of
 //! one of these types is valid by construction, so services accept only them.
 
+mod access_code;
 mod audit;
 pub mod claim_email;
 mod email;
@@ -13,6 +14,7 @@ mod picture;
 mod sso;
 mod status;
 
+pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, ACCESS_CODE_CHARS, USERNAME_MAX_CHARS};
 pub use audit::{account_label, Actor, AuditAction, AuditTarget, AuditTargetKind};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};

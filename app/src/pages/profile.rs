@@ -100,7 +100,7 @@ fn profile_forms(
         </section>
         <section aria-labelledby="details-heading" class="actions">
             <h2 id="details-heading">"Details"</h2>
-            <p class="hint">{format!("You sign in with {}.", me.email.clone().unwrap_or_default())}</p>
+            <p class="hint">{format!("You sign in with {}.", me.signs_in_with)}</p>
             <FormError error/>
             <ActionForm action=save attr:class="form-narrow">
                 <TextField label="Full name" name="full_name" autocomplete="name" required=true value=me.full_name.clone() error=field_error(error, "full_name")/>

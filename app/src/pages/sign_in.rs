@@ -41,10 +41,11 @@ pub fn SignInPage() -> impl IntoView {
                 <FormError error/>
                 <ActionForm action=auth.sign_in>
                     <input type="hidden" name="next" value=next/>
-                    <TextField label="Email address" name="email" input_type="email" autocomplete="username" required=true/>
+                    <TextField label="Email address or username" name="email" autocomplete="username" required=true/>
                     <TextField label="Password" name="password" input_type="password" autocomplete="current-password" required=true/>
                     <button type="submit" class="button">"Sign in"</button>
                 </ActionForm>
+                <p class="hint">"New here with an access code from your administrator? "<a href="/claim/code">"I have an access code"</a></p>
             </div>
         </main>
     }

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use crate::domain::{AccessCode, ACCESS_CODE_CHARS};
 
 /// argon2id with the parameters SECURITY.md rule 9 fixes.
 fn params() -> Params {
@@ -161,6 +162,14 @@ pub fn generate_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A new access code: 16 characters drawn uniformly from a 32-character
+/// alphabet (each random byte's low 5 bits), 80 bits.
+pub fn generate_access_code() -> AccessCode {
+    let mut indexes = [0u8; ACCESS_CODE_CHARS];
+    OsRng.fill_bytes(&mut indexes);
+    AccessCode::from_alphabet_indexes(indexes.map(|b| b & 31))
+}
+
 /// What the database keeps to find a secret: its SHA-256.
 pub fn secret_digest(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
@@ -229,6 +238,21 @@ mod tests {
         let a = generate_secret();
         assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
         assert_ne!(a, generate_secret());
+    }
+
+    #[test]
+    fn access_codes_use_the_whole_alphabet_evenly_and_read_back() {
+        let mut seen = std::collections::HashMap::new();
+        for _ in 0..2_000 {
+            let code = generate_access_code();
+            assert_eq!(AccessCode::parse(&code.grouped()).unwrap(), code);
+            for c in code.as_str().chars() {
+                *seen.entry(c).or_insert(0) += 1;
+            }
+        }
+        // 32,000 characters over 32: about 1,000 each.
+        assert_eq!(seen.len(), 32);
+        assert!(seen.values().all(|n| (800..1_200).contains(n)), "{seen:?}");
     }
 
     #[test]

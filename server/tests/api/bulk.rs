@@ -5,7 +5,7 @@
 use crate::helpers::{location, spawn_app, TestApp, PASSWORD};
 use app::api::import::ImportView;
 use app::domain::Actor;
-use app::domain::{AccountStatus, EmailAddress, PersonName};
+use app::domain::{AccountStatus, EmailAddress, PersonName, SignInMethod};
 use app::server::services::import::{self, ImportError};
 use app::server::services::invite_selection::{self, SelectionError};
 use app::server::services::lifecycle::{self, Invitation, InviteScope, NewPerson};
@@ -111,6 +111,43 @@ async fn applying_creates_uninvited_people_with_groups_and_managers_and_updates_
     // The same file again changes nothing.
     let again = preview(&app, "people.csv", file.as_bytes()).await.unwrap();
     assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 3));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_sign_in_method_column_sets_new_people_s_method_and_changes_a_match_s_only_when_filled(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    provision(&app, "Ada Lovelace", "ada@example.com", None).await;
+    let bob = provision(&app, "Bob Keeps", "bob@example.com", None).await;
+    sqlx::query("UPDATE account SET sign_in_method = 'sso' WHERE id = $1").bind(bob.0).execute(&app.state.pool).await.unwrap();
+    let method_of = |email: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, SignInMethod>("SELECT sign_in_method FROM account WHERE email_normalized = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    // A wrong value is that row's own problem, and nothing changes.
+    let wrong = preview(&app, "people.csv", b"Email,Full name,sign_in_method\nada@example.com,,okta\n").await.unwrap();
+    assert_eq!(wrong.invalid, 1);
+    assert_eq!(wrong.invalid_lines[0].problem, "Sign-in method: write password or sso, not \u{201c}okta\u{201d}.");
+
+    let file = "Email,Full name,Sign-in method\n\
+                ada@example.com,,SSO\n\
+                bob@example.com,,\n\
+                carol@example.com,Carol New,single sign-on\n\
+                dave@example.com,Dave New,\n";
+    let id = import::preview(&app.state, "people.csv", file.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    let loaded = import::load(&app.state, id).await.unwrap();
+    assert_eq!((loaded.new, loaded.updated, loaded.unchanged), (2, 1, 1), "a changed method is an update, an empty cell none");
+    import::apply(&app.state, id, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!(method_of("ada@example.com").await, SignInMethod::Sso);
+    assert_eq!(method_of("bob@example.com").await, SignInMethod::Sso, "an empty cell keeps the method");
+    assert_eq!(method_of("carol@example.com").await, SignInMethod::Sso);
+    assert_eq!(method_of("dave@example.com").await, SignInMethod::Password, "new people sign in with a password by default");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -372,7 +409,8 @@ async fn uploads_are_for_admins_and_capped_while_streaming(pool: PgPool) {
     assert_eq!(template.status(), 200);
     let bytes = template.bytes().await.unwrap().to_vec();
     let parsed = import::parse_file("template.xlsx", &bytes).unwrap();
-    assert_eq!(parsed.len(), 2, "the template itself imports cleanly");
+    assert_eq!(parsed.len(), 3);
+    assert!(parsed.iter().all(|row| row.parse_problem.is_none()), "the template itself imports cleanly");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

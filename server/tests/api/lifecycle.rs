@@ -120,12 +120,16 @@ async fn claimed_and_deactivated_accounts_cannot_be_invited(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
-async fn a_person_without_email_cannot_be_sent_an_invitation(pool: PgPool) {
+async fn a_person_without_email_is_invited_with_an_access_code_and_no_mail(pool: PgPool) {
     let app = spawn_app(pool).await;
     let mut no_email = person("x@example.com");
     no_email.email = None;
-    let error = lifecycle::create(&app.state, &no_email, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap_err();
-    assert!(matches!(error, LifecycleError::NoEmail));
+    let (id, issued) = lifecycle::create(&app.state, &no_email, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap();
+    assert!(issued.unwrap().is_access_code());
+    let status: AccountStatus = sqlx::query_scalar("SELECT status FROM account WHERE id = $1").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(status, AccountStatus::Invited);
+    let mails: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(mails, 0);
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

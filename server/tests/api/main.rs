@@ -5,6 +5,7 @@
 mod counting_smtp;
 mod helpers;
 
+mod access_codes;
 mod auth;
 mod bulk;
 mod claim;

@@ -419,3 +419,29 @@ async fn starts_abandoned_at_the_provider_are_throttled_per_address_before_they_
     let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE action = 'security.throttled'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(audited, 1, "using the limit up is audited once");
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_token_signed_with_a_rotated_key_is_accepted_after_reading_the_keys_once_more(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    configure(&app, "everyone", "acme.test").await;
+    let (id, _) = invite(&app, "kim@acme.test").await;
+    let browser = new_client();
+    sign_in_with_sso(&app, &browser, "kim@acme.test").await;
+    save_profile(&app, &browser).await;
+    assert_eq!(app.call(&browser, "claim_finish", &[]).await.status(), StatusCode::OK, "the claim verified a token: the keys are cached");
+
+    // The provider now signs with a new key, which Embark's cached keys lack.
+    let keys = || async {
+        let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", issuer())).await.unwrap().json().await.unwrap();
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
+    let before = keys().await;
+    let rotated = reqwest::Client::new().post(format!("{}/test/rotate-keys", issuer())).send().await.unwrap();
+    assert_eq!(rotated.status(), StatusCode::NO_CONTENT);
+    let after = keys().await;
+    assert!(!before.contains(&after[0]), "a new signing key: {before:?} → {after:?}");
+
+    let (status, destination, page) = sign_in_with_sso(&app, &new_client(), "kim@acme.test").await;
+    assert_eq!((status, destination.as_str()), (StatusCode::SEE_OTHER, "/"), "{page}");
+    assert_eq!(identities(&app).await, [(id, "kim@acme.test".to_owned())]);
+}

@@ -8,14 +8,21 @@ use leptos::prelude::*;
 
 pub fn view(step: StepView, password: ServerAction<ChoosePassword>) -> impl IntoView {
     let error = action_error(password);
-    let personal = vec![step.full_name.clone(), step.email.clone().unwrap_or_default()];
+    let personal = vec![step.full_name.clone(), step.email.clone().unwrap_or_default(), step.username.clone().unwrap_or_default()];
     let (typed, set_typed) = signal(String::new());
     let feedback = move || password_feedback(&typed.get(), &personal);
     view! {
-        <h1>"Choose a password"</h1>
-        <p>"You'll use it with your email address, " {step.email.clone().unwrap_or_default()} ", to sign in."</p>
+        <h1>{if step.username.is_some() { "Choose your username and password" } else { "Choose a password" }}</h1>
+        {match step.email.clone() {
+            Some(email) => view! { <p>"You'll use it with your email address, " {email} ", to sign in."</p> }.into_any(),
+            None => view! { <p>"You'll sign in with your username and this password. We suggest a username; you may change it."</p> }.into_any(),
+        }}
         <FormError error/>
         <ActionForm action=password>
+            {step.username.clone().map(|username| view! {
+                <TextField label="Username" name="username" autocomplete="username" required=true value=username
+                    hint="3 to 40 letters, digits, dots, dashes or underscores." error=field_error(error, "username")/>
+            })}
             <div class="field">
                 <label for="field-password">"Password"</label>
                 <p class="hint" id="field-password-hint">{format!("At least {PASSWORD_MIN_CHARS} characters; {PASSWORD_RECOMMENDED_CHARS} or more is better. A few unrelated words make a strong, memorable password.")}</p>

@@ -1,5 +1,5 @@
-//! Claim credentials (links, and access codes to come): stored as a hash for
-//! lookup and a sealed copy, spent once.
+//! Claim credentials (links and access codes): stored as a hash for lookup
+//! and a sealed copy, spent once.
 
 use crate::domain::{AccountId, CredentialId};
 use sqlx::{PgExecutor, Postgres, Transaction};
@@ -107,9 +107,10 @@ pub async fn active_link_expiry(executor: impl PgExecutor<'_>, account_id: Accou
         .await
 }
 
-/// Claim links for many accounts at once (bulk invitations): parallel
-/// slices, one entry per link.
-pub struct NewLinks {
+/// Claim links or access codes for many accounts at once (bulk
+/// invitations): parallel slices, one entry per credential.
+pub struct NewCredentials {
+    pub kind: CredentialKind,
     pub ids: Vec<uuid::Uuid>,
     pub account_ids: Vec<uuid::Uuid>,
     pub secret_hashes: Vec<Vec<u8>>,
@@ -118,23 +119,24 @@ pub struct NewLinks {
     pub now: OffsetDateTime,
 }
 
-/// Revokes the live links of these accounts, then inserts the new ones, in
-/// two statements however many there are.
-pub async fn replace_links(tx: &mut Transaction<'_, Postgres>, links: &NewLinks) -> sqlx::Result<()> {
+/// Revokes the live credentials of that kind of these accounts, then inserts
+/// the new ones, in two statements however many there are.
+pub async fn replace_many(tx: &mut Transaction<'_, Postgres>, links: &NewCredentials) -> sqlx::Result<()> {
     // A join rather than `account_id = ANY($1)`: at 100,000 accounts the
     // planner can then hash them against the few live links instead of
     // probing the index once per account.
     sqlx::query!(
         "UPDATE claim_credential c SET state = 'revoked', revoked_at = $2 \
-         FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.kind = 'link' AND c.state = 'active'",
+         FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.kind = $3 AND c.state = 'active'",
         &links.account_ids,
         links.now,
+        links.kind as CredentialKind,
     )
     .execute(&mut **tx)
     .await?;
     sqlx::query!(
         "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
-         SELECT id, account_id, 'link', secret_hash, secret_sealed, $5, $6 \
+         SELECT id, account_id, $7, secret_hash, secret_sealed, $5, $6 \
          FROM UNNEST($1::uuid[], $2::uuid[], $3::bytea[], $4::bytea[]) AS t(id, account_id, secret_hash, secret_sealed)",
         &links.ids,
         &links.account_ids,
@@ -142,8 +144,67 @@ pub async fn replace_links(tx: &mut Transaction<'_, Postgres>, links: &NewLinks)
         &links.secrets_sealed,
         links.now,
         links.expires_at,
+        links.kind as CredentialKind,
     )
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// An account's newest access code, whatever its state.
+#[derive(Debug, Clone)]
+pub struct AccessCodeRow {
+    pub state: CredentialState,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+    pub secret_sealed: Vec<u8>,
+}
+
+pub async fn newest_access_code(executor: impl PgExecutor<'_>, account_id: AccountId) -> sqlx::Result<Option<AccessCodeRow>> {
+    sqlx::query_as!(
+        AccessCodeRow,
+        r#"SELECT state AS "state: CredentialState", expires_at, used_at, secret_sealed FROM claim_credential
+           WHERE account_id = $1 AND kind = 'access_code' ORDER BY created_at DESC LIMIT 1"#,
+        account_id as AccountId,
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+/// A live access code with whom it is for, to print or export.
+#[derive(Debug, Clone)]
+pub struct PrintableCodeRow {
+    pub account_id: AccountId,
+    pub full_name: String,
+    pub department: String,
+    pub username: Option<String>,
+    pub secret_sealed: Vec<u8>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The live, unexpired codes of invited people without email: those in
+/// `ids`, or everyone (in `department` when given), by department and
+/// name, at most `limit`.
+pub async fn printable_codes(
+    executor: impl PgExecutor<'_>,
+    ids: Option<&[uuid::Uuid]>,
+    department: Option<&str>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<PrintableCodeRow>> {
+    sqlx::query_as!(
+        PrintableCodeRow,
+        r#"SELECT a.id AS "account_id: AccountId", a.full_name, a.department, a.username, c.secret_sealed, c.expires_at
+           FROM claim_credential c JOIN account a ON a.id = c.account_id
+           WHERE c.kind = 'access_code' AND c.state = 'active' AND c.expires_at > $3 AND a.status = 'invited' AND a.email IS NULL
+             AND ($1::uuid[] IS NULL OR a.id = ANY($1)) AND ($2::text IS NULL OR lower(a.department) = lower($2))
+           ORDER BY a.department, a.full_name, a.id
+           LIMIT $4"#,
+        ids,
+        department,
+        now,
+        limit,
+    )
+    .fetch_all(executor)
+    .await
 }

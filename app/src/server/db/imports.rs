@@ -2,7 +2,7 @@
 //! against the directory, then applied with a fixed number of set-based
 //! statements however many rows there are.
 
-use crate::domain::{AccountId, Actor};
+use crate::domain::{AccountId, Actor, SignInMethod};
 use sqlx::postgres::{PgConnection, PgCopyIn};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
@@ -23,6 +23,14 @@ pub struct StagedRow {
     pub location: String,
     pub phone: String,
     pub manager_normalized: Option<String>,
+    /// Empty cell: a new person signs in with a password, a matched one
+    /// keeps their method.
+    pub sign_in_method: Option<SignInMethod>,
+    /// The sign-in name of someone without email, as typed or (suggested)
+    /// made from the name.
+    pub username: Option<String>,
+    pub username_normalized: Option<String>,
+    pub username_suggested: bool,
     /// The row's group names joined by [`GROUP_SEPARATOR`] (names cannot
     /// hold control characters), and their normalised forms likewise.
     pub group_names: String,
@@ -78,7 +86,8 @@ pub async fn start_staging<'c>(tx: &'c mut Transaction<'_, Postgres>) -> sqlx::R
     // nothing, never an empty string.
     tx.copy_in_raw(
         "COPY import_row (batch_id, line, label, email, email_normalized, external_id, full_name, title, department, \
-         location, phone, manager_email_normalized, group_names, group_keys, new_id, parse_problem, action) \
+         location, phone, manager_email_normalized, sign_in_method, username, username_normalized, username_suggested, group_names, group_keys, \
+         new_id, parse_problem, action) \
          FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (label, full_name, title, department, location, phone, group_names, group_keys))",
     )
     .await
@@ -104,6 +113,10 @@ pub fn encode_for_staging(batch_id: Uuid, rows: &[StagedRow]) -> Result<Vec<u8>,
             &row.location,
             &row.phone,
             text(&row.manager_normalized),
+            row.sign_in_method.map_or("", SignInMethod::as_str),
+            text(&row.username),
+            text(&row.username_normalized),
+            if row.username_suggested { "t" } else { "f" },
             &row.group_names,
             &row.group_keys,
             &new_id,
@@ -150,7 +163,8 @@ pub enum Rows {
     Matched,
 }
 
-/// Matches staged rows against the directory (by external ID, then email),
+/// Matches staged rows against the directory (by external ID, then email,
+/// then username),
 /// finds what the directory makes wrong with them, and decides what
 /// applying each would do. `managers_outside_file` are the manager emails
 /// the file's rows name that no row of the file introduces (see
@@ -174,8 +188,11 @@ pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: 
                THEN 'The email address belongs to one person in Embark and the external ID to another.'
              WHEN m.by_ext IS NULL AND m.by_email IS NOT NULL AND m.external_id IS NOT NULL AND m.email_owner_ext IS NOT NULL
                THEN 'The person with this email address already has another external ID (' || m.email_owner_ext || ').'
-             WHEN m.matched_id IS NULL AND m.email IS NULL THEN 'A new person needs an email address.'
+             WHEN m.by_username IS NOT NULL AND coalesce(m.by_ext, m.by_email, m.by_username) <> m.by_username
+               THEN 'The username ' || m.username || ' belongs to someone else in Embark.'
              WHEN m.matched_id IS NULL AND m.full_name = '' THEN 'A new person needs a full name.'
+             WHEN m.matched_id IS NULL AND m.email IS NULL AND m.username_suggested AND m.external_id IS NULL
+               THEN 'A new person without an email address needs a username or an external ID.'
              WHEN m.manager_email_normalized IS NOT NULL AND m.manager_email_normalized = coalesce(m.email_normalized, a.email_normalized)
                THEN 'A person cannot be their own manager.'
              WHEN m.manager_email_normalized IS NOT NULL AND m.found_manager_id IS NULL
@@ -190,6 +207,8 @@ pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: 
                OR (m.department <> '' AND a.department <> m.department)
                OR (m.location <> '' AND a.location <> m.location)
                OR (m.phone <> '' AND a.phone <> m.phone)
+               OR (m.sign_in_method IS NOT NULL AND a.sign_in_method <> m.sign_in_method)
+               OR (m.username IS NOT NULL AND NOT m.username_suggested AND a.username IS DISTINCT FROM m.username)
                OR (m.manager_email_normalized IS NOT NULL AND NOT EXISTS (
                     SELECT 1 FROM account mm WHERE mm.id = a.manager_id AND mm.email_normalized = m.manager_email_normalized))
                OR EXISTS (SELECT 1 FROM unnest(string_to_array(m.group_keys, chr(31))) k WHERE NOT EXISTS (
@@ -197,11 +216,13 @@ pub async fn classify(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, rows: 
                     WHERE gm.account_id = a.id AND g.name_normalized = k))) AS differs
            FROM (
              SELECT s.*, s.ctid, (s.account_id, s.manager_account_id, s.problem, s.action) AS staged_decision,
-                    ae.id AS by_email, ax.id AS by_ext, ae.external_id AS email_owner_ext, coalesce(ax.id, ae.id) AS matched_id,
+                    ae.id AS by_email, ax.id AS by_ext, au.id AS by_username, ae.external_id AS email_owner_ext,
+                    coalesce(ax.id, ae.id, au.id) AS matched_id,
                     mgr.id AS found_manager_id
              FROM import_row s
              LEFT JOIN account ae ON ae.email_normalized = s.email_normalized
              LEFT JOIN account ax ON ax.external_id = s.external_id
+             LEFT JOIN account au ON au.username_normalized = s.username_normalized AND NOT s.username_suggested
              LEFT JOIN account mgr ON mgr.email_normalized = s.manager_email_normalized
              WHERE s.batch_id = $1 AND s.parse_problem IS NULL AND ($2 OR s.account_id IS NOT NULL)
            ) m
@@ -354,14 +375,43 @@ pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: 
 /// Creates the batch's new accounts (uninvited) and updates the matched ones:
 /// a non-empty cell replaces the stored value, an empty cell keeps it.
 pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
+    // Usernames made from names become unique: the first of a name keeps
+    // it when nobody has it, the others get the next numbers after the
+    // highest one in use ("ada.lovelace", "ada.lovelace2", …).
+    sqlx::query!(
+        r#"UPDATE import_row r SET username = f.username, username_normalized = lower(f.username)
+           FROM (
+             SELECT s.staged, CASE WHEN t.top IS NULL AND s.rn = 1 THEN s.username
+                                   WHEN t.top IS NULL THEN s.username || s.rn
+                                   ELSE s.username || (t.top + s.rn) END AS username
+             FROM (SELECT ctid AS staged, username, username_normalized,
+                          row_number() OVER (PARTITION BY username_normalized ORDER BY line) AS rn
+                   FROM import_row WHERE batch_id = $1 AND action = 'create' AND username_suggested) s
+             LEFT JOIN (
+               SELECT b.base, max(CASE WHEN a.username_normalized = b.base THEN 1
+                                       ELSE substring(a.username_normalized FROM length(b.base) + 1)::bigint END) AS top
+               FROM (SELECT DISTINCT username_normalized AS base FROM import_row
+                     WHERE batch_id = $1 AND action = 'create' AND username_suggested) b
+               JOIN account a ON starts_with(a.username_normalized, b.base)
+                             AND substring(a.username_normalized FROM length(b.base) + 1) ~ '^[0-9]{0,9}$'
+               GROUP BY b.base
+             ) t ON t.base = s.username_normalized
+           ) f
+           WHERE r.ctid = f.staged"#,
+        batch_id,
+    )
+    .execute(&mut **tx)
+    .await?;
     // Managers are set in the same statements: someone already in Embark
     // (found by classification), or someone this file adds (the foreign key
     // is checked once the whole statement has run).
     sqlx::query!(
-        "INSERT INTO account (id, status, role, email, email_normalized, external_id, full_name, title, department, \
-         location, phone, manager_id, created_at, updated_at) \
-         SELECT r.new_id, 'uninvited', 'employee', r.email, r.email_normalized, r.external_id, r.full_name, r.title, \
-                r.department, r.location, r.phone, coalesce(r.manager_account_id, mr.new_id), $2, $2 \
+        "INSERT INTO account (id, status, role, email, email_normalized, external_id, username, username_normalized, full_name, title, \
+         department, location, phone, manager_id, sign_in_method, created_at, updated_at) \
+         SELECT r.new_id, 'uninvited', 'employee', r.email, r.email_normalized, r.external_id, \
+                r.username, r.username_normalized, \
+                r.full_name, r.title, r.department, r.location, r.phone, coalesce(r.manager_account_id, mr.new_id), \
+                coalesce(r.sign_in_method, 'password'), $2, $2 \
          FROM import_row r \
          LEFT JOIN import_row mr ON mr.batch_id = r.batch_id AND mr.email_normalized = r.manager_email_normalized AND mr.action = 'create' \
          WHERE r.batch_id = $1 AND r.action = 'create'",
@@ -380,6 +430,9 @@ pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
            location = CASE WHEN u.location <> '' THEN u.location ELSE a.location END, \
            phone = CASE WHEN u.phone <> '' THEN u.phone ELSE a.phone END, \
            manager_id = coalesce(u.manager_id, a.manager_id), \
+           sign_in_method = coalesce(u.sign_in_method, a.sign_in_method), \
+           username = CASE WHEN u.username IS NOT NULL AND NOT u.username_suggested THEN u.username ELSE a.username END, \
+           username_normalized = CASE WHEN u.username IS NOT NULL AND NOT u.username_suggested THEN u.username_normalized ELSE a.username_normalized END, \
            updated_at = $2 \
          FROM ( \
            SELECT r.*, coalesce(r.manager_account_id, mr.new_id) AS manager_id FROM import_row r \

@@ -12,7 +12,6 @@ pub struct ListedAccount {
     pub line: i32,
     pub id: Option<AccountId>,
     pub status: Option<AccountStatus>,
-    pub has_email: Option<bool>,
     pub full_name: Option<String>,
 }
 
@@ -27,7 +26,7 @@ pub async fn look_up(
     sqlx::query_as!(
         ListedAccount,
         r#"SELECT t.line AS "line!", a.id AS "id?: AccountId", a.status AS "status?: AccountStatus",
-                  a.email_normalized IS NOT NULL AS has_email, a.full_name AS "full_name?"
+                  a.full_name AS "full_name?"
            FROM UNNEST($1::int[], $2::text[], $3::text[]) AS t(line, email, ext)
            LEFT JOIN account a ON a.id = CASE WHEN t.email IS NOT NULL
                THEN (SELECT id FROM account WHERE email_normalized = t.email)

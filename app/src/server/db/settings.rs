@@ -12,6 +12,7 @@ pub struct SettingsRow {
     pub terms_text: String,
     pub terms_version: i32,
     pub claim_link_lifetime_days: i32,
+    pub access_code_lifetime_days: i32,
     pub claim_email_subject: String,
     pub claim_email_body: String,
 }
@@ -19,7 +20,8 @@ pub struct SettingsRow {
 pub async fn get(executor: impl PgExecutor<'_>) -> sqlx::Result<SettingsRow> {
     sqlx::query_as!(
         SettingsRow,
-        "SELECT organization_name, require_terms, terms_text, terms_version, claim_link_lifetime_days, claim_email_subject, claim_email_body FROM settings"
+        "SELECT organization_name, require_terms, terms_text, terms_version, claim_link_lifetime_days, access_code_lifetime_days, \
+         claim_email_subject, claim_email_body FROM settings"
     )
     .fetch_one(executor)
     .await
@@ -43,7 +45,8 @@ pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &OrganizationSet
     sqlx::query_scalar!(
         "UPDATE settings SET organization_name = $1, require_terms = $2, \
            terms_version = CASE WHEN terms_text IS DISTINCT FROM $3 THEN terms_version + 1 ELSE terms_version END, \
-           terms_text = $3, claim_link_lifetime_days = $4, claim_email_subject = $5, claim_email_body = $6, updated_at = $7 \
+           terms_text = $3, claim_link_lifetime_days = $4, claim_email_subject = $5, claim_email_body = $6, updated_at = $7, \
+           access_code_lifetime_days = coalesce($8, access_code_lifetime_days) \
          RETURNING terms_version",
         settings.organization_name.as_ref(),
         settings.require_terms,
@@ -52,6 +55,7 @@ pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &OrganizationSet
         settings.claim_email_subject,
         settings.claim_email_body,
         now,
+        settings.access_code_lifetime_days,
     )
     .fetch_one(&mut **tx)
     .await

@@ -28,6 +28,7 @@ pub struct ClaimantRow {
     pub id: AccountId,
     pub status: AccountStatus,
     pub email: Option<String>,
+    pub username: Option<String>,
     pub full_name: String,
     pub title: String,
     pub department: String,
@@ -41,7 +42,7 @@ pub async fn page(executor: impl PgExecutor<'_>, account: AccountId, credential_
     let row = sqlx::query!(
         r#"SELECT c.id AS "credential_id?: CredentialId", c.account_id AS "credential_account_id?: AccountId",
                   c.state AS "credential_state?: CredentialState", c.expires_at AS "credential_expires_at?",
-                  a.id AS "account_id?: AccountId", a.status AS "status?: AccountStatus", a.email,
+                  a.id AS "account_id?: AccountId", a.status AS "status?: AccountStatus", a.email, a.username,
                   a.full_name AS "full_name?", a.title AS "title?", a.department AS "department?",
                   a.location AS "location?", a.phone AS "phone?",
                   s.organization_name, s.require_terms, s.terms_version, s.terms_text,
@@ -68,7 +69,7 @@ pub async fn page(executor: impl PgExecutor<'_>, account: AccountId, credential_
     };
     let account = match (row.account_id, row.status, row.full_name, row.title, row.department, row.location, row.phone) {
         (Some(id), Some(status), Some(full_name), Some(title), Some(department), Some(location), Some(phone)) => {
-            Some(ClaimantRow { id, status, email: row.email, full_name, title, department, location, phone })
+            Some(ClaimantRow { id, status, email: row.email, username: row.username, full_name, title, department, location, phone })
         }
         _ => None,
     };

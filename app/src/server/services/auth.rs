@@ -46,7 +46,7 @@ impl From<tower_sessions::session::Error> for SignInError {
 impl From<SignInError> for AppError {
     fn from(error: SignInError) -> Self {
         match error {
-            SignInError::InvalidCredentials => context::refused("That email address and password don't match an active account. Check them and try again."),
+            SignInError::InvalidCredentials => context::refused("That email address (or username) and password don't match an active account. Check them and try again."),
             SignInError::UsesSingleSignOn => {
                 context::refused("Your organisation signs you in with single sign-on: use the single sign-on button above instead of a password.")
             }
@@ -71,16 +71,20 @@ pub struct SignedIn {
 /// used up its failures ([`Limit::SignInFromAddress`],
 /// [`Limit::SignInForAccount`], [`Limit::SignInForAccountAnywhere`]): then
 /// nothing is hashed at all.
-pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
-    let email = normalize_identifier(email);
+pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, login: &str, password: &str, now: OffsetDateTime) -> Result<SignedIn, SignInError> {
+    // An email address, or the username of someone without one (usernames
+    // cannot contain @). Counted under the same limits either way.
+    let email = normalize_identifier(login);
     let from_address = Subject::Address(client);
     let for_account = Subject::EmailFrom(&email, client);
     let for_account_anywhere = Subject::Email(&email);
     let limits = [(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account), (Limit::SignInForAccountAnywhere, &for_account_anywhere)];
     let [_, earlier_failures, _] = throttle::check(&state.pool, limits, now).await??;
-    let account = accounts::find_by_email(&state.pool, &email).await?;
-    if account.as_ref().is_some_and(|a| a.status == AccountStatus::Claimed) && signs_in_with_sso(state, &email).await? {
-        return Err(SignInError::UsesSingleSignOn);
+    let account = if email.contains('@') { accounts::find_by_email(&state.pool, &email).await? } else { accounts::find_by_username(&state.pool, &email).await? };
+    if let Some(account) = account.as_ref().filter(|a| a.status == AccountStatus::Claimed) {
+        if signs_in_with_sso(state, account.id).await? {
+            return Err(SignInError::UsesSingleSignOn);
+        }
     }
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let password_matches = state.hasher.verify(stored, password).await?;
@@ -107,8 +111,8 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, email:
 
 /// Whether the person signs in at the provider (the organisation's policy
 /// over their own method).
-async fn signs_in_with_sso(state: &AppState, email: &str) -> sqlx::Result<bool> {
-    Ok(sso::account(&state.pool, AccountKey::Email(email)).await?.is_some_and(|a| a.signs_in_with() == SignInMethod::Sso))
+async fn signs_in_with_sso(state: &AppState, account: AccountId) -> sqlx::Result<bool> {
+    Ok(sso::account(&state.pool, AccountKey::Id(account)).await?.is_some_and(|a| a.signs_in_with() == SignInMethod::Sso))
 }
 
 /// Ends the browser's session wherever it stands, recording the sign-out of

@@ -8,7 +8,7 @@
 
 use crate::api::auth::Viewer;
 use crate::api::claim::{ClaimView, GroupChoice, LinkProblem, Step, StepView};
-use crate::domain::{normalize_identifier, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod};
+use crate::domain::{normalize_identifier, AccessCode, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod, Username};
 use crate::error::AppError;
 use crate::server::db::wizard::SignInRules;
 use crate::server::db::{accounts, groups, sso, wizard};
@@ -51,11 +51,14 @@ struct ClaimProgress {
     /// The identity the provider asserted at the single sign-on step.
     #[serde(default)]
     sso_identity: Option<SsoIdentity>,
+    /// The username chosen on the password step, by someone without email.
+    #[serde(default)]
+    username: Option<Username>,
 }
 
 impl ClaimProgress {
     fn new(proof: ClaimProof, account_id: AccountId) -> Self {
-        Self { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None, sso_identity: None }
+        Self { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None, sso_identity: None, username: None }
     }
 
     /// Every step of this claim, in order: the terms when the organisation
@@ -102,6 +105,8 @@ impl From<ClaimError> for LinkProblem {
             ClaimError::Revoked => Self::Revoked,
             ClaimError::NotClaimable => Self::NotClaimable,
             ClaimError::IdentityInUse => Self::IdentityInUse,
+            // Said on the step that chose the username.
+            ClaimError::UsernameTaken => Self::NotClaimable,
         }
     }
 }
@@ -161,7 +166,7 @@ impl From<FieldError> for WizardError {
 impl From<WizardError> for AppError {
     fn from(error: WizardError) -> Self {
         match error {
-            WizardError::NoClaim => context::refused("Open the link in your invitation email to claim your account."),
+            WizardError::NoClaim => context::refused("Open the link in your invitation email, or enter your access code, to claim your account."),
             WizardError::SignedIn => context::refused("You're signed in, so this browser can't claim another account. Sign out first."),
             WizardError::EarlierStepsFirst => context::refused("Please complete the earlier steps first."),
             WizardError::Invalid(errors) => context::invalid(errors),
@@ -289,6 +294,7 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
         step: progress.next_step(&page.rules),
         steps: progress.steps(&page.rules),
         organization_name: page.organization_name,
+        username: progress.username.as_ref().map(|u| u.as_ref().to_owned()).or(account.username).filter(|_| account.email.is_none()),
         email: account.email,
         terms_text: page.terms_text,
         full_name: profile.map_or(account.full_name, |p| p.full_name.as_ref().to_owned()),
@@ -327,15 +333,31 @@ pub async fn save_profile(state: &AppState, session: &Session, viewer: Option<&V
 }
 
 /// The password step: the password must meet the policy and not contain the
-/// person's name or email; only its hash is kept.
-pub async fn choose_password(state: &AppState, session: &Session, viewer: Option<&Viewer>, password: &str, confirmation: &str) -> Result<(), WizardError> {
+/// person's name, email or username; only its hash is kept. Someone without
+/// email also chooses the username they will sign in with (`username`).
+pub async fn choose_password(
+    state: &AppState,
+    session: &Session,
+    viewer: Option<&Viewer>,
+    username: Option<&str>,
+    password: &str,
+    confirmation: &str,
+) -> Result<(), WizardError> {
     let mut progress = in_progress(session, viewer).await?;
     let rules = wizard::rules(&state.pool, progress.account_id).await?;
     ensure_reached(&progress, &rules, Step::Password)?;
     let account = accounts::find(&state.pool, progress.account_id).await?.ok_or(WizardError::NoClaim)?;
+    if account.email.is_none() {
+        let chosen = Username::parse(username.unwrap_or_default())?;
+        if accounts::find_by_username(&state.pool, &chosen.normalized()).await?.is_some_and(|other| other.id != account.id) {
+            return Err(FieldError::new("username", "Someone already has this username. Try another, for example with a number at the end.").into());
+        }
+        progress.username = Some(chosen);
+    }
     let name = progress.profile.as_ref().map_or(account.full_name, |p| p.full_name.as_ref().to_owned());
     let email = account.email.unwrap_or_default();
-    let password = Password::parse(password, &[&name, &email]).map_err(|p| FieldError::new("password", p.message()))?;
+    let chosen_username = progress.username.as_ref().map_or("", |u| u.as_ref()).to_owned();
+    let password = Password::parse(password, &[&name, &email, &chosen_username]).map_err(|p| FieldError::new("password", p.message()))?;
     if password.expose() != confirmation {
         return Err(FieldError::new("password_confirmation", "The two passwords are not the same.").into());
     }
@@ -360,6 +382,7 @@ pub async fn finish(state: &AppState, session: &Session, viewer: Option<&Viewer>
         terms_version: progress.terms_version,
         groups,
         picture: progress.picture,
+        username: progress.username.filter(|_| steps.contains(&Step::Password)),
     };
     let account_id = lifecycle::complete_claim(state, &progress.proof, &details, now).await?;
     let account = accounts::find(&state.pool, account_id).await?.ok_or(WizardError::NoClaim)?;
@@ -367,6 +390,54 @@ pub async fn finish(state: &AppState, session: &Session, viewer: Option<&Viewer>
     let signed_in = SignedIn { account_id, role: account.role, session_epoch: account.session_epoch };
     auth_session::establish(session, &signed_in, now).await?;
     Ok(())
+}
+
+/// What typing an access code led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeEntered {
+    /// The wizard starts (kept in a fresh session): go to `/claim`.
+    Started,
+    /// The code cannot start a claim, and why; nothing was stored.
+    Refused(ClaimError),
+    /// This address (or everyone together) typed too many unknown codes.
+    Throttled(Throttled),
+}
+
+/// Typing an access code at `/claim/code`. Codes are short, so unknown
+/// ones count against the client address and against everyone together
+/// (SECURITY.md rule 5), checked before the code is looked at: an address
+/// over its limit is refused even with a right code, while the same code
+/// from another address still works.
+pub async fn enter_code(
+    state: &AppState,
+    session: &Session,
+    client: IpAddr,
+    code: &AccessCode,
+    viewer: Option<&Viewer>,
+    now: OffsetDateTime,
+) -> Result<CodeEntered, WizardError> {
+    if viewer.is_some() {
+        return Err(WizardError::SignedIn);
+    }
+    let (from_address, anywhere) = (Subject::Address(client), Subject::Anywhere);
+    let limits = [(Limit::AccessCodeFromAddress, &from_address), (Limit::AccessCodeAnywhere, &anywhere)];
+    if let Err(throttled) = throttle::check(&state.pool, limits, now).await? {
+        return Ok(CodeEntered::Throttled(throttled));
+    }
+    let proof = ClaimProof::code(code);
+    match lifecycle::inspect_claim(state, &proof, now).await {
+        Ok(account_id) => {
+            session.cycle_id().await?;
+            save(session, ClaimProgress::new(proof, account_id)).await?;
+            Ok(CodeEntered::Started)
+        }
+        Err(ClaimFailure::Refused(ClaimError::Unknown)) => {
+            throttle::record_failures(&state.pool, limits, client, None, now).await?;
+            Ok(CodeEntered::Refused(ClaimError::Unknown))
+        }
+        Err(ClaimFailure::Refused(error)) => Ok(CodeEntered::Refused(error)),
+        Err(ClaimFailure::Unexpected(error)) => Err(error.into()),
+    }
 }
 
 /// Mails a fresh link for an expired one, only to the address on file, at

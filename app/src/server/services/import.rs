@@ -4,7 +4,7 @@
 //! names.
 
 use crate::api::import::{Applied, ImportView, InvalidLine};
-use crate::domain::{normalize_identifier, optional_line, AccountId, Actor, AuditAction, AuditTarget, EmailAddress, PersonName};
+use crate::domain::{normalize_identifier, optional_line, AccountId, Actor, AuditAction, AuditTarget, EmailAddress, PersonName, SignInMethod, Username};
 use crate::error::AppError;
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::imports::{self, ActionCounts, ImportState, NamedGroup, StagedRow, GROUP_SEPARATOR};
@@ -18,7 +18,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// The columns of an import file, in template order.
-pub const COLUMNS: [&str; 9] = ["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups"];
+pub const COLUMNS: [&str; 11] =
+    ["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups", "Sign-in method", "Username"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Column {
@@ -31,16 +32,30 @@ pub(crate) enum Column {
     Phone,
     ManagerEmail,
     Groups,
+    SignInMethod,
+    Username,
 }
 
 impl Column {
-    const ALL: [Column; 9] =
-        [Self::Email, Self::ExternalId, Self::FullName, Self::Title, Self::Department, Self::Location, Self::Phone, Self::ManagerEmail, Self::Groups];
+    const ALL: [Column; 11] = [
+        Self::Email,
+        Self::ExternalId,
+        Self::FullName,
+        Self::Title,
+        Self::Department,
+        Self::Location,
+        Self::Phone,
+        Self::ManagerEmail,
+        Self::Groups,
+        Self::SignInMethod,
+        Self::Username,
+    ];
 
     /// Header cells are matched ignoring case, spaces, `_` and `-`.
     pub(crate) fn from_header(cell: &str) -> Option<Self> {
-        let key: String = cell.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect::<String>().to_lowercase();
-        Self::ALL.into_iter().zip(COLUMNS).find(|(_, name)| name.replace(' ', "").to_lowercase() == key).map(|(c, _)| c)
+        let key = |name: &str| name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect::<String>().to_lowercase();
+        let wanted = key(cell);
+        Self::ALL.into_iter().zip(COLUMNS).find(|(_, name)| key(name) == wanted).map(|(c, _)| c)
     }
 }
 
@@ -48,7 +63,7 @@ impl Column {
 pub enum ImportError {
     #[error(transparent)]
     Sheet(#[from] SheetError),
-    #[error("The first row must name the columns, and it needs an “Email” or an “External ID” column. Download the template to see the expected layout.")]
+    #[error("The first row must name the columns, and it needs an “Email”, “External ID” or “Username” column. Download the template to see the expected layout.")]
     NoIdentifierColumn,
     #[error("The column “{0}” is not one Embark knows. The columns are: {list}.", list = COLUMNS.join(", "))]
     UnknownColumn(String),
@@ -330,6 +345,7 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
     let mut stopped = false;
     let mut seen_emails: HashMap<String, usize> = HashMap::new();
     let mut seen_external_ids: HashMap<String, usize> = HashMap::new();
+    let mut seen_usernames: HashMap<String, usize> = HashMap::new();
     let mut summary = FileSummary::default();
     let mut managers: HashSet<String> = HashSet::new();
     spreadsheet::for_each_row(format, bytes, |line, cells| {
@@ -360,8 +376,18 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
             }
         }
         if problem.is_none() {
+            if let Some(username) = row.username.as_ref().filter(|_| !row.username_suggested) {
+                if let Some(first) = seen_usernames.get(&username.normalized()) {
+                    problem = Some(format!("Repeats the username of line {first}."));
+                }
+            }
+        }
+        if problem.is_none() {
             if let Some(email) = &row.email_normalized {
                 seen_emails.insert(email.clone(), line);
+            }
+            if let Some(username) = row.username.as_ref().filter(|_| !row.username_suggested) {
+                seen_usernames.insert(username.normalized(), line);
             }
             if let Some(external_id) = &row.external_id {
                 seen_external_ids.insert(external_id.clone(), line);
@@ -393,6 +419,10 @@ pub fn parse_file_in_chunks(file_name: &str, bytes: &[u8], mut sink: impl FnMut(
             location: row.location,
             phone: row.phone,
             manager_normalized: row.manager,
+            sign_in_method: row.sign_in_method,
+            username_normalized: row.username.as_ref().map(Username::normalized),
+            username: row.username.map(|u| u.as_ref().to_owned()),
+            username_suggested: row.username_suggested,
             group_names: row.group_names.join(&GROUP_SEPARATOR.to_string()),
             group_keys: row.group_keys.join(&GROUP_SEPARATOR.to_string()),
             new_id: AccountId::new().0,
@@ -435,7 +465,7 @@ fn map_header(cells: &[String]) -> Result<Vec<Option<Column>>, ImportError> {
         }
         mapped.push(Some(column));
     }
-    if !mapped.iter().any(|c| matches!(c, Some(Column::Email | Column::ExternalId))) {
+    if !mapped.iter().any(|c| matches!(c, Some(Column::Email | Column::ExternalId | Column::Username))) {
         return Err(ImportError::NoIdentifierColumn);
     }
     Ok(mapped)
@@ -455,6 +485,11 @@ struct ParsedRow {
     manager: Option<String>,
     group_names: Vec<String>,
     group_keys: Vec<String>,
+    sign_in_method: Option<SignInMethod>,
+    username: Option<Username>,
+    /// Made from the name: someone new without email whose row gave only
+    /// an external ID.
+    username_suggested: bool,
     problem: Option<String>,
 }
 
@@ -463,13 +498,20 @@ fn parse_row(columns: &[Option<Column>], cells: &[String]) -> ParsedRow {
     let cell = |wanted: Column| columns.iter().position(|c| *c == Some(wanted)).and_then(|i| cells.get(i)).map_or("", |s| s.trim());
     let email = cell(Column::Email);
     let external_id = cell(Column::ExternalId);
-    row.label = if email.is_empty() { external_id.chars().take(200).collect() } else { email.chars().take(254).collect() };
+    let username = cell(Column::Username);
+    row.label = [email, external_id, username].into_iter().find(|c| !c.is_empty()).unwrap_or_default().chars().take(254).collect();
     let mut problems: Vec<String> = Vec::new();
     if cells.len() > columns.len() && cells[columns.len()..].iter().any(|c| !c.trim().is_empty()) {
         problems.push("The row has more cells than the header row has columns.".to_owned());
     }
-    if email.is_empty() && external_id.is_empty() {
-        problems.push("The row needs an email address or an external ID.".to_owned());
+    if email.is_empty() && external_id.is_empty() && username.is_empty() {
+        problems.push("The row needs an email address, an external ID or a username.".to_owned());
+    }
+    if !username.is_empty() {
+        match Username::parse(username) {
+            Ok(username) => row.username = Some(username),
+            Err(e) => problems.push(format!("Username: {}", e.message)),
+        }
     }
     if !email.is_empty() {
         match EmailAddress::parse(email) {
@@ -524,6 +566,21 @@ fn parse_row(columns: &[Option<Column>], cells: &[String]) -> ParsedRow {
             Err(e) => problems.push(format!("Groups: {}", e.message)),
         }
     }
+    let method = cell(Column::SignInMethod);
+    if !method.is_empty() {
+        match SignInMethod::parse(method) {
+            Some(method) => row.sign_in_method = Some(method),
+            None => problems.push(format!("Sign-in method: write password or sso, not “{}”.", method.chars().take(40).collect::<String>())),
+        }
+    }
+    // Someone without email signs in with a username: one is made from the
+    // name when the row has none (it is made unique when applied).
+    if email.is_empty() && row.username.is_none() && !row.full_name.is_empty() {
+        if let Ok(name) = PersonName::parse(&row.full_name) {
+            row.username = Some(Username::suggest(&name));
+            row.username_suggested = true;
+        }
+    }
     if !problems.is_empty() {
         row.problem = Some(problems.join(" "));
     }
@@ -538,6 +595,8 @@ mod tests {
     fn headers_match_loosely_but_unknown_columns_are_named() {
         let mapped = map_header(&["E-mail".into(), "external_id".into(), " Full Name ".into(), String::new()]).unwrap();
         assert_eq!(mapped, vec![Some(Column::Email), Some(Column::ExternalId), Some(Column::FullName), None]);
+        let mapped = map_header(&["Email".into(), "Sign-in method".into(), "sign_in_method".into()]);
+        assert!(matches!(mapped, Err(ImportError::RepeatedColumn(c)) if c == "sign_in_method"), "both spellings name one column");
         assert!(matches!(map_header(&["Emial".into()]), Err(ImportError::UnknownColumn(c)) if c == "Emial"));
         assert!(matches!(map_header(&["Full name".into()]), Err(ImportError::NoIdentifierColumn)));
         assert!(matches!(map_header(&["Email".into(), "email".into()]), Err(ImportError::RepeatedColumn(_))));

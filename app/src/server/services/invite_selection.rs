@@ -163,11 +163,11 @@ pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &A
             continue;
         }
         let not_eligible = match status {
-            AccountStatus::Uninvited if account.has_email == Some(true) => {
+            // Someone without email gets an access code instead.
+            AccountStatus::Uninvited => {
                 ready.push(id.0);
                 continue;
             }
-            AccountStatus::Uninvited => "Has no email address to send an invitation to.",
             AccountStatus::Invited => {
                 report.already_invited += 1;
                 continue;

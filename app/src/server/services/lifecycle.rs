@@ -9,12 +9,12 @@
 //! ```
 
 use crate::domain::{
-    account_label, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, CredentialId, EmailAddress, GroupId, PersonName, PersonalMessage, ProfileDetails,
-    Role,
+    account_label, AccessCode, AccountId, AccountStatus, Actor, AuditAction, AuditTarget, CredentialId, EmailAddress, GroupId, PersonName, PersonalMessage,
+    ProfileDetails, Role, Username,
 };
 use crate::error::AppError;
 use crate::server::context;
-use crate::server::crypto::{generate_secret, secret_digest, SecretSealer};
+use crate::server::crypto::{generate_access_code, generate_secret, secret_digest, SecretSealer};
 use crate::server::db::accounts::{self, transitions};
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::credentials::{self, CredentialKind, CredentialState};
@@ -37,10 +37,10 @@ pub enum LifecycleError {
     DuplicateEmail,
     #[error("an account with this external ID already exists")]
     DuplicateExternalId,
+    #[error("someone already has this username")]
+    DuplicateUsername,
     #[error("the manager is not in Embark (any more)")]
     UnknownManager,
-    #[error("the account has no email address to send an invitation to")]
-    NoEmail,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -53,6 +53,7 @@ impl From<sqlx::Error> for LifecycleError {
         match db::unique_violation(&error).as_deref() {
             Some("account_email_normalized_key") => Self::DuplicateEmail,
             Some("account_external_id_key") => Self::DuplicateExternalId,
+            Some("account_username_normalized_key") => Self::DuplicateUsername,
             _ => Self::Unexpected(error.into()),
         }
     }
@@ -73,6 +74,9 @@ impl From<LifecycleError> for AppError {
 pub struct NewPerson {
     pub email: Option<EmailAddress>,
     pub external_id: Option<String>,
+    /// The sign-in name of someone without an email address. When neither is
+    /// given, one is made from the name.
+    pub username: Option<Username>,
     pub profile: ProfileDetails,
     pub manager_id: Option<AccountId>,
     pub role: Role,
@@ -83,7 +87,7 @@ pub struct NewPerson {
 impl NewPerson {
     pub fn employee(full_name: PersonName, email: EmailAddress) -> Self {
         let profile = ProfileDetails { full_name, title: String::new(), department: String::new(), location: String::new(), phone: String::new() };
-        Self { email: Some(email), external_id: None, profile, manager_id: None, role: Role::Employee, groups: Vec::new() }
+        Self { email: Some(email), external_id: None, username: None, profile, manager_id: None, role: Role::Employee, groups: Vec::new() }
     }
 }
 
@@ -93,30 +97,41 @@ pub struct Invitation {
     pub personal_message: PersonalMessage,
 }
 
-/// A claim link just issued. The secret exists only here and, sealed, in the
-/// database; it is never logged.
+/// A claim link or access code just issued. The secret exists only here and,
+/// sealed, in the database; it is never logged.
 #[derive(Debug)]
-pub struct IssuedLink {
+pub struct IssuedCredential {
     pub credential_id: CredentialId,
+    pub kind: CredentialKind,
+    /// The link's secret, or the access code (normalised).
     pub secret: SecretString,
     pub expires_at: OffsetDateTime,
 }
 
+impl IssuedCredential {
+    pub fn is_access_code(&self) -> bool {
+        self.kind == CredentialKind::AccessCode
+    }
+}
+
 /// Provisions one person: `uninvited`, or at once `invited` when an
-/// invitation is given (individual creation in the admin panel).
+/// invitation is given (individual creation in the admin panel): with a
+/// claim link by email, or an access code for someone without email.
 pub async fn create(
     state: &AppState,
     person: &NewPerson,
     invitation: Option<&Invitation>,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<(AccountId, Option<IssuedLink>), LifecycleError> {
-    if invitation.is_some() && person.email.is_none() {
-        return Err(LifecycleError::NoEmail);
-    }
+) -> Result<(AccountId, Option<IssuedCredential>), LifecycleError> {
     let id = AccountId::new();
     let profile = &person.profile;
     let mut tx = state.pool.begin().await?;
+    let username = match (&person.username, &person.email) {
+        (Some(username), _) => Some(username.clone()),
+        (None, None) => Some(free_username(&mut tx, &profile.full_name).await?),
+        (None, Some(_)) => None,
+    };
     accounts::insert(
         &mut tx,
         &accounts::NewAccountRow {
@@ -126,6 +141,8 @@ pub async fn create(
             email: person.email.as_ref().map(AsRef::as_ref),
             email_normalized: person.email.as_ref().map(EmailAddress::normalized),
             external_id: person.external_id.as_deref(),
+            username: username.as_ref().map(AsRef::as_ref),
+            username_normalized: username.as_ref().map(Username::normalized),
             full_name: profile.full_name.as_ref(),
             title: &profile.title,
             department: &profile.department,
@@ -140,18 +157,30 @@ pub async fn create(
     let target = AuditTarget::account(id, profile.full_name.as_ref(), person.email.as_ref().map(AsRef::as_ref));
     audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": person.role }), now }).await?;
     groups::join(&mut tx, id, &person.groups, groups::Chooser::Admin, now).await?;
-    let link = match invitation {
+    let issued = match invitation {
         Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
         None => None,
     };
     tx.commit().await.map_err(anyhow::Error::from)?;
-    Ok((id, link))
+    Ok((id, issued))
+}
+
+/// A username made from the name that nobody has yet: "ada.lovelace", else
+/// "ada.lovelace2" … Two people created at the same moment may still pick
+/// the same one: the unique index refuses the second.
+async fn free_username(tx: &mut Transaction<'_, Postgres>, name: &PersonName) -> Result<Username, LifecycleError> {
+    let base = Username::suggest(name);
+    let candidates: Vec<Username> = std::iter::once(base.clone()).chain((2..=50).map(|n| base.numbered(n))).collect();
+    let normalized: Vec<String> = candidates.iter().map(Username::normalized).collect();
+    let taken = accounts::usernames_taken(&mut **tx, &normalized).await?;
+    candidates.into_iter().find(|c| !taken.contains(&c.normalized())).ok_or(LifecycleError::DuplicateUsername)
 }
 
 /// Invites an uninvited account, or re-sends to an invited one. Either way
-/// any earlier link is revoked, a new one is issued, and the claim email is
-/// queued.
-pub async fn invite(state: &AppState, id: AccountId, invitation: &Invitation, actor: &Actor, now: OffsetDateTime) -> Result<IssuedLink, LifecycleError> {
+/// any earlier link (or code) is revoked and a new one issued: a link with
+/// the claim email queued, or for someone without email an access code the
+/// admin hands over.
+pub async fn invite(state: &AppState, id: AccountId, invitation: &Invitation, actor: &Actor, now: OffsetDateTime) -> Result<IssuedCredential, LifecycleError> {
     let mut tx = state.pool.begin().await?;
     let link = invite_in(state, &mut tx, id, invitation, actor, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
@@ -165,15 +194,16 @@ async fn invite_in(
     invitation: &Invitation,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<IssuedLink, LifecycleError> {
+) -> Result<IssuedCredential, LifecycleError> {
     let account = lock_account(tx, id).await?;
-    let Some(email) = account.email.clone() else {
-        return Err(LifecycleError::NoEmail);
-    };
     let was = account.status;
     if !transitions::mark_invited(tx, id, now).await? {
         return Err(LifecycleError::WrongState(was));
     }
+    let action = if was == AccountStatus::Invited { AuditAction::InvitationResent } else { AuditAction::AccountInvited };
+    let Some(email) = account.email.clone() else {
+        return issue_access_code(state, tx, &account, action, actor, now).await;
+    };
     credentials::revoke_active(tx, id, Some(CredentialKind::Link), now).await?;
 
     let lifetime_days = db::settings::get(&mut **tx).await?.claim_link_lifetime_days;
@@ -200,11 +230,44 @@ async fn invite_in(
         },
     )
     .await?;
-    let action = if was == AccountStatus::Invited { AuditAction::InvitationResent } else { AuditAction::AccountInvited };
     let target = AuditTarget::account(id, &account.full_name, Some(&email));
     audit::record(&mut **tx, AuditEvent { actor, action, target: &target, details: json!({ "expires_at": credential.expires_at.unix_timestamp() }), now })
         .await?;
-    Ok(IssuedLink { credential_id: credential.id, secret: SecretString::from(secret), expires_at: credential.expires_at })
+    Ok(IssuedCredential { credential_id: credential.id, kind: CredentialKind::Link, secret: SecretString::from(secret), expires_at: credential.expires_at })
+}
+
+/// The access-code half of [`invite_in`]: the account's one live code is
+/// replaced (SECURITY.md rule 4); nothing is mailed.
+async fn issue_access_code(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    account: &accounts::AccountRow,
+    action: AuditAction,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<IssuedCredential, LifecycleError> {
+    credentials::revoke_active(tx, account.id, Some(CredentialKind::AccessCode), now).await?;
+    let lifetime_days = db::settings::get(&mut **tx).await?.access_code_lifetime_days;
+    let code = generate_access_code();
+    let credential = credentials::NewCredential {
+        id: CredentialId::new(),
+        account_id: account.id,
+        kind: CredentialKind::AccessCode,
+        secret_hash: secret_digest(code.as_str()),
+        secret_sealed: state.sealer.seal(code.as_str()),
+        expires_at: now + Duration::days(i64::from(lifetime_days)),
+        now,
+    };
+    credentials::insert(tx, &credential).await?;
+    let target = AuditTarget::account(account.id, &account.full_name, None);
+    let details = json!({ "expires_at": credential.expires_at.unix_timestamp(), "via": "access_code" });
+    audit::record(&mut **tx, AuditEvent { actor, action, target: &target, details, now }).await?;
+    Ok(IssuedCredential {
+        credential_id: credential.id,
+        kind: CredentialKind::AccessCode,
+        secret: SecretString::from(code.as_str().to_owned()),
+        expires_at: credential.expires_at,
+    })
 }
 
 /// Why an expired link was not renewed.
@@ -257,7 +320,7 @@ pub async fn renew_expired_link(state: &AppState, digest: &[u8], interval: Durat
 /// Which accounts a bulk invitation is for.
 #[derive(Debug, Clone, Copy)]
 pub enum InviteScope<'a> {
-    /// Every uninvited account with an email address (Invite All).
+    /// Every uninvited account (Invite All): links by email, access codes for people without email.
     AllUninvited,
     /// These accounts, where they are uninvited: Invite Selected (the
     /// selection's id) or an import with "Invite now" (the import's id).
@@ -299,34 +362,38 @@ pub async fn invite_many_in(
     if invited.is_empty() {
         return Ok(0);
     }
-    let lifetime_days = db::settings::get(&mut **tx).await?.claim_link_lifetime_days;
+    let settings = db::settings::get(&mut **tx).await?;
     let count = invited.len();
+    let batch = uuid::Uuid::now_v7();
+    let (invited, without_email): (Vec<_>, Vec<_>) = invited.into_iter().partition(|account| account.email.is_some());
+    issue_many_access_codes(state, tx, &without_email, settings.access_code_lifetime_days, batch, actor, now).await?;
+    steps.lap("access codes");
     // The links' secrets are made on other threads while PostgreSQL queues
     // the emails and writes the audit rows: an email names its link's
     // credential by the id chosen here, so it can go in before the link (in
     // the same transaction, so nobody sees one without the other).
-    let sealing = spawn_link_secrets(&state.sealer, count);
-    let credential_ids: Vec<uuid::Uuid> = (0..count).map(|_| CredentialId::new().0).collect();
-    let mut account_ids = Vec::with_capacity(count);
-    let mut recipients = Vec::with_capacity(count);
-    let mut labels = Vec::with_capacity(count);
+    let sealing = spawn_link_secrets(&state.sealer, invited.len());
+    let credential_ids: Vec<uuid::Uuid> = (0..invited.len()).map(|_| CredentialId::new().0).collect();
+    let mut account_ids = Vec::with_capacity(invited.len());
+    let mut recipients = Vec::with_capacity(invited.len());
+    let mut labels = Vec::with_capacity(invited.len());
     for account in invited {
+        let email = account.email.unwrap_or_default();
         account_ids.push(account.id.0);
-        labels.push(account_label(&account.full_name, Some(&account.email)));
-        recipients.push(account.email);
+        labels.push(account_label(&account.full_name, Some(&email)));
+        recipients.push(email);
     }
     outbox::enqueue_invitations(tx, &account_ids, &credential_ids, &recipients, json!({ "personal_message": invitation.personal_message.as_deref() }), now)
         .await?;
     steps.lap("outbox");
-    let batch = uuid::Uuid::now_v7();
-    let expires_at = now + Duration::days(i64::from(lifetime_days));
+    let expires_at = now + Duration::days(i64::from(settings.claim_link_lifetime_days));
     let details = json!({ "expires_at": expires_at.unix_timestamp(), "invitation_batch": batch });
     audit::record_for_accounts(tx, actor, AuditAction::AccountInvited, &account_ids, &labels, details, now).await?;
     steps.lap("audit");
     let (secret_hashes, secrets_sealed) = sealing.await.map_err(anyhow::Error::from)?.into_iter().unzip();
     steps.lap("rest of sealing");
-    let links = credentials::NewLinks { ids: credential_ids, account_ids, secret_hashes, secrets_sealed, expires_at, now };
-    credentials::replace_links(tx, &links).await?;
+    let links = credentials::NewCredentials { kind: CredentialKind::Link, ids: credential_ids, account_ids, secret_hashes, secrets_sealed, expires_at, now };
+    credentials::replace_many(tx, &links).await?;
     steps.lap("links");
     let target = AuditTarget::invitation_batch(batch, &format!("{count} invitations"));
     let mut details = source;
@@ -334,6 +401,39 @@ pub async fn invite_many_in(
     audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::InvitationsSent, target: &target, details, now }).await?;
     steps.log(count);
     Ok(count)
+}
+
+/// An access code each for people without email in a bulk invitation (few
+/// of them: made here, on the runtime).
+async fn issue_many_access_codes(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    invited: &[transitions::InvitedAccount],
+    lifetime_days: i32,
+    batch: uuid::Uuid,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<(), LifecycleError> {
+    if invited.is_empty() {
+        return Ok(());
+    }
+    let expires_at = now + Duration::days(i64::from(lifetime_days));
+    let codes: Vec<AccessCode> = invited.iter().map(|_| generate_access_code()).collect();
+    let account_ids: Vec<uuid::Uuid> = invited.iter().map(|a| a.id.0).collect();
+    let labels: Vec<String> = invited.iter().map(|a| a.full_name.clone()).collect();
+    let details = json!({ "expires_at": expires_at.unix_timestamp(), "invitation_batch": batch, "via": "access_code" });
+    audit::record_for_accounts(tx, actor, AuditAction::AccountInvited, &account_ids, &labels, details, now).await?;
+    let codes = credentials::NewCredentials {
+        kind: CredentialKind::AccessCode,
+        ids: invited.iter().map(|_| CredentialId::new().0).collect(),
+        secret_hashes: codes.iter().map(|c| secret_digest(c.as_str())).collect(),
+        secrets_sealed: codes.iter().map(|c| state.sealer.seal(c.as_str())).collect(),
+        account_ids,
+        expires_at,
+        now,
+    };
+    credentials::replace_many(tx, &codes).await?;
+    Ok(())
 }
 
 /// `count` new claim secrets, each as (digest, sealed secret), made off the
@@ -383,6 +483,8 @@ pub enum ClaimProof {
     /// A claim link: the SHA-256 of its secret, never the secret, so a copy
     /// of the session store reveals no usable link.
     Link { digest: Vec<u8> },
+    /// An access code, typed in: the SHA-256 of its normalised form.
+    Code { digest: Vec<u8> },
     /// An identity the organisation's provider asserted, with a verified
     /// email in a trusted domain that is an invited account's (SECURITY.md
     /// rule 14): the person started from the sign-in page.
@@ -404,11 +506,16 @@ impl ClaimProof {
         Self::Link { digest: secret_digest(secret) }
     }
 
+    /// The proof an access code gives.
+    pub fn code(code: &AccessCode) -> Self {
+        Self::Code { digest: secret_digest(code.as_str()) }
+    }
+
     /// Whether the proof already signs the person in (no password or
     /// single sign-on step).
     pub fn signs_in(&self) -> bool {
         match self {
-            Self::Link { .. } => false,
+            Self::Link { .. } | Self::Code { .. } => false,
             Self::Identity { .. } => true,
         }
     }
@@ -417,6 +524,7 @@ impl ClaimProof {
     fn kind(&self) -> &'static str {
         match self {
             Self::Link { .. } => "link",
+            Self::Code { .. } => "access_code",
             Self::Identity { .. } => "sso",
         }
     }
@@ -424,7 +532,7 @@ impl ClaimProof {
 
 /// Why a claim was not accepted, in the order a person could understand and
 /// act on.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
 pub enum ClaimError {
     #[error("this link is not known")]
     Unknown,
@@ -438,6 +546,8 @@ pub enum ClaimError {
     NotClaimable,
     #[error("this identity at the provider is already linked to another account")]
     IdentityInUse,
+    #[error("someone took this username a moment ago; go back to the password step and choose another")]
+    UsernameTaken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -464,7 +574,7 @@ pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDate
 /// wizard does not read it again).
 pub async fn claimable_account(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<accounts::AccountRow, ClaimFailure> {
     let account_id = match proof {
-        ClaimProof::Link { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?.account_id,
+        ClaimProof::Link { digest } | ClaimProof::Code { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?.account_id,
         ClaimProof::Identity { account_id, .. } => *account_id,
     };
     let account = accounts::find(&state.pool, account_id).await?.ok_or(ClaimError::Unknown)?;
@@ -483,7 +593,7 @@ pub fn still_claimable(
     now: OffsetDateTime,
 ) -> Result<(), ClaimError> {
     match proof {
-        ClaimProof::Link { .. } => {
+        ClaimProof::Link { .. } | ClaimProof::Code { .. } => {
             let credential = classify(credential, now)?;
             if credential.account_id != account_id {
                 return Err(ClaimError::Unknown);
@@ -498,7 +608,7 @@ pub fn still_claimable(
 /// The credential the proof names, when it is one (its SHA-256).
 pub fn credential_digest(proof: &ClaimProof) -> Option<&[u8]> {
     match proof {
-        ClaimProof::Link { digest } => Some(digest),
+        ClaimProof::Link { digest } | ClaimProof::Code { digest } => Some(digest),
         ClaimProof::Identity { .. } => None,
     }
 }
@@ -535,6 +645,8 @@ pub struct ClaimDetails {
     /// The identity to bind, for a person who signs in with single sign-on
     /// and proved the claim with a link.
     pub sso_identity: Option<SsoIdentity>,
+    /// The username chosen by someone without email.
+    pub username: Option<Username>,
 }
 
 /// invited → claimed with a link and a password only (the demo company,
@@ -550,7 +662,7 @@ pub async fn claim(state: &AppState, secret: &str, password_hash: Option<&str>, 
 pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &ClaimDetails, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
     let mut tx = state.pool.begin().await?;
     let (credential_id, account_id) = match proof {
-        ClaimProof::Link { digest } => {
+        ClaimProof::Link { digest } | ClaimProof::Code { digest } => {
             // SECURITY: one lock order for an account and its credentials,
             // account first (as deactivation and invitation take them), so
             // a claim racing a deactivation waits instead of deadlocking.
@@ -583,7 +695,7 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
     };
     let identity = match proof {
         ClaimProof::Identity { identity, .. } => Some(identity),
-        ClaimProof::Link { .. } => details.sso_identity.as_ref(),
+        ClaimProof::Link { .. } | ClaimProof::Code { .. } => details.sso_identity.as_ref(),
     };
     if !transitions::mark_claimed(&mut tx, account_id, details.password_hash.as_deref(), now).await? {
         return Err(ClaimError::NotClaimable.into());
@@ -594,6 +706,14 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
         if let Err(error) = sso::bind(&mut tx, account_id, &identity.issuer, &identity.subject, identity.email.as_deref(), now).await {
             return Err(match db::unique_violation(&error) {
                 Some(_) => ClaimError::IdentityInUse.into(),
+                None => error.into(),
+            });
+        }
+    }
+    if let Some(username) = &details.username {
+        if let Err(error) = transitions::set_username(&mut tx, account_id, username.as_ref(), &username.normalized()).await {
+            return Err(match db::unique_violation(&error) {
+                Some(_) => ClaimError::UsernameTaken.into(),
                 None => error.into(),
             });
         }

@@ -4,6 +4,7 @@
 //! the enum). Read paths are services too: they return `api` types built
 //! from database rows.
 
+pub mod access_codes;
 pub mod auth;
 pub mod claim;
 pub mod demo;

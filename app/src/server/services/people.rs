@@ -6,7 +6,7 @@ use crate::domain::{timestamp_label, AccountId, AccountStatus, Actor, AuditTarge
 use crate::error::AppError;
 use crate::server::db::accounts::{self, lists, search};
 use crate::server::db::{audit, credentials, settings};
-use crate::server::services::invitations;
+use crate::server::services::{access_codes, invitations};
 use crate::server::services::lifecycle::{self, Invitation, LifecycleError, NewPerson};
 use crate::server::{context, AppState};
 use time::OffsetDateTime;
@@ -24,6 +24,8 @@ pub enum PeopleError {
     DuplicateExternalId,
     #[error("no one has the manager's email address")]
     UnknownManager,
+    #[error("someone already has this username")]
+    DuplicateUsername,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -40,6 +42,7 @@ impl From<LifecycleError> for PeopleError {
             LifecycleError::DuplicateEmail => Self::DuplicateEmail,
             LifecycleError::DuplicateExternalId => Self::DuplicateExternalId,
             LifecycleError::UnknownManager => Self::UnknownManager,
+            LifecycleError::DuplicateUsername => Self::DuplicateUsername,
             LifecycleError::NotFound => Self::NotFound,
             other => Self::Unexpected(other.into()),
         }
@@ -53,6 +56,7 @@ impl From<PeopleError> for AppError {
             PeopleError::DuplicateEmail => context::invalid(FieldError::new("email", "Someone already has this email address.")),
             PeopleError::DuplicateExternalId => context::invalid(FieldError::new("external_id", "Someone already has this external ID.")),
             PeopleError::UnknownManager => context::invalid(FieldError::new("manager_email", "No one has this email address. Add the manager first.")),
+            PeopleError::DuplicateUsername => context::invalid(FieldError::new("username", "Someone already has this username. Try another, for example with a number at the end.")),
             PeopleError::Unexpected(e) => context::internal(e),
         }
     }
@@ -125,6 +129,10 @@ pub async fn detail(state: &AppState, id: AccountId, preview_message: Option<&st
         .map(|e| HistoryEntry { at: timestamp_label(e.occurred_at), actor: e.actor_label, what: e.action.describe().to_owned() })
         .collect();
     let invitation_expires = credentials::active_link_expiry(&state.pool, id).await?.map(timestamp_label);
+    let access_code = match account.email {
+        Some(_) => None,
+        None => credentials::newest_access_code(&state.pool, id).await?.map(|code| access_codes::describe(&code, now)),
+    };
     let preview = match (preview_message, &account.email) {
         (Some(message), Some(email)) => Some(invitations::preview(state, &account.full_name, email, message, now).await?),
         _ => None,
@@ -139,6 +147,8 @@ pub async fn detail(state: &AppState, id: AccountId, preview_message: Option<&st
         location: account.location,
         phone: account.phone,
         status: account.status,
+        username: account.username,
+        access_code,
         invitation_expires,
         history,
         preview,
@@ -152,7 +162,8 @@ pub async fn add(state: &AppState, person: PersonToAdd, actor: &Actor, now: Offs
         None => None,
     };
     let new = NewPerson {
-        email: Some(person.email),
+        email: person.email,
+        username: person.username,
         external_id: person.external_id,
         profile: person.profile,
         manager_id,

@@ -46,6 +46,8 @@ pub async fn mine(state: &AppState, id: AccountId) -> Result<MyProfile, ProfileE
         account_id: account.id,
         has_picture,
         full_name: account.full_name,
+        // Someone without email signs in with their username.
+        signs_in_with: account.email.clone().or(account.username.map(|u| format!("the username {u}"))).unwrap_or_default(),
         email: account.email,
         title: account.title,
         department: account.department,

@@ -47,6 +47,7 @@ pub async fn view(state: &AppState, viewer: &Viewer, now: OffsetDateTime) -> Res
         terms_text: s.terms_text,
         terms_version: s.terms_version,
         link_lifetime_days: s.claim_link_lifetime_days,
+        code_lifetime_days: s.access_code_lifetime_days,
         claim_email_subject: s.claim_email_subject,
         claim_email_body: s.claim_email_body,
         smtp_configured: state.mailer.is_some(),
@@ -61,7 +62,8 @@ pub async fn save(state: &AppState, new: &OrganizationSettings, actor: &Actor, n
     let mut tx = state.pool.begin().await?;
     let version = settings::save(&mut tx, new, now).await?;
     let target = AuditTarget::settings(new.organization_name.as_ref());
-    let details = json!({ "require_terms": new.require_terms, "terms_version": version, "link_lifetime_days": new.claim_link_lifetime_days });
+    let details = json!({ "require_terms": new.require_terms, "terms_version": version, "link_lifetime_days": new.claim_link_lifetime_days,
+                          "code_lifetime_days": new.access_code_lifetime_days });
     audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::SettingsUpdated, target: &target, details, now }).await?;
     tx.commit().await?;
     Ok(version)

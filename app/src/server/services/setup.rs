@@ -133,6 +133,8 @@ async fn insert_admin(
             email: Some(admin.email.as_ref()),
             email_normalized: Some(admin.email.normalized()),
             external_id: None,
+            username: None,
+            username_normalized: None,
             full_name: admin.full_name.as_ref(),
             title: "",
             department: "",

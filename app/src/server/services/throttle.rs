@@ -33,6 +33,12 @@ pub enum Limit {
     /// Single sign-on attempts started from one client address and not
     /// (yet) finished: each writes a session.
     SsoStartFromAddress,
+    /// Access codes that match nothing, typed from one client address.
+    AccessCodeFromAddress,
+    /// Access codes that match nothing, from anywhere: a guess spread over
+    /// many addresses. Far above what people mistyping reach, and 80-bit
+    /// codes make guessing hopeless long before it.
+    AccessCodeAnywhere,
 }
 
 impl Limit {
@@ -44,6 +50,8 @@ impl Limit {
             Self::SignInForAccountAnywhere => "sign_in_account_anywhere",
             Self::ClaimLinkFromAddress => "claim_link_address",
             Self::SsoStartFromAddress => "sso_start_address",
+            Self::AccessCodeFromAddress => "access_code_address",
+            Self::AccessCodeAnywhere => "access_code_anywhere",
         }
     }
 
@@ -57,6 +65,8 @@ impl Limit {
             // Many people behind one office address sign in at once; a
             // finished sign-in forgets its start.
             Self::SsoStartFromAddress => 200,
+            Self::AccessCodeFromAddress => 10,
+            Self::AccessCodeAnywhere => 10_000,
         }
     }
 }
@@ -65,11 +75,12 @@ impl Limit {
 pub const WINDOW: Duration = Duration::minutes(15);
 
 /// Who is counted: a client address, an email address as typed
-/// (normalised), or the two together. Stored as a digest.
+/// (normalised), the two together, or everyone. Stored as a digest.
 pub enum Subject<'a> {
     Address(IpAddr),
     Email(&'a str),
     EmailFrom(&'a str, IpAddr),
+    Anywhere,
 }
 
 impl Subject<'_> {
@@ -78,6 +89,7 @@ impl Subject<'_> {
             Subject::Address(address) => secret_digest(&address.to_string()),
             Subject::Email(email) => secret_digest(&format!("email:{email}")),
             Subject::EmailFrom(email, address) => secret_digest(&format!("email:{email}|from:{address}")),
+            Subject::Anywhere => secret_digest("anywhere"),
         }
     }
 }
@@ -142,7 +154,7 @@ pub async fn record_failures<const N: usize>(
         }
         tracing::warn!(limit = limit.bucket(), %client, "throttling: a limit was used up");
         let target = match (subject, account) {
-            (Subject::Address(_), _) | (_, None) => AuditTarget::client_address(client),
+            (Subject::Address(_) | Subject::Anywhere, _) | (_, None) => AuditTarget::client_address(client),
             (_, Some(account)) => account.clone(),
         };
         let actor = Actor { id: None, label: format!("Visitor at {client}") };

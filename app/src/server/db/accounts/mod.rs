@@ -19,6 +19,7 @@ pub struct AccountRow {
     pub role: Role,
     pub email: Option<String>,
     pub external_id: Option<String>,
+    pub username: Option<String>,
     pub full_name: String,
     pub title: String,
     pub department: String,
@@ -41,6 +42,8 @@ pub struct NewAccountRow<'a> {
     pub email: Option<&'a str>,
     pub email_normalized: Option<String>,
     pub external_id: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub username_normalized: Option<String>,
     pub full_name: &'a str,
     pub title: &'a str,
     pub department: &'a str,
@@ -56,8 +59,8 @@ pub async fn insert(tx: &mut Transaction<'_, Postgres>, row: &NewAccountRow<'_>)
     let claimed_at = (row.status == AccountStatus::Claimed).then_some(row.now);
     sqlx::query!(
         "INSERT INTO account (id, status, role, email, email_normalized, external_id, full_name, title, department, \
-         location, phone, manager_id, password_hash, created_at, updated_at, invited_at, claimed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
+         location, phone, manager_id, password_hash, created_at, updated_at, invited_at, claimed_at, username, username_normalized) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)",
         row.id as AccountId,
         row.status as AccountStatus,
         row.role as Role,
@@ -74,6 +77,8 @@ pub async fn insert(tx: &mut Transaction<'_, Postgres>, row: &NewAccountRow<'_>)
         row.now,
         invited_at,
         claimed_at,
+        row.username,
+        row.username_normalized,
     )
     .execute(&mut **tx)
     .await?;
@@ -83,7 +88,7 @@ pub async fn insert(tx: &mut Transaction<'_, Postgres>, row: &NewAccountRow<'_>)
 pub async fn find(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, full_name,
+        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, username, full_name,
                   title, department, location, phone, manager_id AS "manager_id: AccountId", password_hash, session_epoch,
                   created_at, invited_at, claimed_at, deactivated_at
            FROM account WHERE id = $1"#,
@@ -97,7 +102,7 @@ pub async fn find(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<
 pub async fn find_for_update(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, full_name,
+        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, username, full_name,
                   title, department, location, phone, manager_id AS "manager_id: AccountId", password_hash, session_epoch,
                   created_at, invited_at, claimed_at, deactivated_at
            FROM account WHERE id = $1 FOR UPDATE"#,
@@ -110,7 +115,7 @@ pub async fn find_for_update(tx: &mut Transaction<'_, Postgres>, id: AccountId) 
 pub async fn find_by_email(executor: impl PgExecutor<'_>, email_normalized: &str) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, full_name,
+        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, username, full_name,
                   title, department, location, phone, manager_id AS "manager_id: AccountId", password_hash, session_epoch,
                   created_at, invited_at, claimed_at, deactivated_at
            FROM account WHERE email_normalized = $1"#,
@@ -118,6 +123,26 @@ pub async fn find_by_email(executor: impl PgExecutor<'_>, email_normalized: &str
     )
     .fetch_optional(executor)
     .await
+}
+
+pub async fn find_by_username(executor: impl PgExecutor<'_>, username_normalized: &str) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as!(
+        AccountRow,
+        r#"SELECT id AS "id: AccountId", status AS "status: AccountStatus", role AS "role: Role", email, external_id, username, full_name,
+                  title, department, location, phone, manager_id AS "manager_id: AccountId", password_hash, session_epoch,
+                  created_at, invited_at, claimed_at, deactivated_at
+           FROM account WHERE username_normalized = $1"#,
+        username_normalized,
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+/// Which of these (normalised) usernames someone already has.
+pub async fn usernames_taken(executor: impl PgExecutor<'_>, usernames_normalized: &[String]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(r#"SELECT username_normalized AS "username!" FROM account WHERE username_normalized = ANY($1)"#, usernames_normalized)
+        .fetch_all(executor)
+        .await
 }
 
 /// The id of whoever has this (normalised) email address.

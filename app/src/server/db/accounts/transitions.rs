@@ -24,25 +24,33 @@ pub async fn mark_invited(tx: &mut Transaction<'_, Postgres>, id: AccountId, now
 #[derive(Debug, Clone)]
 pub struct InvitedAccount {
     pub id: AccountId,
-    pub email: String,
+    /// None for someone who claims with an access code.
+    pub email: Option<String>,
     pub full_name: String,
 }
 
 /// uninvited → invited for every account in `ids` (or every uninvited account
-/// when `ids` is None) that has an email address, in one statement that both
-/// checks and changes the state. Claimed and deactivated accounts are never
-/// touched.
+/// when `ids` is None), in one statement that both checks and changes the
+/// state. Claimed and deactivated accounts are never touched.
 pub async fn mark_many_invited(tx: &mut Transaction<'_, Postgres>, ids: Option<&[uuid::Uuid]>, now: OffsetDateTime) -> sqlx::Result<Vec<InvitedAccount>> {
     sqlx::query_as!(
         InvitedAccount,
         r#"UPDATE account SET status = 'invited', invited_at = $1, updated_at = $1
-           WHERE status = 'uninvited' AND email_normalized IS NOT NULL AND ($2::uuid[] IS NULL OR id = ANY($2))
-           RETURNING id AS "id: AccountId", email AS "email!", full_name"#,
+           WHERE status = 'uninvited' AND ($2::uuid[] IS NULL OR id = ANY($2))
+           RETURNING id AS "id: AccountId", email, full_name"#,
         now,
         ids,
     )
     .fetch_all(&mut **tx)
     .await
+}
+
+/// The sign-in name of someone without email (chosen as they claim).
+pub async fn set_username(tx: &mut Transaction<'_, Postgres>, id: AccountId, username: &str, username_normalized: &str) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE account SET username = $2, username_normalized = $3 WHERE id = $1", id as AccountId, username, username_normalized)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// invited → claimed, setting the password when one is given. False when
