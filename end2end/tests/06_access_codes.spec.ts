@@ -40,7 +40,9 @@ test('a person without email claims with the code from their printed card and si
   await waitForHydration(person);
   await person.getByLabel('Access code').fill('ABCD-EFGH-JKLM-NPQ');
   await person.getByRole('button', { name: 'Continue' }).click();
-  await expect(person.getByRole('alert')).toContainText('16 letters and digits');
+  await expect(person.getByLabel('Access code')).toHaveAttribute('aria-invalid', 'true');
+  await expect(person.getByText('like ABCD-EFGH-JKLM-NPQR. Check it and try again.')).toBeVisible();
+  await snapshot(person, 'claim-code-malformed');
   await person.getByLabel('Access code').fill(code.toLowerCase().replace(/-/g, ' '));
   await snapshot(person, 'claim-code-entry');
   await person.getByRole('button', { name: 'Continue' }).click();

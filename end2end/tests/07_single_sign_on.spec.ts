@@ -166,6 +166,21 @@ test('an admin sets up single sign-on; people claim through the provider and sig
     await snapshot(visitor, name);
     await context.close();
   }
+
+  // A link claim where the provider signs in someone with another address.
+  const sentToVal = await addPerson(page, 'val@acme.test', 'Val Mismatch', 'Single sign-on');
+  const valLink = (await emailTo('val@acme.test', sentToVal)).text.match(/https?:\/\/\S+\/claim\/[A-Za-z0-9_-]+/)?.[0];
+  const valContext = await browser.newContext();
+  const val = await valContext.newPage();
+  await val.goto(valLink!);
+  await val.getByLabel('I have read and accept the terms of use').check();
+  await val.getByRole('button', { name: 'Accept and continue' }).click();
+  await val.getByRole('button', { name: /Continue/ }).click();
+  await throughProvider(val, () => val.getByRole('link', { name: 'Sign in with Acme SSO' }).click(), 'valerie@acme.test');
+  await expect(val.getByRole('heading', { name: "That's a different email address" })).toBeVisible();
+  await expect(val.getByText('signed you in as valerie@acme.test')).toBeVisible();
+  await snapshot(val, 'sso-refused-email-mismatch');
+  await valContext.close();
   await samContext.close();
   await tiaContext.close();
 });

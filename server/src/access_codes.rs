@@ -103,7 +103,10 @@ pub async fn print_sheet(Extension(state): Extension<AppState>, admin: Admin, Qu
     }
     let count = sheet.cards.len();
     let truncated = if sheet.truncated {
-        format!("<p class=\"notice notice-error\">Only the first {} codes are on this sheet. Choose one department at a time to print the rest.</p>", access_codes::PRINT_LIMIT)
+        format!(
+            "<p class=\"notice notice-error\">Only the first {} codes are on this sheet. Choose one department at a time to print the rest.</p>",
+            access_codes::PRINT_LIMIT
+        )
     } else {
         String::new()
     };
@@ -129,7 +132,8 @@ pub async fn download_csv(Extension(state): Extension<AppState>, admin: Admin, Q
     let mut write = |record: [&str; 6]| writer.write_record(record.map(formula_safe));
     let mut written = write(["Full name", "Department", "Username", "Access code", "Enter it at", "Works until"]);
     for card in &sheet.cards {
-        written = written.and_then(|()| write([&card.full_name, &card.department, card.username.as_deref().unwrap_or(""), &card.code, &sheet.entry_url, &card.expires]));
+        written = written
+            .and_then(|()| write([&card.full_name, &card.department, card.username.as_deref().unwrap_or(""), &card.code, &sheet.entry_url, &card.expires]));
     }
     match written.and_then(|()| writer.into_inner().map_err(|e| e.into_error().into())) {
         Ok(bytes) => download("embark-access-codes.csv", "text/csv; charset=utf-8", bytes),

@@ -154,7 +154,19 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 /// Example rows showing every column.
 fn template_rows() -> [[&'static str; 11]; 3] {
     [
-        ["ada.lovelace@example.com", "E1001", "Ada Lovelace", "Head of Engineering", "Engineering", "London", "+44 20 7946 0001", "", "Engineering; Leads", "password", ""],
+        [
+            "ada.lovelace@example.com",
+            "E1001",
+            "Ada Lovelace",
+            "Head of Engineering",
+            "Engineering",
+            "London",
+            "+44 20 7946 0001",
+            "",
+            "Engineering; Leads",
+            "password",
+            "",
+        ],
         ["grace.hopper@example.com", "E1002", "Grace Hopper", "Engineer", "Engineering", "New York", "", "ada.lovelace@example.com", "Engineering", "sso", ""],
         // Someone without email: claims with an access code, signs in with the username.
         ["", "E1003", "Rosa Parks", "Picker", "Warehouse", "Montgomery", "", "grace.hopper@example.com", "Warehouse", "", "rosa.parks"],

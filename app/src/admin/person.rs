@@ -334,8 +334,10 @@ fn person_view(
             <dt>"Department"</dt><dd>{person.department.clone()}</dd>
             <dt>"Location"</dt><dd>{person.location.clone()}</dd>
             <dt>"Phone"</dt><dd>{person.phone.clone()}</dd>
-            <dt>"Pending invitation"</dt>
-            <dd>{person.invitation_expires.clone().map_or_else(|| "None".to_owned(), |at| format!("Link works until {at}"))}</dd>
+            {person.email.is_some().then(|| view! {
+                <dt>"Pending invitation"</dt>
+                <dd>{person.invitation_expires.clone().map_or_else(|| "None".to_owned(), |at| format!("Link works until {at}"))}</dd>
+            })}
         </dl>
 
         {code_section}

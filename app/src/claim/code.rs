@@ -12,8 +12,8 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "claim_with_code")]
 pub async fn claim_with_code(code: String) -> Result<(), AppError> {
     use crate::domain::AccessCode;
-    use crate::server::services::claim::{self, CodeEntered};
     use crate::server::context;
+    use crate::server::services::claim::{self, CodeEntered};
     use crate::server::services::lifecycle::ClaimError;
     let state = context::state()?;
     let browser = context::session().await?;

@@ -143,7 +143,7 @@ pub fn ClaimPage() -> impl IntoView {
 
 /// The step the server says comes next, under the wizard's progress.
 fn step_view(view_data: StepView, picture_problem: Option<PictureProblem>, actions: StepActions) -> impl IntoView {
-    let progress = progress_list(view_data.step, &view_data.steps, view_data.sso_button_label.as_deref());
+    let progress = progress_list(view_data.step, &view_data.steps, view_data.sso_button_label.as_deref(), view_data.username.is_some());
     let body = match view_data.step {
         Step::Terms => steps::terms::view(view_data, actions.accept).into_any(),
         Step::Profile => steps::profile::view(view_data, picture_problem, actions.profile).into_any(),
@@ -156,7 +156,7 @@ fn step_view(view_data: StepView, picture_problem: Option<PictureProblem>, actio
 
 /// "Step n of m" and the list of steps, each marked done, current or to do
 /// in words as well as by look.
-fn progress_list(current: Step, steps: &[Step], sso_button_label: Option<&str>) -> impl IntoView {
+fn progress_list(current: Step, steps: &[Step], sso_button_label: Option<&str>, chooses_username: bool) -> impl IntoView {
     let position = steps.iter().position(|s| *s == current).unwrap_or(0) + 1;
     let total = steps.len();
     let items = steps
@@ -174,6 +174,7 @@ fn progress_list(current: Step, steps: &[Step], sso_button_label: Option<&str>) 
                     {(*step < current).then(|| view! { <span aria-hidden="true">"✓ "</span> })}
                     {match (step, sso_button_label) {
                         (Step::SingleSignOn, Some(label)) => label.to_owned(),
+                        (Step::Password, _) if chooses_username => "Your username and password".to_owned(),
                         _ => step.title().to_owned(),
                     }}
                     {(*step < current).then(|| view! { <span class="visually-hidden">" (done)"</span> })}

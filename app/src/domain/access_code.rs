@@ -19,7 +19,8 @@ impl AccessCode {
     /// Accepts any case, spaces and dashes: "xkcd-rtpw …" as printed or read
     /// out.
     pub fn parse(typed: &str) -> Result<Self, FieldError> {
-        let invalid = || FieldError::new("code", format!("An access code has {ACCESS_CODE_CHARS} letters and digits, like ABCD-EFGH-JKLM-NPQR. Check it and try again."));
+        let invalid =
+            || FieldError::new("code", format!("An access code has {ACCESS_CODE_CHARS} letters and digits, like ABCD-EFGH-JKLM-NPQR. Check it and try again."));
         let mut code = String::with_capacity(ACCESS_CODE_CHARS);
         for c in typed.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '–')) {
             let c = c.to_ascii_uppercase();

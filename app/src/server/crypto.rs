@@ -1,5 +1,6 @@
 //! Password hashing, claim secrets and sealing. Nothing here logs a secret.
 
+use crate::domain::{AccessCode, ACCESS_CODE_CHARS};
 use argon2::password_hash::rand_core::RngCore;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -11,7 +12,6 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-use crate::domain::{AccessCode, ACCESS_CODE_CHARS};
 
 /// argon2id with the parameters SECURITY.md rule 9 fixes.
 fn params() -> Params {

@@ -55,7 +55,8 @@ async fn a_person_without_email_types_their_code_chooses_a_username_and_signs_in
     assert_eq!(status, StatusCode::OK, "{body}");
     let page = browser.get(app.url("/claim")).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Step 1 of 3"), "profile, username and password, groups");
-    let profile = app.call(&browser, "claim_profile", &[("full_name", "María García"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
+    let profile =
+        app.call(&browser, "claim_profile", &[("full_name", "María García"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
     assert_eq!(profile.status(), StatusCode::OK);
     let page = browser.get(app.url("/claim")).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Choose your username and password") && page.contains("value=\"maria.garcia\""), "the suggestion is offered");
@@ -67,7 +68,8 @@ async fn a_person_without_email_types_their_code_chooses_a_username_and_signs_in
     let finish = app.call(&browser, "claim_finish", &[]).await;
     assert_eq!(finish.status(), StatusCode::OK, "{}", finish.text().await.unwrap());
     assert_eq!(status_of(&app, id).await, AccountStatus::Claimed);
-    let proof: String = sqlx::query_scalar("SELECT details->>'proof' FROM audit_event WHERE action = 'account.claimed'").fetch_one(&app.state.pool).await.unwrap();
+    let proof: String =
+        sqlx::query_scalar("SELECT details->>'proof' FROM audit_event WHERE action = 'account.claimed'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(proof, "access_code");
 
     // The code is spent; the person signs in with their username, any case.
@@ -113,7 +115,11 @@ async fn a_new_code_replaces_the_old_one_and_deactivation_ends_the_live_one(pool
     let (status, body) = enter(&app, &new_client(), &first).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("replaced by a newer one"), "{body}");
-    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM claim_credential WHERE account_id = $1 AND state = 'active'").bind(id).fetch_one(&app.state.pool).await.unwrap();
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM claim_credential WHERE account_id = $1 AND state = 'active'")
+        .bind(id)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(live, 1, "one live code per account");
 
     lifecycle::deactivate(&app.state, id, &Actor::system(), now()).await.unwrap();
@@ -163,7 +169,8 @@ async fn the_eleventh_wrong_code_from_an_address_is_refused_even_when_right_but_
     let elsewhere = attempt("203.0.113.9", code).await.unwrap();
     assert_eq!(elsewhere.status(), StatusCode::OK, "the person's own code still works from their address");
     assert_eq!(status_of(&app, id).await, AccountStatus::Invited, "starting the wizard spends nothing");
-    let limit: String = sqlx::query_scalar("SELECT details->>'limit' FROM audit_event WHERE action = 'security.throttled'").fetch_one(&app.state.pool).await.unwrap();
+    let limit: String =
+        sqlx::query_scalar("SELECT details->>'limit' FROM audit_event WHERE action = 'security.throttled'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(limit, "access_code_address", "the admin sees the throttling in the audit log");
 }
 
@@ -208,8 +215,10 @@ async fn invite_all_emails_people_with_an_address_and_gives_the_others_codes_in_
     }
     let invited = lifecycle::invite_many(&app.state, InviteScope::AllUninvited, &Invitation::default(), &Actor::system(), now()).await.unwrap();
     assert_eq!(invited, 4);
-    let kinds: Vec<(String, i64)> =
-        sqlx::query_as("SELECT kind::text, count(*) FROM claim_credential WHERE state = 'active' GROUP BY kind ORDER BY kind").fetch_all(&app.state.pool).await.unwrap();
+    let kinds: Vec<(String, i64)> = sqlx::query_as("SELECT kind::text, count(*) FROM claim_credential WHERE state = 'active' GROUP BY kind ORDER BY kind")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(kinds, [("access_code".to_owned(), 2), ("link".to_owned(), 2)]);
     let mails: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(mails, 2, "mail only for those with an address");
@@ -255,7 +264,13 @@ async fn admins_show_print_and_download_codes_and_each_is_audited(pool: PgPool) 
     .fetch_all(&app.state.pool)
     .await
     .unwrap();
-    let expected = [("access_code.shown", None), ("access_codes.exported", Some("2")), ("access_codes.exported", Some("0")), ("access_codes.exported", Some("1")), ("access_codes.exported", Some("2"))];
+    let expected = [
+        ("access_code.shown", None),
+        ("access_codes.exported", Some("2")),
+        ("access_codes.exported", Some("0")),
+        ("access_codes.exported", Some("1")),
+        ("access_codes.exported", Some("2")),
+    ];
     assert_eq!(audited, expected.map(|(a, c)| (a.to_owned(), c.map(str::to_owned))));
 }
 
@@ -279,11 +294,16 @@ async fn imported_people_without_email_get_codes_when_invited_now_and_nothing_wh
     let applied = import::apply(&app.state, id, Some(&Invitation::default()), &Actor::system(), now()).await.unwrap();
     assert_eq!((applied.created, applied.invited), (4, 4));
     let usernames: Vec<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT external_id, username FROM account WHERE department = 'Warehouse' ORDER BY full_name, external_id").fetch_all(&app.state.pool).await.unwrap();
+        sqlx::query_as("SELECT external_id, username FROM account WHERE department = 'Warehouse' ORDER BY full_name, external_id")
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
     let usernames: Vec<(Option<&str>, Option<&str>)> = usernames.iter().map(|(e, u)| (e.as_deref(), u.as_deref())).collect();
     assert_eq!(usernames, [(None, Some("Ann.T")), (None, None), (Some("W1"), Some("rosa.parks2")), (Some("W2"), Some("rosa.parks3"))]);
-    let kinds: Vec<(String, i64)> =
-        sqlx::query_as("SELECT kind::text, count(*) FROM claim_credential WHERE state = 'active' GROUP BY kind ORDER BY kind").fetch_all(&app.state.pool).await.unwrap();
+    let kinds: Vec<(String, i64)> = sqlx::query_as("SELECT kind::text, count(*) FROM claim_credential WHERE state = 'active' GROUP BY kind ORDER BY kind")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(kinds, [("access_code".to_owned(), 3), ("link".to_owned(), 1)], "codes for those without email, a link for the other");
 
     // The same file again matches everyone (by external ID or username).

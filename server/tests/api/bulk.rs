@@ -122,11 +122,7 @@ async fn the_sign_in_method_column_sets_new_people_s_method_and_changes_a_match_
     let method_of = |email: &'static str| {
         let pool = app.state.pool.clone();
         async move {
-            sqlx::query_scalar::<_, SignInMethod>("SELECT sign_in_method FROM account WHERE email_normalized = $1")
-                .bind(email)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
+            sqlx::query_scalar::<_, SignInMethod>("SELECT sign_in_method FROM account WHERE email_normalized = $1").bind(email).fetch_one(&pool).await.unwrap()
         }
     };
 

@@ -66,13 +66,16 @@ pub struct AuditRow {
     pub occurred_at: OffsetDateTime,
     pub actor_label: String,
     pub action: AuditAction,
+    /// An invitation given as an access code rather than a link.
+    pub by_access_code: bool,
 }
 
 /// The newest entries about one thing, newest first.
 pub async fn about(executor: impl PgExecutor<'_>, kind: AuditTargetKind, id: uuid::Uuid, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
-        r#"SELECT occurred_at, actor_label, action AS "action: AuditAction" FROM audit_event
+        r#"SELECT occurred_at, actor_label, action AS "action: AuditAction",
+                  coalesce(details->>'via' = 'access_code', false) AS "by_access_code!" FROM audit_event
            WHERE target_id = $2 AND target_kind = $1 ORDER BY occurred_at DESC, id DESC LIMIT $3"#,
         kind as AuditTargetKind,
         id,

@@ -46,7 +46,9 @@ impl From<tower_sessions::session::Error> for SignInError {
 impl From<SignInError> for AppError {
     fn from(error: SignInError) -> Self {
         match error {
-            SignInError::InvalidCredentials => context::refused("That email address (or username) and password don't match an active account. Check them and try again."),
+            SignInError::InvalidCredentials => {
+                context::refused("That email address (or username) and password don't match an active account. Check them and try again.")
+            }
             SignInError::UsesSingleSignOn => {
                 context::refused("Your organisation signs you in with single sign-on: use the single sign-on button above instead of a password.")
             }
@@ -80,7 +82,8 @@ pub async fn sign_in(state: &AppState, browser: &Session, client: IpAddr, login:
     let for_account_anywhere = Subject::Email(&email);
     let limits = [(Limit::SignInFromAddress, &from_address), (Limit::SignInForAccount, &for_account), (Limit::SignInForAccountAnywhere, &for_account_anywhere)];
     let [_, earlier_failures, _] = throttle::check(&state.pool, limits, now).await??;
-    let account = if email.contains('@') { accounts::find_by_email(&state.pool, &email).await? } else { accounts::find_by_username(&state.pool, &email).await? };
+    let account =
+        if email.contains('@') { accounts::find_by_email(&state.pool, &email).await? } else { accounts::find_by_username(&state.pool, &email).await? };
     if let Some(account) = account.as_ref().filter(|a| a.status == AccountStatus::Claimed) {
         if signs_in_with_sso(state, account.id).await? {
             return Err(SignInError::UsesSingleSignOn);

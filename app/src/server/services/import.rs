@@ -63,7 +63,9 @@ impl Column {
 pub enum ImportError {
     #[error(transparent)]
     Sheet(#[from] SheetError),
-    #[error("The first row must name the columns, and it needs an “Email”, “External ID” or “Username” column. Download the template to see the expected layout.")]
+    #[error(
+        "The first row must name the columns, and it needs an “Email”, “External ID” or “Username” column. Download the template to see the expected layout."
+    )]
     NoIdentifierColumn,
     #[error("The column “{0}” is not one Embark knows. The columns are: {list}.", list = COLUMNS.join(", "))]
     UnknownColumn(String),

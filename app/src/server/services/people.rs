@@ -2,12 +2,12 @@
 //! person's page, and adding one person (invited at once).
 
 use crate::api::people::{AdminOverview, HistoryEntry, PeopleList, PersonDetail, PersonListItem};
-use crate::domain::{timestamp_label, AccountId, AccountStatus, Actor, AuditTargetKind, FieldError, PersonToAdd, Role};
+use crate::domain::{timestamp_label, AccountId, AccountStatus, Actor, AuditAction, AuditTargetKind, FieldError, PersonToAdd, Role};
 use crate::error::AppError;
 use crate::server::db::accounts::{self, lists, search};
 use crate::server::db::{audit, credentials, settings};
-use crate::server::services::{access_codes, invitations};
 use crate::server::services::lifecycle::{self, Invitation, LifecycleError, NewPerson};
+use crate::server::services::{access_codes, invitations};
 use crate::server::{context, AppState};
 use time::OffsetDateTime;
 
@@ -56,7 +56,9 @@ impl From<PeopleError> for AppError {
             PeopleError::DuplicateEmail => context::invalid(FieldError::new("email", "Someone already has this email address.")),
             PeopleError::DuplicateExternalId => context::invalid(FieldError::new("external_id", "Someone already has this external ID.")),
             PeopleError::UnknownManager => context::invalid(FieldError::new("manager_email", "No one has this email address. Add the manager first.")),
-            PeopleError::DuplicateUsername => context::invalid(FieldError::new("username", "Someone already has this username. Try another, for example with a number at the end.")),
+            PeopleError::DuplicateUsername => {
+                context::invalid(FieldError::new("username", "Someone already has this username. Try another, for example with a number at the end."))
+            }
             PeopleError::Unexpected(e) => context::internal(e),
         }
     }
@@ -126,7 +128,15 @@ pub async fn detail(state: &AppState, id: AccountId, preview_message: Option<&st
     let history = audit::about(&state.pool, AuditTargetKind::Account, id.0, 50)
         .await?
         .into_iter()
-        .map(|e| HistoryEntry { at: timestamp_label(e.occurred_at), actor: e.actor_label, what: e.action.describe().to_owned() })
+        .map(|e| HistoryEntry {
+            at: timestamp_label(e.occurred_at),
+            actor: e.actor_label,
+            what: match (e.action, e.by_access_code) {
+                (AuditAction::AccountInvited, true) => "Invited with an access code".to_owned(),
+                (AuditAction::InvitationResent, true) => "New access code".to_owned(),
+                (action, _) => action.describe().to_owned(),
+            },
+        })
         .collect();
     let invitation_expires = credentials::active_link_expiry(&state.pool, id).await?.map(timestamp_label);
     let access_code = match account.email {
