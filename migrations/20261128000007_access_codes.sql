@@ -5,6 +5,13 @@
 ALTER TABLE settings ADD COLUMN access_code_lifetime_days integer NOT NULL DEFAULT 90
     CONSTRAINT settings_access_code_lifetime_days_check CHECK (access_code_lifetime_days BETWEEN 1 AND 365);
 
+-- How many wrong codes are allowed in the 15-minute window, per client
+-- address and from everyone together (Settings).
+ALTER TABLE settings ADD COLUMN access_code_attempts_per_address integer NOT NULL DEFAULT 10
+    CONSTRAINT settings_access_code_attempts_per_address_check CHECK (access_code_attempts_per_address BETWEEN 3 AND 1000);
+ALTER TABLE settings ADD COLUMN access_code_attempts_overall integer NOT NULL DEFAULT 10000
+    CONSTRAINT settings_access_code_attempts_overall_check CHECK (access_code_attempts_overall BETWEEN 100 AND 1000000);
+
 -- Wrong codes count per client address, and from anywhere (a distributed
 -- guess); a right code from another address is unaffected by the first.
 ALTER TABLE throttle_failure DROP CONSTRAINT throttle_failure_bucket_check;

@@ -1,4 +1,8 @@
-//! Settings: organisation, terms, claim links and the claim email.
+//! Settings: organisation, terms, claim links, access codes and the claim
+//! email.
+
+// Server functions take one argument per form field.
+#![allow(clippy::too_many_arguments)]
 
 use crate::api::settings::SettingsView;
 use crate::components::{action_error, FormError};
@@ -26,6 +30,8 @@ pub async fn save_settings(
     terms_text: String,
     link_lifetime_days: String,
     code_lifetime_days: Option<String>,
+    code_attempts_per_address: Option<String>,
+    code_attempts_overall: Option<String>,
     claim_email_subject: String,
     claim_email_body: String,
 ) -> Result<(), AppError> {
@@ -39,6 +45,8 @@ pub async fn save_settings(
         terms_text: &terms_text,
         link_lifetime_days: &link_lifetime_days,
         code_lifetime_days: code_lifetime_days.as_deref(),
+        code_attempts_per_address: code_attempts_per_address.as_deref(),
+        code_attempts_overall: code_attempts_overall.as_deref(),
         claim_email_subject: &claim_email_subject,
         claim_email_body: &claim_email_body,
     })
@@ -138,6 +146,20 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                 <input id="field-code_lifetime_days" name="code_lifetime_days" type="number" min="1" max="365" required=true
                     value=settings.code_lifetime_days.to_string() aria-describedby="field-code_lifetime_days-hint"/>
                 {crate::components::field_message(error, "code_lifetime_days")}
+            </div>
+            <div class="field">
+                <label for="field-code_attempts_per_address">"Wrong access codes allowed per address (in 15 minutes)"</label>
+                <p class="hint" id="field-code_attempts_per_address-hint">"After that many, that address must wait; people elsewhere are not affected. 3 to 1,000."</p>
+                <input id="field-code_attempts_per_address" name="code_attempts_per_address" type="number" min="3" max="1000" required=true
+                    value=settings.code_attempts_per_address.to_string() aria-describedby="field-code_attempts_per_address-hint"/>
+                {crate::components::field_message(error, "code_attempts_per_address")}
+            </div>
+            <div class="field">
+                <label for="field-code_attempts_overall">"Wrong access codes allowed from everyone (in 15 minutes)"</label>
+                <p class="hint" id="field-code_attempts_overall-hint">"A ceiling for guessing spread over many addresses. 100 to 1,000,000."</p>
+                <input id="field-code_attempts_overall" name="code_attempts_overall" type="number" min="100" max="1000000" required=true
+                    value=settings.code_attempts_overall.to_string() aria-describedby="field-code_attempts_overall-hint"/>
+                {crate::components::field_message(error, "code_attempts_overall")}
             </div>
 
             <h2>"Claim email"</h2>

@@ -10,6 +10,8 @@ pub struct SettingsView {
     pub terms_version: i32,
     pub link_lifetime_days: i32,
     pub code_lifetime_days: i32,
+    pub code_attempts_per_address: i32,
+    pub code_attempts_overall: i32,
     pub claim_email_subject: String,
     pub claim_email_body: String,
     pub smtp_configured: bool,

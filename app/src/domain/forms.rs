@@ -64,6 +64,11 @@ pub struct OrganizationSettings {
     pub claim_link_lifetime_days: i32,
     /// How long an access code works: 1 to 365 days (None: unchanged).
     pub access_code_lifetime_days: Option<i32>,
+    /// Wrong access codes allowed per client address in 15 minutes, 3 to
+    /// 1,000, and from everyone together, 100 to 1,000,000 (None:
+    /// unchanged).
+    pub access_code_attempts_per_address: Option<i32>,
+    pub access_code_attempts_overall: Option<i32>,
     /// One line of 1 to 200 characters.
     pub claim_email_subject: String,
     /// 1 to 10,000 characters, with `\n` line ends.
@@ -78,6 +83,8 @@ pub struct SettingsFields<'a> {
     pub link_lifetime_days: &'a str,
     /// Absent from forms that do not show it.
     pub code_lifetime_days: Option<&'a str>,
+    pub code_attempts_per_address: Option<&'a str>,
+    pub code_attempts_overall: Option<&'a str>,
     pub claim_email_subject: &'a str,
     pub claim_email_body: &'a str,
 }
@@ -100,14 +107,19 @@ impl OrganizationSettings {
                 None
             }
         };
-        let code_lifetime = match fields.code_lifetime_days.map(|d| d.trim().parse::<i32>()) {
+        let mut optional_number = |field: &str, typed: Option<&str>, range: std::ops::RangeInclusive<i32>, message: &str| match typed
+            .map(|n| n.trim().replace([',', ' '], "").parse::<i32>())
+        {
             None => Some(None),
-            Some(Ok(days @ 1..=365)) => Some(Some(days)),
+            Some(Ok(n)) if range.contains(&n) => Some(Some(n)),
             Some(_) => {
-                errors.push(FieldError::new("code_lifetime_days", "Enter a whole number of days from 1 to 365."));
+                errors.push(FieldError::new(field, message));
                 None
             }
         };
+        let code_lifetime = optional_number("code_lifetime_days", fields.code_lifetime_days, 1..=365, "Enter a whole number of days from 1 to 365.");
+        let per_address = optional_number("code_attempts_per_address", fields.code_attempts_per_address, 3..=1_000, "Enter a whole number from 3 to 1,000.");
+        let overall = optional_number("code_attempts_overall", fields.code_attempts_overall, 100..=1_000_000, "Enter a whole number from 100 to 1,000,000.");
         let subject = fields.claim_email_subject.trim().to_owned();
         if subject.is_empty() || subject.chars().count() > 200 || subject.contains(['\r', '\n']) {
             errors.push(FieldError::new("claim_email_subject", "The subject is one line of 1 to 200 characters."));
@@ -116,13 +128,21 @@ impl OrganizationSettings {
         if body.is_empty() || body.chars().count() > 10_000 {
             errors.push(FieldError::new("claim_email_body", "The message is 1 to 10,000 characters long."));
         }
-        match (organization_name, lifetime, code_lifetime) {
-            (Some(organization_name), Some(claim_link_lifetime_days), Some(access_code_lifetime_days)) if errors.is_empty() => Ok(Self {
+        match (organization_name, lifetime, code_lifetime, per_address, overall) {
+            (
+                Some(organization_name),
+                Some(claim_link_lifetime_days),
+                Some(access_code_lifetime_days),
+                Some(access_code_attempts_per_address),
+                Some(access_code_attempts_overall),
+            ) if errors.is_empty() => Ok(Self {
                 organization_name,
                 require_terms: fields.require_terms,
                 terms_text,
                 claim_link_lifetime_days,
                 access_code_lifetime_days,
+                access_code_attempts_per_address,
+                access_code_attempts_overall,
                 claim_email_subject: subject,
                 claim_email_body: body,
             }),
@@ -252,6 +272,8 @@ mod tests {
             terms_text: " ",
             link_lifetime_days: "400",
             code_lifetime_days: Some("0"),
+            code_attempts_per_address: Some("2"),
+            code_attempts_overall: Some("1,000"),
             claim_email_subject: "Hi",
             claim_email_body: "Body",
         };
@@ -259,7 +281,16 @@ mod tests {
         assert!(errors.for_field("terms_text").is_some());
         assert!(errors.for_field("link_lifetime_days").is_some());
         assert!(errors.for_field("code_lifetime_days").is_some());
-        let kept = SettingsFields { require_terms: false, link_lifetime_days: "30", code_lifetime_days: None, ..fields };
+        assert!(errors.for_field("code_attempts_per_address").is_some());
+        assert!(errors.for_field("code_attempts_overall").is_none(), "1,000 is a number");
+        let kept = SettingsFields {
+            require_terms: false,
+            link_lifetime_days: "30",
+            code_lifetime_days: None,
+            code_attempts_per_address: None,
+            code_attempts_overall: None,
+            ..fields
+        };
         assert_eq!(OrganizationSettings::parse(&kept).unwrap().access_code_lifetime_days, None, "a form without the field keeps the lifetime");
     }
 }

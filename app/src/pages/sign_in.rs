@@ -33,7 +33,7 @@ pub fn SignInPage() -> impl IntoView {
                             })}
                             {sso.map(|label| view! {
                                 <a class="button sso-button" href="/sso/start" rel="external">{label}</a>
-                                <p class="divider"><span>"or with your email address and password"</span></p>
+                                <p class="divider"><span>"or with your email address or username and password"</span></p>
                             })}
                         }
                     })}

@@ -324,3 +324,31 @@ async fn imported_people_without_email_get_codes_when_invited_now_and_nothing_wh
         .unwrap();
     assert_eq!(codes, 0);
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn an_admin_sets_how_many_wrong_codes_an_address_may_try(pool: PgPool) {
+    use app::domain::{OrganizationSettings, SettingsFields};
+    let app = spawn_app(pool).await;
+    let fields = SettingsFields {
+        organization_name: "Acme",
+        require_terms: false,
+        terms_text: "",
+        link_lifetime_days: "30",
+        code_lifetime_days: Some("7"),
+        code_attempts_per_address: Some("3"),
+        code_attempts_overall: Some("5,000"),
+        claim_email_subject: "You're invited",
+        claim_email_body: "Claim it: {link}",
+    };
+    let settings = OrganizationSettings::parse(&fields).unwrap();
+    app::server::services::settings::save(&app.state, &settings, &Actor::system(), now()).await.unwrap();
+    let (_, code) = with_code(&app, "Tess Three").await;
+    let expires: OffsetDateTime = sqlx::query_scalar("SELECT expires_at FROM claim_credential").fetch_one(&app.state.pool).await.unwrap();
+    assert!(expires - now() <= time::Duration::days(7), "the code lifetime applies to new codes");
+    for n in 0..3 {
+        let (status, _) = enter(&app, &new_client(), AccessCode::from_alphabet_indexes([n; 16]).as_str()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (status, body) = enter(&app, &new_client(), &code).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}

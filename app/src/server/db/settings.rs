@@ -27,6 +27,19 @@ pub async fn get(executor: impl PgExecutor<'_>) -> sqlx::Result<SettingsRow> {
     .await
 }
 
+/// How many wrong access codes the 15-minute window allows.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessCodeAttempts {
+    pub per_address: i32,
+    pub overall: i32,
+}
+
+pub async fn access_code_attempts(executor: impl PgExecutor<'_>) -> sqlx::Result<AccessCodeAttempts> {
+    sqlx::query_as!(AccessCodeAttempts, "SELECT access_code_attempts_per_address AS per_address, access_code_attempts_overall AS overall FROM settings")
+        .fetch_one(executor)
+        .await
+}
+
 /// Locks the settings row for the rest of the transaction; serialises
 /// first-run setup.
 pub async fn lock(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
@@ -46,7 +59,9 @@ pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &OrganizationSet
         "UPDATE settings SET organization_name = $1, require_terms = $2, \
            terms_version = CASE WHEN terms_text IS DISTINCT FROM $3 THEN terms_version + 1 ELSE terms_version END, \
            terms_text = $3, claim_link_lifetime_days = $4, claim_email_subject = $5, claim_email_body = $6, updated_at = $7, \
-           access_code_lifetime_days = coalesce($8, access_code_lifetime_days) \
+           access_code_lifetime_days = coalesce($8, access_code_lifetime_days), \
+           access_code_attempts_per_address = coalesce($9, access_code_attempts_per_address), \
+           access_code_attempts_overall = coalesce($10, access_code_attempts_overall) \
          RETURNING terms_version",
         settings.organization_name.as_ref(),
         settings.require_terms,
@@ -56,6 +71,8 @@ pub async fn save(tx: &mut Transaction<'_, Postgres>, settings: &OrganizationSet
         settings.claim_email_body,
         now,
         settings.access_code_lifetime_days,
+        settings.access_code_attempts_per_address,
+        settings.access_code_attempts_overall,
     )
     .fetch_one(&mut **tx)
     .await

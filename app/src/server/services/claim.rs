@@ -11,7 +11,7 @@ use crate::api::claim::{ClaimView, GroupChoice, LinkProblem, Step, StepView};
 use crate::domain::{normalize_identifier, AccessCode, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod, Username};
 use crate::error::AppError;
 use crate::server::db::wizard::SignInRules;
-use crate::server::db::{accounts, groups, sso, wizard};
+use crate::server::db::{accounts, groups, settings, sso, wizard};
 use crate::server::services::auth::SignedIn;
 use crate::server::services::lifecycle::{self, ClaimDetails, ClaimError, ClaimFailure, ClaimProof, SsoIdentity};
 use crate::server::services::throttle::{self, Limit, Subject, Throttled};
@@ -420,7 +420,11 @@ pub async fn enter_code(
         return Err(WizardError::SignedIn);
     }
     let (from_address, anywhere) = (Subject::Address(client), Subject::Anywhere);
-    let limits = [(Limit::AccessCodeFromAddress, &from_address), (Limit::AccessCodeAnywhere, &anywhere)];
+    let allowed = settings::access_code_attempts(&state.pool).await?;
+    let limits = [
+        (Limit::AccessCodeFromAddress { allowed: i64::from(allowed.per_address) }, &from_address),
+        (Limit::AccessCodeAnywhere { allowed: i64::from(allowed.overall) }, &anywhere),
+    ];
     if let Err(throttled) = throttle::check(&state.pool, limits, now).await? {
         return Ok(CodeEntered::Throttled(throttled));
     }

@@ -41,6 +41,7 @@ impl From<SettingsError> for AppError {
 /// What the Settings page shows `viewer`.
 pub async fn view(state: &AppState, viewer: &Viewer, now: OffsetDateTime) -> Result<SettingsView, SettingsError> {
     let s = settings::get(&state.pool).await?;
+    let attempts = settings::access_code_attempts(&state.pool).await?;
     Ok(SettingsView {
         organization_name: s.organization_name,
         require_terms: s.require_terms,
@@ -48,6 +49,8 @@ pub async fn view(state: &AppState, viewer: &Viewer, now: OffsetDateTime) -> Res
         terms_version: s.terms_version,
         link_lifetime_days: s.claim_link_lifetime_days,
         code_lifetime_days: s.access_code_lifetime_days,
+        code_attempts_per_address: attempts.per_address,
+        code_attempts_overall: attempts.overall,
         claim_email_subject: s.claim_email_subject,
         claim_email_body: s.claim_email_body,
         smtp_configured: state.mailer.is_some(),
@@ -63,7 +66,9 @@ pub async fn save(state: &AppState, new: &OrganizationSettings, actor: &Actor, n
     let version = settings::save(&mut tx, new, now).await?;
     let target = AuditTarget::settings(new.organization_name.as_ref());
     let details = json!({ "require_terms": new.require_terms, "terms_version": version, "link_lifetime_days": new.claim_link_lifetime_days,
-                          "code_lifetime_days": new.access_code_lifetime_days });
+                          "code_lifetime_days": new.access_code_lifetime_days,
+                          "code_attempts_per_address": new.access_code_attempts_per_address,
+                          "code_attempts_overall": new.access_code_attempts_overall });
     audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::SettingsUpdated, target: &target, details, now }).await?;
     tx.commit().await?;
     Ok(version)

@@ -33,12 +33,13 @@ pub enum Limit {
     /// Single sign-on attempts started from one client address and not
     /// (yet) finished: each writes a session.
     SsoStartFromAddress,
-    /// Access codes that match nothing, typed from one client address.
-    AccessCodeFromAddress,
+    /// Access codes that match nothing, typed from one client address; how
+    /// many are allowed is a setting (10 by default).
+    AccessCodeFromAddress { allowed: i64 },
     /// Access codes that match nothing, from anywhere: a guess spread over
-    /// many addresses. Far above what people mistyping reach, and 80-bit
-    /// codes make guessing hopeless long before it.
-    AccessCodeAnywhere,
+    /// many addresses. Far above what people mistyping reach (10,000 by
+    /// default), and 80-bit codes make guessing hopeless long before it.
+    AccessCodeAnywhere { allowed: i64 },
 }
 
 impl Limit {
@@ -50,8 +51,8 @@ impl Limit {
             Self::SignInForAccountAnywhere => "sign_in_account_anywhere",
             Self::ClaimLinkFromAddress => "claim_link_address",
             Self::SsoStartFromAddress => "sso_start_address",
-            Self::AccessCodeFromAddress => "access_code_address",
-            Self::AccessCodeAnywhere => "access_code_anywhere",
+            Self::AccessCodeFromAddress { .. } => "access_code_address",
+            Self::AccessCodeAnywhere { .. } => "access_code_anywhere",
         }
     }
 
@@ -65,8 +66,7 @@ impl Limit {
             // Many people behind one office address sign in at once; a
             // finished sign-in forgets its start.
             Self::SsoStartFromAddress => 200,
-            Self::AccessCodeFromAddress => 10,
-            Self::AccessCodeAnywhere => 10_000,
+            Self::AccessCodeFromAddress { allowed } | Self::AccessCodeAnywhere { allowed } => allowed,
         }
     }
 }
