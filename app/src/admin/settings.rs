@@ -5,7 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::settings::SettingsView;
-use crate::components::{action_error, FormError};
+use crate::components::{action_error, field_error, FormError, TextField};
 use crate::domain::claim_email::{self, ClaimEmailInput, PLACEHOLDERS};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
@@ -140,27 +140,15 @@ fn settings_form(settings: SettingsView, save: ServerAction<SaveSettings>, test:
                     on:input=move |ev| lifetime.set(event_target_value(&ev))/>
                 {crate::components::field_message(error, "link_lifetime_days")}
             </div>
-            <div class="field">
-                <label for="field-code_lifetime_days">"Access codes work for (days)"</label>
-                <p class="hint" id="field-code_lifetime_days-hint">"For people without an email address. A new code gets this lifetime; codes already given keep theirs."</p>
-                <input id="field-code_lifetime_days" name="code_lifetime_days" type="number" min="1" max="365" required=true
-                    value=settings.code_lifetime_days.to_string() aria-describedby="field-code_lifetime_days-hint"/>
-                {crate::components::field_message(error, "code_lifetime_days")}
-            </div>
-            <div class="field">
-                <label for="field-code_attempts_per_address">"Wrong access codes allowed per address (in 15 minutes)"</label>
-                <p class="hint" id="field-code_attempts_per_address-hint">"After that many, that address must wait; people elsewhere are not affected. 3 to 1,000."</p>
-                <input id="field-code_attempts_per_address" name="code_attempts_per_address" type="number" min="3" max="1000" required=true
-                    value=settings.code_attempts_per_address.to_string() aria-describedby="field-code_attempts_per_address-hint"/>
-                {crate::components::field_message(error, "code_attempts_per_address")}
-            </div>
-            <div class="field">
-                <label for="field-code_attempts_overall">"Wrong access codes allowed from everyone (in 15 minutes)"</label>
-                <p class="hint" id="field-code_attempts_overall-hint">"A ceiling for guessing spread over many addresses. 100 to 1,000,000."</p>
-                <input id="field-code_attempts_overall" name="code_attempts_overall" type="number" min="100" max="1000000" required=true
-                    value=settings.code_attempts_overall.to_string() aria-describedby="field-code_attempts_overall-hint"/>
-                {crate::components::field_message(error, "code_attempts_overall")}
-            </div>
+            <TextField label="Access codes work for (days)" name="code_lifetime_days" input_type="number" required=true
+                value=settings.code_lifetime_days.to_string() error=field_error(error, "code_lifetime_days")
+                hint="For people without an email address. A new code gets this lifetime; codes already given keep theirs."/>
+            <TextField label="Wrong access codes allowed per address (in 15 minutes)" name="code_attempts_per_address" input_type="number" required=true
+                value=settings.code_attempts_per_address.to_string() error=field_error(error, "code_attempts_per_address")
+                hint="After that many, that address must wait; people elsewhere are not affected. 3 to 1,000."/>
+            <TextField label="Wrong access codes allowed from everyone (in 15 minutes)" name="code_attempts_overall" input_type="number" required=true
+                value=settings.code_attempts_overall.to_string() error=field_error(error, "code_attempts_overall")
+                hint="A ceiling for guessing spread over many addresses. 100 to 1,000,000."/>
 
             <h2>"Claim email"</h2>
             <p class="hint">"Placeholders: " {PLACEHOLDERS.join(", ")} ". The link is added at the end if the message leaves it out."</p>
