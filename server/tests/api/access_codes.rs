@@ -133,6 +133,10 @@ async fn an_expired_code_says_so_and_starts_nothing(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (_, code) = with_code(&app, "Eve Expired").await;
     sqlx::query("UPDATE claim_credential SET expires_at = now() - interval '1 minute'").execute(&app.state.pool).await.unwrap();
+    let sessions = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM tower_sessions.session").fetch_one(&app.state.pool).await.unwrap() };
+    let (status, _) = enter(&app, &new_client(), AccessCode::from_alphabet_indexes([7; 16]).as_str()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(sessions().await, 0, "a code that matches nothing stores no session");
     let browser = new_client();
     let (status, body) = enter(&app, &browser, &code).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -351,4 +355,25 @@ async fn an_admin_sets_how_many_wrong_codes_an_address_may_try(pool: PgPool) {
     }
     let (status, body) = enter(&app, &new_client(), &code).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn invite_selected_finds_people_by_username_and_gives_them_codes(pool: PgPool) {
+    use app::server::services::invite_selection;
+    let app = spawn_app(pool).await;
+    let mut person = without_email("Uma Listed");
+    person.username = Some(Username::parse("Uma.L").unwrap());
+    let (id, _) = lifecycle::create(&app.state, &person, None, &Actor::system(), now()).await.unwrap();
+    let selection = invite_selection::select(&app.state, "list.txt", b"uma.l\nnobody.here\n".to_vec(), &Actor::system(), now()).await.unwrap();
+    let report = invite_selection::view(&app.state, selection, None, now()).await.unwrap().report;
+    assert_eq!((report.ready, report.unmatched), (1, 1));
+    assert_eq!(report.unmatched_lines[0].reason, "Nobody in Embark has this email address, external ID or username.");
+    assert_eq!(invite_selection::send(&app.state, selection, &Invitation::default(), &Actor::system(), now()).await.unwrap(), 1);
+    assert_eq!(status_of(&app, id).await, AccountStatus::Invited);
+    let (codes, mails): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM claim_credential WHERE kind = 'access_code' AND state = 'active'), (SELECT count(*) FROM email_outbox)")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!((codes, mails), (1, 0));
 }

@@ -16,25 +16,29 @@ pub struct ListedAccount {
 }
 
 /// Looks up each listed identifier: by normalised email where one is given,
-/// else by external ID.
+/// else by external ID, else by (normalised) username: a line without `@`
+/// may name someone without email.
 pub async fn look_up(
     executor: impl PgExecutor<'_>,
     lines: &[i32],
     emails_normalized: &[Option<String>],
     external_ids: &[Option<String>],
+    usernames_normalized: &[Option<String>],
 ) -> sqlx::Result<Vec<ListedAccount>> {
     sqlx::query_as!(
         ListedAccount,
         r#"SELECT t.line AS "line!", a.id AS "id?: AccountId", a.status AS "status?: AccountStatus",
                   a.full_name AS "full_name?"
-           FROM UNNEST($1::int[], $2::text[], $3::text[]) AS t(line, email, ext)
+           FROM UNNEST($1::int[], $2::text[], $3::text[], $4::text[]) AS t(line, email, ext, username)
            LEFT JOIN account a ON a.id = CASE WHEN t.email IS NOT NULL
                THEN (SELECT id FROM account WHERE email_normalized = t.email)
-               ELSE (SELECT id FROM account WHERE external_id = t.ext) END
+               ELSE coalesce((SELECT id FROM account WHERE external_id = t.ext),
+                             (SELECT id FROM account WHERE username_normalized = t.username)) END
            ORDER BY t.line"#,
         lines,
         emails_normalized as &[Option<String>],
         external_ids as &[Option<String>],
+        usernames_normalized as &[Option<String>],
     )
     .fetch_all(executor)
     .await

@@ -135,7 +135,8 @@ pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &A
     let lines: Vec<i32> = listed.iter().map(|l| i32::try_from(l.line).unwrap_or(i32::MAX)).collect();
     let emails: Vec<Option<String>> = listed.iter().map(|l| l.email_normalized.clone()).collect();
     let external_ids: Vec<Option<String>> = listed.iter().map(|l| l.external_id.clone()).collect();
-    let found = selections::look_up(&state.pool, &lines, &emails, &external_ids).await?;
+    let usernames: Vec<Option<String>> = listed.iter().map(|l| l.external_id.as_deref().map(normalize_identifier)).collect();
+    let found = selections::look_up(&state.pool, &lines, &emails, &external_ids, &usernames).await?;
 
     let mut report = SelectionReport { file_name: file_name.to_owned(), listed: listed.len(), ..SelectionReport::default() };
     let mut seen = HashSet::new();
@@ -152,7 +153,7 @@ pub async fn select(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &A
                 let reason = if entry.email_normalized.is_none() && entry.external_id.is_none() {
                     "Has no email address or external ID in the file, which is how Embark finds people."
                 } else {
-                    "Nobody in Embark has this email address or external ID."
+                    "Nobody in Embark has this email address, external ID or username."
                 };
                 report.unmatched_lines.push(mention(reason, None));
             }
