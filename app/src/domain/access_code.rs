@@ -63,6 +63,9 @@ pub struct Username(String);
 
 pub const USERNAME_MAX_CHARS: usize = 40;
 
+/// What the person choosing a username that someone has reads.
+pub const USERNAME_TAKEN: &str = "Someone already has this username. Try another, for example with a number at the end.";
+
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let name = raw.trim();

@@ -14,7 +14,7 @@ mod picture;
 mod sso;
 mod status;
 
-pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, ACCESS_CODE_CHARS, USERNAME_MAX_CHARS};
+pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, ACCESS_CODE_CHARS, USERNAME_MAX_CHARS, USERNAME_TAKEN};
 pub use audit::{account_label, Actor, AuditAction, AuditTarget, AuditTargetKind};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};

@@ -125,7 +125,19 @@ async fn a_new_code_replaces_the_old_one_and_deactivation_ends_the_live_one(pool
     lifecycle::deactivate(&app.state, id, &Actor::system(), now()).await.unwrap();
     let (status, body) = enter(&app, &new_client(), &second).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("replaced") || body.contains("can't be claimed"), "{body}");
+    assert!(body.contains("replaced by a newer one"), "deactivation revokes the code, told as links are: {body}");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_code_is_not_a_link_and_a_link_is_not_a_code(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, code) = with_code(&app, "Kit Kind").await;
+    // Opened as a claim link, a code matches nothing (its own, stricter
+    // throttle cannot be sidestepped this way).
+    let opened = new_client().get(app.url(&format!("/claim/{code}"))).send().await.unwrap();
+    assert_eq!(location(&opened), "/claim?link=unknown");
+    assert!(lifecycle::inspect_claim(&app.state, &ClaimProof::link(&code), now()).await.is_err());
+    assert!(lifecycle::inspect_claim(&app.state, &ClaimProof::code(&AccessCode::parse(&code).unwrap()), now()).await.is_ok());
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

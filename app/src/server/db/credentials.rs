@@ -69,12 +69,13 @@ pub struct CredentialRow {
     pub expires_at: OffsetDateTime,
 }
 
-pub async fn find_by_hash(executor: impl PgExecutor<'_>, secret_hash: &[u8]) -> sqlx::Result<Option<CredentialRow>> {
+pub async fn find_by_hash(executor: impl PgExecutor<'_>, secret_hash: &[u8], kind: CredentialKind) -> sqlx::Result<Option<CredentialRow>> {
     sqlx::query_as!(
         CredentialRow,
         r#"SELECT id AS "id: CredentialId", account_id AS "account_id: AccountId", state AS "state: CredentialState", expires_at
-           FROM claim_credential WHERE secret_hash = $1"#,
+           FROM claim_credential WHERE secret_hash = $1 AND kind = $2"#,
         secret_hash,
+        kind as CredentialKind,
     )
     .fetch_optional(executor)
     .await
@@ -82,13 +83,19 @@ pub async fn find_by_hash(executor: impl PgExecutor<'_>, secret_hash: &[u8]) -> 
 
 /// Spends a live, unexpired credential. Exactly one of any number of
 /// concurrent callers gets the account id back (SECURITY.md rule 2).
-pub async fn spend(tx: &mut Transaction<'_, Postgres>, secret_hash: &[u8], now: OffsetDateTime) -> sqlx::Result<Option<(CredentialId, AccountId)>> {
+pub async fn spend(
+    tx: &mut Transaction<'_, Postgres>,
+    secret_hash: &[u8],
+    kind: CredentialKind,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<(CredentialId, AccountId)>> {
     let spent = sqlx::query!(
         r#"UPDATE claim_credential SET state = 'used', used_at = $2
-           WHERE secret_hash = $1 AND state = 'active' AND used_at IS NULL AND expires_at > $2
+           WHERE secret_hash = $1 AND kind = $3 AND state = 'active' AND used_at IS NULL AND expires_at > $2
            RETURNING id AS "id: CredentialId", account_id AS "account_id: AccountId""#,
         secret_hash,
         now,
+        kind as CredentialKind,
     )
     .fetch_optional(&mut **tx)
     .await?;

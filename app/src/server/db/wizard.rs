@@ -2,7 +2,7 @@
 //! is the page anonymous claimants load most, and each round trip to the
 //! database costs both processes more than rendering does.
 
-use super::credentials::{CredentialRow, CredentialState};
+use super::credentials::{CredentialKind, CredentialRow, CredentialState};
 use super::groups::ClaimantGroup;
 use crate::domain::{AccountId, AccountStatus, CredentialId, SignInMethod, SsoPolicy};
 use sqlx::types::Json;
@@ -36,9 +36,10 @@ pub struct ClaimantRow {
     pub phone: String,
 }
 
-/// Reads the page for `account`; `credential_hash` names the credential
-/// proving the claim, when the proof is one.
-pub async fn page(executor: impl PgExecutor<'_>, account: AccountId, credential_hash: Option<&[u8]>) -> sqlx::Result<WizardPageRow> {
+/// Reads the page for `account`; `credential` names the credential proving
+/// the claim (its SHA-256 and kind), when the proof is one.
+pub async fn page(executor: impl PgExecutor<'_>, account: AccountId, credential: Option<(&[u8], CredentialKind)>) -> sqlx::Result<WizardPageRow> {
+    let (credential_hash, credential_kind) = credential.unzip();
     let row = sqlx::query!(
         r#"SELECT c.id AS "credential_id?: CredentialId", c.account_id AS "credential_account_id?: AccountId",
                   c.state AS "credential_state?: CredentialState", c.expires_at AS "credential_expires_at?",
@@ -56,10 +57,11 @@ pub async fn page(executor: impl PgExecutor<'_>, account: AccountId, credential_
                     WHERE g.suggested_at_claim OR m.account_id IS NOT NULL) AS "groups!: Json<Vec<ClaimantGroup>>"
            FROM settings s
            LEFT JOIN account a ON a.id = $1
-           LEFT JOIN claim_credential c ON c.secret_hash = $2
+           LEFT JOIN claim_credential c ON c.secret_hash = $2 AND c.kind = $3
            LEFT JOIN sso_configuration o ON true"#,
         account as AccountId,
         credential_hash,
+        credential_kind as Option<CredentialKind>,
     )
     .fetch_one(executor)
     .await?;

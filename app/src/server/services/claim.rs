@@ -8,7 +8,9 @@
 
 use crate::api::auth::Viewer;
 use crate::api::claim::{ClaimView, GroupChoice, LinkProblem, Step, StepView};
-use crate::domain::{normalize_identifier, AccessCode, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod, Username};
+use crate::domain::{
+    normalize_identifier, AccessCode, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod, Username, USERNAME_TAKEN,
+};
 use crate::error::AppError;
 use crate::server::db::wizard::SignInRules;
 use crate::server::db::{accounts, groups, settings, sso, wizard};
@@ -270,7 +272,7 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
     // One statement reads all the page shows (SECURITY: and whether the
     // link was replaced, or the account deactivated, since the wizard
     // began).
-    let page = wizard::page(&state.pool, progress.account_id, lifecycle::credential_digest(&progress.proof)).await?;
+    let page = wizard::page(&state.pool, progress.account_id, lifecycle::credential_of(&progress.proof)).await?;
     let status = page.account.as_ref().map(|a| a.status);
     if let Err(error) = lifecycle::still_claimable(&progress.proof, progress.account_id, page.credential, status, now) {
         let problem = LinkProblem::from(error);
@@ -350,7 +352,7 @@ pub async fn choose_password(
     if account.email.is_none() {
         let chosen = Username::parse(username.unwrap_or_default())?;
         if accounts::find_by_username(&state.pool, &chosen.normalized()).await?.is_some_and(|other| other.id != account.id) {
-            return Err(FieldError::new("username", "Someone already has this username. Try another, for example with a number at the end.").into());
+            return Err(FieldError::new("username", USERNAME_TAKEN).into());
         }
         progress.username = Some(chosen);
     }

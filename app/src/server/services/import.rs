@@ -531,9 +531,13 @@ fn parse_row(columns: &[Option<Column>], cells: &[String]) -> ParsedRow {
         }
     }
     let full_name = cell(Column::FullName);
+    let mut person_name = None;
     if !full_name.is_empty() {
         match PersonName::parse(full_name) {
-            Ok(name) => row.full_name = name.as_ref().to_owned(),
+            Ok(name) => {
+                row.full_name = name.as_ref().to_owned();
+                person_name = Some(name);
+            }
             Err(e) => problems.push(format!("Full name: {}", e.message)),
         }
     }
@@ -577,11 +581,9 @@ fn parse_row(columns: &[Option<Column>], cells: &[String]) -> ParsedRow {
     }
     // Someone without email signs in with a username: one is made from the
     // name when the row has none (it is made unique when applied).
-    if email.is_empty() && row.username.is_none() && !row.full_name.is_empty() {
-        if let Ok(name) = PersonName::parse(&row.full_name) {
-            row.username = Some(Username::suggest(&name));
-            row.username_suggested = true;
-        }
+    if let Some(name) = person_name.filter(|_| email.is_empty() && row.username.is_none()) {
+        row.username = Some(Username::suggest(&name));
+        row.username_suggested = true;
     }
     if !problems.is_empty() {
         row.problem = Some(problems.join(" "));

@@ -236,8 +236,7 @@ async fn invite_in(
     Ok(IssuedCredential { credential_id: credential.id, kind: CredentialKind::Link, secret: SecretString::from(secret), expires_at: credential.expires_at })
 }
 
-/// The access-code half of [`invite_in`]: the account's one live code is
-/// replaced (SECURITY.md rule 4); nothing is mailed.
+/// The access-code half of [`invite_in`]; nothing is mailed.
 async fn issue_access_code(
     state: &AppState,
     tx: &mut Transaction<'_, Postgres>,
@@ -246,28 +245,59 @@ async fn issue_access_code(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<IssuedCredential, LifecycleError> {
-    credentials::revoke_active(tx, account.id, Some(CredentialKind::AccessCode), now).await?;
     let lifetime_days = db::settings::get(&mut **tx).await?.access_code_lifetime_days;
-    let code = generate_access_code();
-    let credential = credentials::NewCredential {
-        id: CredentialId::new(),
-        account_id: account.id,
-        kind: CredentialKind::AccessCode,
-        secret_hash: secret_digest(code.as_str()),
-        secret_sealed: state.sealer.seal(code.as_str()),
-        expires_at: now + Duration::days(i64::from(lifetime_days)),
-        now,
-    };
-    credentials::insert(tx, &credential).await?;
-    let target = AuditTarget::account(account.id, &account.full_name, None);
-    let details = json!({ "expires_at": credential.expires_at.unix_timestamp(), "via": "access_code" });
-    audit::record(&mut **tx, AuditEvent { actor, action, target: &target, details, now }).await?;
+    let issued = issue_access_codes(state, tx, &[(account.id, account.full_name.clone())], lifetime_days, action, json!({}), actor, now).await?;
+    let (credential_id, code) = issued.codes.into_iter().next().ok_or_else(|| anyhow::anyhow!("one access code was issued"))?;
     Ok(IssuedCredential {
-        credential_id: credential.id,
+        credential_id,
         kind: CredentialKind::AccessCode,
         secret: SecretString::from(code.as_str().to_owned()),
-        expires_at: credential.expires_at,
+        expires_at: issued.expires_at,
     })
+}
+
+/// Access codes just issued, in the order of the accounts asked for.
+struct IssuedCodes {
+    codes: Vec<(CredentialId, AccessCode)>,
+    expires_at: OffsetDateTime,
+}
+
+/// An access code each for `accounts` (id and name), replacing any live one
+/// (one per account, SECURITY.md rule 4), in a fixed number of statements;
+/// each account's audit row is `action` with `details` and the expiry.
+/// Few people lack email, so the codes are made here, on the runtime.
+#[allow(clippy::too_many_arguments)]
+async fn issue_access_codes(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    accounts: &[(AccountId, String)],
+    lifetime_days: i32,
+    action: AuditAction,
+    mut details: serde_json::Value,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<IssuedCodes, LifecycleError> {
+    let expires_at = now + Duration::days(i64::from(lifetime_days));
+    if accounts.is_empty() {
+        return Ok(IssuedCodes { codes: Vec::new(), expires_at });
+    }
+    let codes: Vec<(CredentialId, AccessCode)> = accounts.iter().map(|_| (CredentialId::new(), generate_access_code())).collect();
+    let account_ids: Vec<uuid::Uuid> = accounts.iter().map(|(id, _)| id.0).collect();
+    let labels: Vec<String> = accounts.iter().map(|(_, name)| name.clone()).collect();
+    details["expires_at"] = json!(expires_at.unix_timestamp());
+    details["via"] = json!("access_code");
+    audit::record_for_accounts(tx, actor, action, &account_ids, &labels, details, now).await?;
+    let new = credentials::NewCredentials {
+        kind: CredentialKind::AccessCode,
+        ids: codes.iter().map(|(id, _)| id.0).collect(),
+        secret_hashes: codes.iter().map(|(_, code)| secret_digest(code.as_str())).collect(),
+        secrets_sealed: codes.iter().map(|(_, code)| state.sealer.seal(code.as_str())).collect(),
+        account_ids,
+        expires_at,
+        now,
+    };
+    credentials::replace_many(tx, &new).await?;
+    Ok(IssuedCodes { codes, expires_at })
 }
 
 /// Why an expired link was not renewed.
@@ -293,7 +323,7 @@ impl From<sqlx::Error> for RenewError {
 /// clicks send one email.
 pub async fn renew_expired_link(state: &AppState, digest: &[u8], interval: Duration, now: OffsetDateTime) -> Result<(), RenewError> {
     let mut tx = state.pool.begin().await?;
-    let credential = credentials::find_by_hash(&mut *tx, digest).await?.ok_or(RenewError::NotExpired)?;
+    let credential = credentials::find_by_hash(&mut *tx, digest, CredentialKind::Link).await?.ok_or(RenewError::NotExpired)?;
     let account = lock_account(&mut tx, credential.account_id).await.map_err(|error| match error {
         LifecycleError::Unexpected(error) => RenewError::Unexpected(error),
         _ => RenewError::NotExpired,
@@ -304,7 +334,7 @@ pub async fn renew_expired_link(state: &AppState, digest: &[u8], interval: Durat
     if newest.is_some_and(|at| now - at < interval) {
         return Err(RenewError::TooSoon);
     }
-    let credential = credentials::find_by_hash(&mut *tx, digest).await?.ok_or(RenewError::NotExpired)?;
+    let credential = credentials::find_by_hash(&mut *tx, digest, CredentialKind::Link).await?.ok_or(RenewError::NotExpired)?;
     if !(credential.state == CredentialState::Active && credential.expires_at <= now) {
         return Err(RenewError::NotExpired);
     }
@@ -366,7 +396,9 @@ pub async fn invite_many_in(
     let count = invited.len();
     let batch = uuid::Uuid::now_v7();
     let (invited, without_email): (Vec<_>, Vec<_>) = invited.into_iter().partition(|account| account.email.is_some());
-    issue_many_access_codes(state, tx, &without_email, settings.access_code_lifetime_days, batch, actor, now).await?;
+    let without_email: Vec<(AccountId, String)> = without_email.into_iter().map(|account| (account.id, account.full_name)).collect();
+    let lifetime_days = settings.access_code_lifetime_days;
+    issue_access_codes(state, tx, &without_email, lifetime_days, AuditAction::AccountInvited, json!({ "invitation_batch": batch }), actor, now).await?;
     steps.lap("access codes");
     // The links' secrets are made on other threads while PostgreSQL queues
     // the emails and writes the audit rows: an email names its link's
@@ -401,39 +433,6 @@ pub async fn invite_many_in(
     audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::InvitationsSent, target: &target, details, now }).await?;
     steps.log(count);
     Ok(count)
-}
-
-/// An access code each for people without email in a bulk invitation (few
-/// of them: made here, on the runtime).
-async fn issue_many_access_codes(
-    state: &AppState,
-    tx: &mut Transaction<'_, Postgres>,
-    invited: &[transitions::InvitedAccount],
-    lifetime_days: i32,
-    batch: uuid::Uuid,
-    actor: &Actor,
-    now: OffsetDateTime,
-) -> Result<(), LifecycleError> {
-    if invited.is_empty() {
-        return Ok(());
-    }
-    let expires_at = now + Duration::days(i64::from(lifetime_days));
-    let codes: Vec<AccessCode> = invited.iter().map(|_| generate_access_code()).collect();
-    let account_ids: Vec<uuid::Uuid> = invited.iter().map(|a| a.id.0).collect();
-    let labels: Vec<String> = invited.iter().map(|a| a.full_name.clone()).collect();
-    let details = json!({ "expires_at": expires_at.unix_timestamp(), "invitation_batch": batch, "via": "access_code" });
-    audit::record_for_accounts(tx, actor, AuditAction::AccountInvited, &account_ids, &labels, details, now).await?;
-    let codes = credentials::NewCredentials {
-        kind: CredentialKind::AccessCode,
-        ids: invited.iter().map(|_| CredentialId::new().0).collect(),
-        secret_hashes: codes.iter().map(|c| secret_digest(c.as_str())).collect(),
-        secrets_sealed: codes.iter().map(|c| state.sealer.seal(c.as_str())).collect(),
-        account_ids,
-        expires_at,
-        now,
-    };
-    credentials::replace_many(tx, &codes).await?;
-    Ok(())
 }
 
 /// `count` new claim secrets, each as (digest, sealed secret), made off the
@@ -520,6 +519,16 @@ impl ClaimProof {
         }
     }
 
+    /// The kind of credential a `Link` or `Code` proof must find: a code
+    /// typed into a link's address (or the reverse) matches nothing, so a
+    /// code never escapes its own throttle (SECURITY.md rule 5).
+    fn credential_kind(&self) -> CredentialKind {
+        match self {
+            Self::Code { .. } => CredentialKind::AccessCode,
+            Self::Link { .. } | Self::Identity { .. } => CredentialKind::Link,
+        }
+    }
+
     /// How the audit log names the proof.
     fn kind(&self) -> &'static str {
         match self {
@@ -574,7 +583,9 @@ pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDate
 /// wizard does not read it again).
 pub async fn claimable_account(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<accounts::AccountRow, ClaimFailure> {
     let account_id = match proof {
-        ClaimProof::Link { digest } | ClaimProof::Code { digest } => classify(credentials::find_by_hash(&state.pool, digest).await?, now)?.account_id,
+        ClaimProof::Link { digest } | ClaimProof::Code { digest } => {
+            classify(credentials::find_by_hash(&state.pool, digest, proof.credential_kind()).await?, now)?.account_id
+        }
         ClaimProof::Identity { account_id, .. } => *account_id,
     };
     let account = accounts::find(&state.pool, account_id).await?.ok_or(ClaimError::Unknown)?;
@@ -605,10 +616,10 @@ pub fn still_claimable(
     ensure_claimable(status.ok_or(ClaimError::Unknown)?)
 }
 
-/// The credential the proof names, when it is one (its SHA-256).
-pub fn credential_digest(proof: &ClaimProof) -> Option<&[u8]> {
+/// The credential the proof names, when it is one: its SHA-256 and kind.
+pub fn credential_of(proof: &ClaimProof) -> Option<(&[u8], CredentialKind)> {
     match proof {
-        ClaimProof::Link { digest } | ClaimProof::Code { digest } => Some(digest),
+        ClaimProof::Link { digest } | ClaimProof::Code { digest } => Some((digest, proof.credential_kind())),
         ClaimProof::Identity { .. } => None,
     }
 }
@@ -666,16 +677,16 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
             // SECURITY: one lock order for an account and its credentials,
             // account first (as deactivation and invitation take them), so
             // a claim racing a deactivation waits instead of deadlocking.
-            let found = classify(credentials::find_by_hash(&mut *tx, digest).await?, now)?;
+            let found = classify(credentials::find_by_hash(&mut *tx, digest, proof.credential_kind()).await?, now)?;
             lock_account(&mut tx, found.account_id).await.map_err(|error| match error {
                 LifecycleError::Unexpected(error) => ClaimFailure::Unexpected(error),
                 _ => ClaimFailure::Refused(ClaimError::Unknown),
             })?;
-            match credentials::spend(&mut tx, digest, now).await? {
+            match credentials::spend(&mut tx, digest, proof.credential_kind(), now).await? {
                 Some((credential_id, account_id)) => (Some(credential_id), account_id),
                 None => {
                     drop(tx);
-                    let found = credentials::find_by_hash(&state.pool, digest).await?;
+                    let found = credentials::find_by_hash(&state.pool, digest, proof.credential_kind()).await?;
                     // A credential that was live a moment ago lost a race with
                     // a concurrent completion or a deactivation that has since
                     // committed.

@@ -2,7 +2,7 @@
 //! person's page, and adding one person (invited at once).
 
 use crate::api::people::{AdminOverview, HistoryEntry, PeopleList, PersonDetail, PersonListItem};
-use crate::domain::{timestamp_label, AccountId, AccountStatus, Actor, AuditAction, AuditTargetKind, FieldError, PersonToAdd, Role};
+use crate::domain::{timestamp_label, AccountId, AccountStatus, Actor, AuditAction, AuditTargetKind, FieldError, PersonToAdd, Role, USERNAME_TAKEN};
 use crate::error::AppError;
 use crate::server::db::accounts::{self, lists, search};
 use crate::server::db::{audit, credentials, settings};
@@ -56,9 +56,7 @@ impl From<PeopleError> for AppError {
             PeopleError::DuplicateEmail => context::invalid(FieldError::new("email", "Someone already has this email address.")),
             PeopleError::DuplicateExternalId => context::invalid(FieldError::new("external_id", "Someone already has this external ID.")),
             PeopleError::UnknownManager => context::invalid(FieldError::new("manager_email", "No one has this email address. Add the manager first.")),
-            PeopleError::DuplicateUsername => {
-                context::invalid(FieldError::new("username", "Someone already has this username. Try another, for example with a number at the end."))
-            }
+            PeopleError::DuplicateUsername => context::invalid(FieldError::new("username", USERNAME_TAKEN)),
             PeopleError::Unexpected(e) => context::internal(e),
         }
     }
