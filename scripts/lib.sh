@@ -75,6 +75,22 @@ ensure_wasm_opt() {
   export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
 }
 
+# The SCIM conformance suite (PyPI scim2-cli and scim2-tester), in a virtual
+# environment outside the checkout, pinned by scripts/tools/scim-requirements.txt.
+ensure_scim_tester() {
+  local venv="$TOOLS_DIR/scim-venv"
+  if ! cmp -s "$ROOT/scripts/tools/scim-requirements.txt" "$venv/requirements.txt" || [ ! -x "$venv/bin/scim2" ]; then
+    say "installing the SCIM conformance suite (PyPI scim2-cli, once)"
+    command -v python3 >/dev/null || apt_install python3
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/tools/scim-requirements.txt"
+    cp "$ROOT/scripts/tools/scim-requirements.txt" "$venv/requirements.txt"
+  fi
+  export EMBARK_TEST_SCIM2="$venv/bin/scim2"
+}
+
 # sqlx-cli at the version of the sqlx in Cargo.lock, for checking the
 # compile-time query data (scripts/test) and preparing it (docs/architecture.md).
 ensure_sqlx_cli() {

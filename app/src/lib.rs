@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("import/:id") ssr=SsrMode::Async view=admin::ImportPreviewPage/>
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
                         <Route path=path!("groups/:id") ssr=SsrMode::Async view=admin::GroupPage/>
+                        <Route path=path!("integrations") ssr=SsrMode::Async view=admin::IntegrationsPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                         <Route path=path!("settings/sso") ssr=SsrMode::Async view=admin::SsoSettingsPage/>
                         <Route path=path!("mail") ssr=SsrMode::Async view=admin::OutgoingMailPage/>

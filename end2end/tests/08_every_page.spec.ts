@@ -18,6 +18,7 @@ test('every admin page hydrates in the release build, and the server logs no err
     ['/admin/invitations?preview=1&message=Hello', 'Unsent Invitations'],
     ['/admin/groups', 'Groups'],
     ['/admin/mail', 'Outgoing mail'],
+    ['/admin/integrations', 'Integrations'],
     ['/admin/settings', 'Settings'],
     ['/admin/settings/sso', 'Single sign-on'],
     ['/', /Welcome, Ada/],

@@ -8,6 +8,7 @@ pub mod config;
 pub mod limits;
 pub mod middleware;
 pub mod routes;
+pub mod scim;
 pub mod session_store;
 pub mod sso;
 pub mod startup;

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::session_store::HashedIdStore;
-use crate::{access_codes, bulk, limits, middleware, routes, sso};
+use crate::{access_codes, bulk, limits, middleware, routes, scim, sso};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
@@ -157,7 +157,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PAGE_TIMEOUT))
         .layer(RequestBodyTimeoutLayer::new(PAGE_TIMEOUT));
 
-    pages
+    let browser = pages
         .merge(pictures)
         .merge(uploads)
         .with_state(leptos_options)
@@ -166,8 +166,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(axum::Extension(state.clone()))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(middleware::AllowedOrigin::new(&state.public_url), middleware::csrf_guard))
+        .layer(axum::middleware::from_fn(limits::refusal_pages));
+
+    // The SCIM API is a machine API: bearer tokens, no session, no CSRF
+    // guard, JSON errors of its own.
+    browser
+        .merge(scim::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.trusted_proxies.clone(), middleware::client_address))
-        .layer(axum::middleware::from_fn(limits::refusal_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(routes::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))

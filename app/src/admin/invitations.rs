@@ -226,6 +226,12 @@ fn unsent_view(unsent: UnsentInvitations, message: Option<String>, confirm: bool
                 } else {
                     format!("Email an invitation to the {by_email} people waiting who have an email address, and create an access code for the {} without one.", unsent.without_email)
                 }}</p>
+                {(!unsent.integrations_to_switch_on.is_empty()).then(|| view! {
+                    <p class="notice" role="note">{format!(
+                        "Invite All also turns on automatic invitations for {}: people they add from now on are invited as soon as they arrive.",
+                        unsent.integrations_to_switch_on.join(", ")
+                    )}</p>
+                })}
                 {compose_steps("/admin/invitations".to_owned(), invitable, unsent.preview.clone(), message.clone(), confirm, send)}
             </section>
         })}

@@ -2,6 +2,7 @@
 
 pub mod groups;
 pub mod import;
+pub mod integrations;
 pub mod invitations;
 pub mod mail;
 pub mod people;
@@ -11,6 +12,7 @@ pub mod sso;
 
 pub use groups::{GroupPage, GroupsPage};
 pub use import::{ImportPage, ImportPreviewPage};
+pub use integrations::IntegrationsPage;
 pub use invitations::{InviteSelectionPage, UnsentInvitationsPage};
 pub use mail::OutgoingMailPage;
 pub use people::{AddPersonPage, PeoplePage};
@@ -55,6 +57,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
                     <li><A href="/admin/groups">"Groups"</A></li>
                     <li><A href="/admin/mail">"Outgoing mail"</A></li>
+                    <li><A href="/admin/integrations">"Integrations"</A></li>
                     <li><A href="/admin/settings">"Settings"</A></li>
                 </ul>
             </nav>

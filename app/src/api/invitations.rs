@@ -20,6 +20,8 @@ pub struct UnsentInvitations {
     /// The first few waiting, by name.
     pub first: Vec<WaitingPerson>,
     pub preview: Option<EmailPreview>,
+    /// Integrations that Invite All will set to invite people automatically.
+    pub integrations_to_switch_on: Vec<String>,
 }
 
 /// One line of an uploaded list the report names.

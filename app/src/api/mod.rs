@@ -9,6 +9,7 @@ pub mod claim;
 pub mod groups;
 pub mod home;
 pub mod import;
+pub mod integrations;
 pub mod invitations;
 pub mod mail;
 pub mod people;

@@ -24,6 +24,13 @@ impl Actor {
         Self { id: None, label: "Embark".to_owned() }
     }
 
+    /// An identity provider acting through its SCIM integration, named so
+    /// the log reads "Okta integration deactivated Sam Lee".
+    pub fn integration(name: &str) -> Self {
+        let label = if name.to_lowercase().ends_with("integration") { name.to_owned() } else { format!("{name} integration") };
+        Self { id: None, label }
+    }
+
     /// The command line, run by whoever operates the server.
     pub fn command_line() -> Self {
         Self { id: None, label: "command line".to_owned() }
@@ -67,7 +74,7 @@ macro_rules! audit_actions {
 
 audit_actions! {
     AccountCreated = "account.created", "Account created";
-    AccountUpdated = "account.updated", "Details updated (import)";
+    AccountUpdated = "account.updated", "Details updated";
     AccountInvited = "account.invited", "Invitation sent";
     InvitationResent = "account.invitation_resent", "Invitation sent again";
     AccountClaimed = "account.claimed", "Account claimed";
@@ -97,6 +104,10 @@ audit_actions! {
     SignInMethodChanged = "account.sign_in_method_changed", "Sign-in method changed";
     AccessCodeShown = "access_code.shown", "Access code shown to an admin";
     AccessCodesExported = "access_codes.exported", "Access codes printed or downloaded";
+    IntegrationCreated = "integration.created", "Integration created";
+    IntegrationChanged = "integration.changed", "Integration changed";
+    IntegrationTokenRotated = "integration.token_rotated", "Integration token replaced";
+    IntegrationRevoked = "integration.revoked", "Integration revoked";
 }
 
 /// What kind of thing an audit entry is about. Each value is a label of the
@@ -117,10 +128,13 @@ pub enum AuditTargetKind {
     Settings,
     /// A client address that was throttled (no id: the label is the address).
     ClientAddress,
+    /// An identity provider's SCIM integration.
+    Integration,
 }
 
 impl AuditTargetKind {
-    pub const ALL: &'static [AuditTargetKind] = &[Self::Account, Self::Group, Self::Import, Self::InvitationBatch, Self::Settings, Self::ClientAddress];
+    pub const ALL: &'static [AuditTargetKind] =
+        &[Self::Account, Self::Group, Self::Import, Self::InvitationBatch, Self::Settings, Self::ClientAddress, Self::Integration];
 
     /// The value stored in the database.
     pub fn as_str(self) -> &'static str {
@@ -131,6 +145,7 @@ impl AuditTargetKind {
             Self::InvitationBatch => "invitation_batch",
             Self::Settings => "settings",
             Self::ClientAddress => "client_address",
+            Self::Integration => "integration",
         }
     }
 }
@@ -164,6 +179,10 @@ impl AuditTarget {
 
     pub fn settings(organization_name: &str) -> Self {
         Self { kind: AuditTargetKind::Settings, id: None, label: organization_name.to_owned() }
+    }
+
+    pub fn integration(id: uuid::Uuid, name: &str) -> Self {
+        Self { kind: AuditTargetKind::Integration, id: Some(id), label: name.to_owned() }
     }
 
     pub fn client_address(address: std::net::IpAddr) -> Self {

@@ -54,6 +54,31 @@ impl GroupSettings {
     }
 }
 
+/// A new integration's name and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationSettings {
+    /// One line of at most 100 characters ("Okta", "Entra ID").
+    pub name: String,
+    pub description: String,
+}
+
+impl IntegrationSettings {
+    pub fn parse(name: &str, description: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "Name the integration, for example after the identity provider (Okta, Entra ID)."));
+        } else if name.chars().count() > 100 || name.chars().any(char::is_control) {
+            errors.push(FieldError::new("name", "An integration's name is one line of at most 100 characters."));
+        }
+        let description = errors.take(optional_line("description", description));
+        match description {
+            Some(description) if errors.is_empty() => Ok(Self { name: name.to_owned(), description }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// Everything the Settings page edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationSettings {

@@ -54,3 +54,7 @@ typed_id!(
     /// Identifies one queued email.
     OutboxId
 );
+typed_id!(
+    /// Identifies one identity provider's integration (SCIM).
+    IntegrationId
+);

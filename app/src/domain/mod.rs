@@ -18,8 +18,8 @@ pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, AC
 pub use audit::{account_label, Actor, AuditAction, AuditTarget, AuditTargetKind};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};
-pub use forms::{GroupSettings, OrganizationSettings, PersonFields, PersonToAdd, PersonalMessage, SettingsFields};
-pub use ids::{AccountId, CredentialId, GroupId, OutboxId};
+pub use forms::{GroupSettings, IntegrationSettings, OrganizationSettings, PersonFields, PersonToAdd, PersonalMessage, SettingsFields};
+pub use ids::{AccountId, CredentialId, GroupId, IntegrationId, OutboxId};
 pub use password::{Password, PasswordProblem, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 pub use person::{optional_line, OrganizationName, PersonName, ProfileDetails};
 pub use picture::PictureProblem;

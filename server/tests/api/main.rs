@@ -14,5 +14,6 @@ mod hardening;
 mod integrity;
 mod lifecycle;
 mod mail;
+mod scim;
 mod setup;
 mod sso;

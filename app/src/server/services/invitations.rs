@@ -28,7 +28,8 @@ pub async fn unsent(state: &AppState, preview_message: Option<&str>, now: Offset
         Some(message) => Some(sample_preview(state, first.iter().find_map(|p| p.email.as_deref().map(|e| (p.full_name.as_str(), e))), message, now).await?),
         None => None,
     };
-    Ok(UnsentInvitations { waiting, without_email, first, preview })
+    let integrations_to_switch_on = crate::server::db::integrations::not_inviting(&state.pool).await?;
+    Ok(UnsentInvitations { waiting, without_email, first, preview, integrations_to_switch_on })
 }
 
 /// The email a bulk invitation sends, for `first` (a name and an address) or

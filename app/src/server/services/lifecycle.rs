@@ -124,16 +124,31 @@ pub async fn create(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<(AccountId, Option<IssuedCredential>), LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let created = create_in(state, &mut tx, person, invitation, actor, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(created)
+}
+
+/// [`create`] inside the caller's transaction (SCIM sets more in the same
+/// one).
+pub async fn create_in(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    person: &NewPerson,
+    invitation: Option<&Invitation>,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<(AccountId, Option<IssuedCredential>), LifecycleError> {
     let id = AccountId::new();
     let profile = &person.profile;
-    let mut tx = state.pool.begin().await?;
     let username = match (&person.username, &person.email) {
         (Some(username), _) => Some(username.clone()),
-        (None, None) => Some(free_username(&mut tx, &profile.full_name).await?),
+        (None, None) => Some(free_username(tx, &profile.full_name).await?),
         (None, Some(_)) => None,
     };
     accounts::insert(
-        &mut tx,
+        tx,
         &accounts::NewAccountRow {
             id,
             status: AccountStatus::Uninvited,
@@ -155,13 +170,12 @@ pub async fn create(
     )
     .await?;
     let target = AuditTarget::account(id, profile.full_name.as_ref(), person.email.as_ref().map(AsRef::as_ref));
-    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": person.role }), now }).await?;
-    groups::join(&mut tx, id, &person.groups, groups::Chooser::Admin, now).await?;
+    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": person.role }), now }).await?;
+    groups::join(tx, id, &person.groups, groups::Chooser::Admin, now).await?;
     let issued = match invitation {
-        Some(invitation) => Some(invite_in(state, &mut tx, id, invitation, actor, now).await?),
+        Some(invitation) => Some(invite_in(state, tx, id, invitation, actor, now).await?),
         None => None,
     };
-    tx.commit().await.map_err(anyhow::Error::from)?;
     Ok((id, issued))
 }
 
@@ -386,6 +400,15 @@ pub async fn invite_many_in(
         InviteScope::Selected { source: BulkSource::Import(id), ids } => (Some(ids), json!({ "scope": "import", "import": id })),
         InviteScope::Selected { source: BulkSource::Demo, ids } => (Some(ids), json!({ "scope": "demo" })),
     };
+    if ids.is_none() {
+        // Workplace's launch behaviour: after Invite All, people the
+        // identity provider adds are invited as they arrive.
+        for (id, name) in db::integrations::invite_automatically_everywhere(tx, now).await? {
+            let target = AuditTarget::integration(id.0, &name);
+            let details = json!({ "invite_automatically": true, "because": "invite_all" });
+            audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::IntegrationChanged, target: &target, details, now }).await?;
+        }
+    }
     let mut steps = crate::server::timing::Steps::start("bulk invitation");
     let invited = transitions::mark_many_invited(tx, ids, now).await?;
     steps.lap("accounts");
@@ -773,19 +796,25 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
 /// withdrawn and every session is refused from its next request on.
 pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
     let mut tx = state.pool.begin().await?;
-    let account = lock_account(&mut tx, id).await?;
-    if !transitions::mark_deactivated(&mut tx, id, now).await? {
+    deactivate_in(&mut tx, id, actor, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// [`deactivate`] inside the caller's transaction.
+pub async fn deactivate_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
+    let account = lock_account(tx, id).await?;
+    if !transitions::mark_deactivated(tx, id, now).await? {
         return Err(LifecycleError::WrongState(account.status));
     }
-    credentials::revoke_active(&mut tx, id, None, now).await?;
-    outbox::cancel_queued_for_account(&mut tx, id, now).await?;
+    credentials::revoke_active(tx, id, None, now).await?;
+    outbox::cancel_queued_for_account(tx, id, now).await?;
     let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
     audit::record(
-        &mut *tx,
+        &mut **tx,
         AuditEvent { actor, action: AuditAction::AccountDeactivated, target: &target, details: json!({ "previous_status": account.status }), now },
     )
     .await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(())
 }
 
@@ -793,13 +822,19 @@ pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: Off
 /// since their links were revoked and they need a fresh invitation.
 pub async fn reactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<AccountStatus, LifecycleError> {
     let mut tx = state.pool.begin().await?;
-    let account = lock_account(&mut tx, id).await?;
-    let Some(status) = transitions::mark_reactivated(&mut tx, id, now).await? else {
+    let status = reactivate_in(&mut tx, id, actor, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(status)
+}
+
+/// [`reactivate`] inside the caller's transaction.
+pub async fn reactivate_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<AccountStatus, LifecycleError> {
+    let account = lock_account(tx, id).await?;
+    let Some(status) = transitions::mark_reactivated(tx, id, now).await? else {
         return Err(LifecycleError::WrongState(account.status));
     };
     let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
-    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountReactivated, target: &target, details: json!({ "status": status }), now }).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::AccountReactivated, target: &target, details: json!({ "status": status }), now }).await?;
     Ok(status)
 }
 
@@ -807,13 +842,19 @@ pub async fn reactivate(state: &AppState, id: AccountId, actor: &Actor, now: Off
 /// to it. The audit log keeps the fact.
 pub async fn delete(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
     let mut tx = state.pool.begin().await?;
-    let account = lock_account(&mut tx, id).await?;
-    let Some((full_name, email)) = transitions::delete_deactivated(&mut tx, id).await? else {
+    delete_in(&mut tx, id, actor, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// [`delete`] inside the caller's transaction.
+pub async fn delete_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
+    let account = lock_account(tx, id).await?;
+    let Some((full_name, email)) = transitions::delete_deactivated(tx, id).await? else {
         return Err(LifecycleError::WrongState(account.status));
     };
     let target = AuditTarget::account(id, &full_name, email.as_deref());
-    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::AccountDeleted, target: &target, details: json!({}), now }).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::AccountDeleted, target: &target, details: json!({}), now }).await?;
     Ok(())
 }
 

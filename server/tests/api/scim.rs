@@ -1,0 +1,394 @@
+//! The SCIM 2.0 API: integrations and their tokens, Users and Groups as
+//! Okta and Entra ID really call them, filters, paging, ETags, errors, the
+//! "invite automatically" switch, and the scim2-tester conformance suite
+//! (PyPI `scim2-cli`, installed by scripts/test) run against the server.
+
+use crate::helpers::{spawn_app, TestApp};
+use app::domain::{AccountStatus, Actor, IntegrationSettings};
+use app::server::services::integrations;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A client calling as one integration.
+struct Scim<'a> {
+    app: &'a TestApp,
+    token: String,
+    id: app::domain::IntegrationId,
+}
+
+async fn integration<'a>(app: &'a TestApp, name: &str) -> Scim<'a> {
+    let settings = IntegrationSettings::parse(name, "").unwrap();
+    let issued = integrations::create(&app.state, &settings, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    Scim { app, token: issued.token, id: issued.integration }
+}
+
+impl Scim<'_> {
+    fn url(&self, path: &str) -> String {
+        self.app.url(&format!("/scim/v2{path}"))
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, if_match: Option<&str>) -> (StatusCode, Value, Option<String>) {
+        let mut request = self.app.client.request(method, self.url(path)).header(AUTHORIZATION, format!("Bearer {}", self.token));
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, "application/scim+json").body(body.to_string());
+        }
+        if let Some(tag) = if_match {
+            request = request.header(IF_MATCH, tag);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let etag = response.headers().get(ETAG).map(|v| v.to_str().unwrap().to_owned());
+        if status != StatusCode::NO_CONTENT {
+            assert_eq!(response.headers().get(CONTENT_TYPE).unwrap(), "application/scim+json", "{status}");
+        }
+        let text = response.text().await.unwrap();
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }, etag)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (status, body, _) = self.send(reqwest::Method::GET, path, None, None).await;
+        (status, body)
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, body, _) = self.send(reqwest::Method::POST, path, Some(body), None).await;
+        (status, body)
+    }
+
+    async fn patch(&self, path: &str, operations: Value) -> (StatusCode, Value) {
+        let (status, body, _) = self.send(reqwest::Method::PATCH, path, Some(json!({ "schemas": [PATCH], "Operations": operations })), None).await;
+        (status, body)
+    }
+}
+
+async fn status_of(app: &TestApp, id: &str) -> AccountStatus {
+    sqlx::query_scalar("SELECT status FROM account WHERE id = $1::uuid").bind(id).fetch_one(&app.state.pool).await.unwrap()
+}
+
+/// What Okta sends to create a person.
+fn okta_user(email: &str, given: &str, family: &str) -> Value {
+    json!({
+        "schemas": [USER],
+        "userName": email,
+        "name": { "givenName": given, "familyName": family },
+        "emails": [{ "primary": true, "value": email, "type": "work" }],
+        "displayName": format!("{given} {family}"),
+        "locale": "en-US",
+        "externalId": format!("00u{}", given.to_lowercase()),
+        "groups": [],
+        "password": "ignored-by-embark",
+        "active": true
+    })
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_scim_conformance_suite_passes(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let scim = integration(&app, "Conformance").await;
+    let scim2 = std::env::var("EMBARK_TEST_SCIM2").expect("EMBARK_TEST_SCIM2 names the scim2 command (scripts/test installs scim2-cli)");
+    let output = tokio::process::Command::new(scim2)
+        .args(["--url", &scim.url(""), "test"])
+        .env("SCIM_CLI_HEADERS", format!("Authorization: Bearer {}", scim.token))
+        .output()
+        .await
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "scim2 test failed:\n{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains("User"), "the suite ran the User checks:\n{report}");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn okta_creates_finds_updates_and_deactivates_a_person(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+
+    // Okta first looks the person up by userName.
+    let (status, found) = okta.get("/Users?filter=userName%20eq%20%22sam.lee%40acme.test%22&startIndex=1&count=100").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["totalResults"], 0);
+
+    let (status, created) = okta.post("/Users", okta_user("sam.lee@acme.test", "Sam", "Lee")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["userName"], "sam.lee@acme.test");
+    assert_eq!(created["name"], json!({ "givenName": "Sam", "familyName": "Lee" }));
+    assert_eq!(created["active"], true);
+    assert_eq!(status_of(&app, created["id"].as_str().unwrap()).await, AccountStatus::Uninvited, "the switch is off: people arrive uninvited");
+    assert!(created["meta"]["version"].as_str().unwrap().starts_with("W/\""));
+
+    let (_, found) = okta.get("/Users?filter=userName%20eq%20%22SAM.LEE%40acme.test%22").await;
+    assert_eq!(found["totalResults"], 1, "userName is compared without case");
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
+
+    // A path-less replace with dotted keys and the extension URN.
+    let (status, patched) = okta
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{ "op": "replace", "value": { "name.familyName": "Lee-Park", "title": "Engineer", ENTERPRISE: { "department": "R&D" } } }]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["name"]["familyName"], "Lee-Park");
+    assert_eq!(patched["title"], "Engineer");
+    assert_eq!(patched[ENTERPRISE]["department"], "R&D");
+
+    // Deactivation ends access, and the audit log names the integration.
+    let (status, patched) = okta.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "value": { "active": false } }])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(patched["active"], false);
+    let account: AccountStatus = sqlx::query_scalar("SELECT status FROM account WHERE id = $1::uuid").bind(&id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(account, AccountStatus::Deactivated);
+    let actor: String = sqlx::query_scalar("SELECT actor_label FROM audit_event WHERE action = 'account.deactivated' AND target_id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(actor, "Okta integration");
+
+    // And reactivation brings them back, uninvited (their links were revoked).
+    let (_, patched) = okta.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "path": "active", "value": true }])).await;
+    assert_eq!(patched["active"], true);
+    assert_eq!(status_of(&app, &id).await, AccountStatus::Uninvited);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn entra_id_patches_with_capitalised_ops_string_booleans_and_value_paths(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let entra = integration(&app, "Entra ID").await;
+    let (_, manager) = entra.post("/Users", okta_user("boss@acme.test", "Bo", "Boss")).await;
+    let (_, created) = entra
+        .post(
+            "/Users",
+            json!({ "schemas": [USER, ENTERPRISE], "externalId": "e-1", "userName": "wen@acme.test", "active": true, "displayName": "Wen Ortiz",
+                    "emails": [{ "primary": true, "type": "work", "value": "wen@acme.test" }], "name": { "formatted": "Wen Ortiz", "familyName": "Ortiz", "givenName": "Wen" } }),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, patched) = entra
+        .patch(
+            &format!("/Users/{id}"),
+            json!([
+                { "op": "Replace", "path": "title", "value": "Buyer" },
+                { "op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 555 0100" },
+                { "op": "Add", "path": format!("{ENTERPRISE}:manager"), "value": manager["id"] },
+                { "op": "Replace", "path": "active", "value": "False" }
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["title"], "Buyer");
+    assert_eq!(patched["phoneNumbers"], json!([{ "value": "+1 555 0100" }]));
+    assert_eq!(patched[ENTERPRISE]["manager"]["value"], manager["id"]);
+    assert_eq!(patched["active"], false);
+
+    // Entra ID finds people by externalId too, and removes a manager.
+    let (_, found) = entra.get("/Users?filter=externalId%20eq%20%22e-1%22").await;
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
+    let (_, patched) = entra.patch(&format!("/Users/{id}"), json!([{ "op": "Remove", "path": format!("{ENTERPRISE}:manager") }])).await;
+    assert!(patched[ENTERPRISE].get("manager").is_none(), "{patched}");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn groups_are_created_renamed_and_their_members_patched_one_by_one(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let (_, ada) = okta.post("/Users", okta_user("ada@acme.test", "Ada", "L")).await;
+    let (_, bob) = okta.post("/Users", okta_user("bob@acme.test", "Bob", "M")).await;
+    let (status, group) = okta
+        .post("/Groups", json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales", "members": [{ "value": ada["id"] }] }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["id"].as_str().unwrap().to_owned();
+
+    let (status, duplicate) = okta.post("/Groups", json!({ "displayName": "sales" })).await;
+    assert_eq!((status, duplicate["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")));
+
+    let (status, patched) = okta
+        .patch(
+            &format!("/Groups/{gid}"),
+            json!([
+                { "op": "add", "path": "members", "value": [{ "value": bob["id"], "display": "Bob M" }] },
+                { "op": "remove", "path": format!("members[value eq \"{}\"]", ada["id"].as_str().unwrap()) },
+                { "op": "replace", "value": { "displayName": "Sales EMEA" } }
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["displayName"], "Sales EMEA");
+    assert_eq!(patched["members"].as_array().unwrap().iter().map(|m| m["value"].clone()).collect::<Vec<_>>(), vec![bob["id"].clone()]);
+
+    let (_, found) = okta.get(&format!("/Groups?filter=members%5Bvalue%20eq%20%22{}%22%5D", bob["id"].as_str().unwrap())).await;
+    assert_eq!(found["totalResults"], 1);
+    let (status, unknown) = okta
+        .patch(&format!("/Groups/{gid}"), json!([{ "op": "add", "path": "members", "value": [{ "value": "0190c0de-0000-7000-8000-000000000000" }] }]))
+        .await;
+    assert_eq!((status, unknown["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+
+    let (status, _, _) = okta.send(reqwest::Method::DELETE, &format!("/Groups/{gid}"), None, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(okta.get(&format!("/Groups/{gid}")).await.0, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn conflicts_stale_versions_and_bad_filters_get_scim_errors_and_change_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let (_, sam) = okta.post("/Users", okta_user("sam@acme.test", "Sam", "Lee")).await;
+    let id = sam["id"].as_str().unwrap();
+
+    let (status, conflict) = okta.post("/Users", okta_user("SAM@acme.test", "Other", "Sam")).await;
+    assert_eq!((status, conflict["scimType"].as_str(), conflict["status"].as_str()), (StatusCode::CONFLICT, Some("uniqueness"), Some("409")));
+
+    let stale = sam["meta"]["version"].as_str().unwrap().to_owned();
+    let (status, body, etag) = okta.send(reqwest::Method::PUT, &format!("/Users/{id}"), Some(okta_user("sam@acme.test", "Samuel", "Lee")), Some(&stale)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_ne!(etag.as_deref(), Some(stale.as_str()), "a write gives a new version");
+    let (status, _, _) = okta.send(reqwest::Method::PUT, &format!("/Users/{id}"), Some(okta_user("sam@acme.test", "Sammy", "Lee")), Some(&stale)).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(okta.get(&format!("/Users/{id}")).await.1["name"]["givenName"], "Samuel");
+
+    for (filter, kind) in [("password%20eq%20%22x%22", "invalidFilter"), ("userName%20eq", "invalidFilter"), ("active%20co%20%22t%22", "invalidFilter")] {
+        let (status, error) = okta.get(&format!("/Users?filter={filter}")).await;
+        assert_eq!((status, error["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some(kind)), "{filter}");
+    }
+    let (status, error) = okta.post("/Users", json!({ "name": { "givenName": "No" } })).await;
+    assert_eq!((status, error["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    assert!(error["detail"].as_str().unwrap().contains("userName"));
+    let (status, _) = okta.get("/Users/not-an-id").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let people: i64 = sqlx::query_scalar("SELECT count(*) FROM account").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(people, 1);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn lists_are_paged_in_a_stable_order_and_attributes_can_be_chosen(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    for i in 0..5 {
+        okta.post("/Users", okta_user(&format!("p{i}@acme.test"), &format!("P{i}"), "Person")).await;
+    }
+    let (_, first) = okta.get("/Users?startIndex=1&count=2").await;
+    let (_, second) = okta.get("/Users?startIndex=3&count=2").await;
+    assert_eq!((first["totalResults"].as_i64(), first["itemsPerPage"].as_i64()), (Some(5), Some(2)));
+    assert_eq!(first["Resources"][0]["userName"], "p0@acme.test");
+    assert_eq!(second["Resources"][0]["userName"], "p2@acme.test");
+    let (_, huge) = okta.get("/Users?count=100000").await;
+    assert_eq!(huge["itemsPerPage"], 5);
+    let (_, only) = okta.get("/Users?count=1&attributes=userName,name.givenName").await;
+    let only = &only["Resources"][0];
+    assert_eq!(only["name"], json!({ "givenName": "P0" }));
+    assert!(only.get("emails").is_none() && only.get("id").is_some(), "{only}");
+    let (_, without) = okta.get("/Users?count=1&excludedAttributes=emails").await;
+    assert!(without["Resources"][0].get("emails").is_none());
+    let (status, searched) = okta.post("/Users/.search", json!({ "filter": "name.familyName eq \"person\"", "startIndex": 5, "count": 10 })).await;
+    assert_eq!((status, searched["totalResults"].as_i64(), searched["itemsPerPage"].as_i64()), (StatusCode::OK, Some(5), Some(1)));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn tokens_are_checked_rotated_and_revoked(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    assert_eq!(okta.get("/Users").await.0, StatusCode::OK);
+
+    for header in [None, Some("Bearer nonsense".to_owned()), Some(format!("Bearer {}x", okta.token)), Some(format!("Basic {}", okta.token))] {
+        let mut request = app.client.get(okta.url("/Users"));
+        if let Some(header) = header {
+            request = request.header(AUTHORIZATION, header);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "401");
+    }
+
+    // A rotation with an overlap: both work until it ends.
+    let rotated = integrations::rotate(&app.state, okta.id, 1, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let new = Scim { app: &app, token: rotated.token.clone(), id: okta.id };
+    assert_eq!(new.get("/Users").await.0, StatusCode::OK);
+    assert_eq!(okta.get("/Users").await.0, StatusCode::OK, "the old token works during the overlap");
+    // Without one, the old token stops at once.
+    let again = integrations::rotate(&app.state, okta.id, 0, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    assert_eq!(new.get("/Users").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(okta.get("/Users").await.0, StatusCode::UNAUTHORIZED);
+    let latest = Scim { app: &app, token: again.token, id: okta.id };
+    assert_eq!(latest.get("/Users").await.0, StatusCode::OK);
+
+    integrations::revoke(&app.state, okta.id, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    assert_eq!(latest.get("/Users").await.0, StatusCode::UNAUTHORIZED);
+
+    let digest: Vec<u8> = sqlx::query_scalar("SELECT token_digest FROM integration").fetch_one(&app.state.pool).await.unwrap();
+    assert_ne!(digest, latest.token.as_bytes(), "only a digest is stored");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM integration WHERE position($1 in coalesce(token_prefix, '')) > 0")
+        .bind(latest.token.split_once('.').unwrap().1)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_invite_automatically_switch_invites_people_as_they_arrive(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    integrations::set_invite_automatically(&app.state, okta.id, true, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let (_, created) = okta.post("/Users", okta_user("new@acme.test", "New", "Hire")).await;
+    assert_eq!(status_of(&app, created["id"].as_str().unwrap()).await, AccountStatus::Invited);
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE account_id = $1::uuid")
+        .bind(created["id"].as_str().unwrap())
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1, "the claim email is queued");
+    // Someone created inactive is not invited.
+    let mut inactive = okta_user("later@acme.test", "Later", "Hire");
+    inactive["active"] = json!(false);
+    let (_, created) = okta.post("/Users", inactive).await;
+    assert_eq!(created["active"], false);
+    assert_eq!(status_of(&app, created["id"].as_str().unwrap()).await, AccountStatus::Deactivated);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn deleting_a_user_ends_their_access_and_removes_them(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let (_, sam) = okta.post("/Users", okta_user("sam@acme.test", "Sam", "Lee")).await;
+    let id = sam["id"].as_str().unwrap();
+    let (status, _, _) = okta.send(reqwest::Method::DELETE, &format!("/Users/{id}"), None, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(okta.get(&format!("/Users/{id}")).await.0, StatusCode::NOT_FOUND);
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action::text FROM audit_event WHERE target_id = $1::uuid ORDER BY id").bind(id).fetch_all(&app.state.pool).await.unwrap();
+    assert_eq!(actions, ["account.created", "account.deactivated", "account.deleted"]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_api_is_not_a_browser_page_and_needs_no_session_or_origin(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    // A cross-site POST with a bearer token is a machine call, not CSRF.
+    let response = app
+        .client
+        .post(okta.url("/Users"))
+        .header(AUTHORIZATION, format!("Bearer {}", okta.token))
+        .header("Origin", "https://evil.example")
+        .header(CONTENT_TYPE, "application/json")
+        .body(okta_user("x@acme.test", "X", "Y").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(response.headers().get("set-cookie").is_none(), "no session is made");
+    let (status, body) = okta.get("/Nothing/here").await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::NOT_FOUND, Some("404")));
+    let (status, body) = okta.post("/Users", json!("not an object")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let response = app.client.post(okta.url("/Users")).header(AUTHORIZATION, format!("Bearer {}", okta.token)).body("{").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
