@@ -44,3 +44,15 @@ ALTER TYPE audit_action ADD VALUE 'integration.revoked';
 
 -- SCIM's externalId of a group (every SCIM resource may carry one).
 ALTER TABLE account_group ADD COLUMN external_id text;
+
+-- Wrong SCIM tokens count per client address.
+ALTER TABLE throttle_failure DROP CONSTRAINT throttle_failure_bucket_check;
+ALTER TABLE throttle_failure ADD CONSTRAINT throttle_failure_bucket_check
+    CHECK (bucket IN ('sign_in_address', 'sign_in_account', 'sign_in_account_anywhere', 'claim_link_address', 'sso_start_address',
+                      'access_code_address', 'access_code_anywhere', 'scim_token_address'));
+
+-- Which integration acted, for its activity list on the Integrations page.
+-- Not a foreign key: the log keeps what happened whatever becomes of the
+-- integration.
+ALTER TABLE audit_event ADD COLUMN actor_integration_id uuid;
+CREATE INDEX audit_event_by_integration ON audit_event (actor_integration_id, occurred_at) WHERE actor_integration_id IS NOT NULL;

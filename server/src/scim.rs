@@ -6,7 +6,7 @@
 //! the request and call `services::scim`.
 
 use app::server::client::ClientAddress;
-use app::server::services::integrations::{self, ScimCaller};
+use app::server::services::integrations::{self, ScimCaller, TokenCheck};
 use app::server::services::scim::{self, discovery, groups, users, ListQuery, ScimError, ScimReply};
 use app::server::AppState;
 use axum::body::Bytes;
@@ -120,10 +120,15 @@ impl FromRequestParts<AppState> for Caller {
         };
         let address = parts.extensions.get::<ClientAddress>().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |client| client.0);
         match integrations::authenticate(state, token, address, OffsetDateTime::now_utc()).await {
-            Ok(Some(caller)) => Ok(Caller(caller)),
-            Ok(None) => {
+            Ok(TokenCheck::Valid(caller)) => Ok(Caller(caller)),
+            Ok(TokenCheck::Invalid) => {
                 Err(refuse("This token is not valid: it was mistyped, replaced or revoked. An admin can make a new one on Embark's Integrations page."))
             }
+            Ok(TokenCheck::Throttled(throttled)) => Err(Answer(Err(ScimError {
+                status: 429,
+                scim_type: None,
+                detail: format!("Too many invalid tokens came from this address: nothing was looked up. {}", throttled.message("use a SCIM token")),
+            }))),
             Err(error) => Err(Answer(Err(ScimError::internal(error)))),
         }
     }

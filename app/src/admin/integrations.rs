@@ -67,7 +67,7 @@ pub async fn set_automatic_invitations(id: IntegrationId, on: bool) -> Result<()
 }
 
 /// The token just made, with what to do with it.
-fn token_notice(issued: IssuedToken, scim_url: String) -> impl IntoView {
+fn token_notice(issued: IssuedToken) -> impl IntoView {
     view! {
         <div class="notice notice-ok token-notice" role="status">
             <h2>{format!("Token for {}", issued.name)}</h2>
@@ -76,10 +76,7 @@ fn token_notice(issued: IssuedToken, scim_url: String) -> impl IntoView {
                 <label for="new-token">"Token (Authorization: Bearer)"</label>
                 <input id="new-token" type="text" readonly=true value=issued.token class="token" spellcheck="false" autocomplete="off"/>
             </div>
-            <div class="field">
-                <label for="scim-url-notice">"SCIM base URL"</label>
-                <input id="scim-url-notice" type="text" readonly=true value=scim_url class="token"/>
-            </div>
+            <p>"Paste it, with the SCIM base URL below, into your identity provider's provisioning settings."</p>
         </div>
     }
 }
@@ -114,6 +111,12 @@ fn row(
                 <dt>"Created"</dt>
                 <dd>{integration.created.clone()}</dd>
             </dl>
+            {(!integration.recent.is_empty()).then(|| view! {
+                <h4>"Recent activity"</h4>
+                <ul class="activity">
+                    {integration.recent.clone().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                </ul>
+            })}
             {live.then(|| view! {
                 <div class="row-actions">
                     <ActionForm action=switch>
@@ -168,6 +171,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         Resource::new(move || (create.version().get(), rotate.version().get(), switch.version().get(), revoke.version().get()), |_| fetch_integrations());
     let create_error = action_error(create);
     let other_error = Signal::derive(move || action_error(rotate).get().or(action_error(revoke).get()).or(action_error(switch).get()));
+    let created = Memo::new(move |_| create.value().get().and_then(Result::ok).map(|issued| issued.token));
     let issued = move || create.value().get().and_then(Result::ok).or_else(|| rotate.value().get().and_then(Result::ok));
     view! {
         <Title text="Integrations"/>
@@ -187,7 +191,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 let confirm = query.with(|q| q.get("confirm"));
                 match data.await {
                     Ok(page) => view! {
-                        {issued().map(|issued| token_notice(issued, page.scim_url.clone()))}
+                        {issued().map(token_notice)}
                         <div class="field">
                             <label for="scim-url">"SCIM base URL (give it to your identity provider with the token)"</label>
                             <input id="scim-url" type="text" readonly=true value=page.scim_url.clone() class="token"/>
@@ -210,11 +214,18 @@ pub fn IntegrationsPage() -> impl IntoView {
             <h2 id="new-integration-heading">"New integration"</h2>
             <p>"People it adds wait in Unsent Invitations until you invite them, unless you turn on automatic invitations (Invite All does that for every integration)."</p>
             <FormError error=create_error/>
-            <ActionForm action=create attr:class="form-narrow">
-                <TextField label="Name" name="name" required=true hint="For example the identity provider: Okta, Entra ID." error=field_error(create_error, "name")/>
-                <TextField label="Description" name="description" error=field_error(create_error, "description")/>
-                <button type="submit" class="button">"Create integration"</button>
-            </ActionForm>
+            // Made again after each integration is created (not after a
+            // refusal, which keeps what was typed), so the form starts empty.
+            {move || {
+                created.track();
+                view! {
+                    <ActionForm action=create attr:class="form-narrow">
+                        <TextField label="Name" name="name" required=true hint="For example the identity provider: Okta, Entra ID." error=field_error(create_error, "name")/>
+                        <TextField label="Description" name="description" error=field_error(create_error, "description")/>
+                        <button type="submit" class="button">"Create integration"</button>
+                    </ActionForm>
+                }
+            }}
         </section>
     }
 }

@@ -19,6 +19,8 @@ pub struct IntegrationView {
     pub last_used: Option<String>,
     /// Until when the token replaced last still works, if it does.
     pub previous_token_until: Option<String>,
+    /// The newest entries of the audit log about it or by it, in words.
+    pub recent: Vec<String>,
 }
 
 /// A token just made: shown once, never stored in the clear.

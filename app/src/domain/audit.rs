@@ -3,7 +3,7 @@
 //! `audit_action` and `audit_target_kind` (a test holds them equal), and
 //! this is the one place that puts an action into words.
 
-use super::AccountId;
+use super::{AccountId, IntegrationId};
 use serde::{Deserialize, Serialize};
 
 /// Who caused a change: a person (with the name they had then), or Embark
@@ -12,28 +12,31 @@ use serde::{Deserialize, Serialize};
 pub struct Actor {
     pub id: Option<AccountId>,
     pub label: String,
+    /// The integration that acted through the SCIM API, if one did.
+    #[serde(default)]
+    pub integration: Option<IntegrationId>,
 }
 
 impl Actor {
     pub fn account(id: AccountId, label: impl Into<String>) -> Self {
-        Self { id: Some(id), label: label.into() }
+        Self { id: Some(id), label: label.into(), integration: None }
     }
 
     /// Embark itself (first-run setup, background work).
     pub fn system() -> Self {
-        Self { id: None, label: "Embark".to_owned() }
+        Self { id: None, label: "Embark".to_owned(), integration: None }
     }
 
     /// An identity provider acting through its SCIM integration, named so
     /// the log reads "Okta integration deactivated Sam Lee".
-    pub fn integration(name: &str) -> Self {
+    pub fn integration(id: IntegrationId, name: &str) -> Self {
         let label = if name.to_lowercase().ends_with("integration") { name.to_owned() } else { format!("{name} integration") };
-        Self { id: None, label }
+        Self { id: None, label, integration: Some(id) }
     }
 
     /// The command line, run by whoever operates the server.
     pub fn command_line() -> Self {
-        Self { id: None, label: "command line".to_owned() }
+        Self { id: None, label: "command line".to_owned(), integration: None }
     }
 }
 

@@ -151,6 +151,10 @@ async fn okta_creates_finds_updates_and_deactivates_a_person(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(actor, "Okta integration");
+    let page = integrations::page(&app.state, OffsetDateTime::now_utc()).await.unwrap();
+    let recent = &page.integrations[0].recent;
+    assert!(recent[0].contains("Deactivated: Sam Lee <sam.lee@acme.test>"), "{recent:?}");
+    assert!(recent.iter().any(|line| line.contains("Integration created by Embark")), "{recent:?}");
 
     // And reactivation brings them back, uninvited (their links were revoked).
     let (_, patched) = okta.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "path": "active", "value": true }])).await;
@@ -391,4 +395,24 @@ async fn the_api_is_not_a_browser_page_and_needs_no_session_or_origin(pool: PgPo
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let response = app.client.post(okta.url("/Users")).header(AUTHORIZATION, format!("Bearer {}", okta.token)).body("{").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn guessing_tokens_from_one_address_is_stopped_and_audited(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let guess = Scim { app: &app, token: format!("{}.guess", okta.token.split_once('.').unwrap().0), id: okta.id };
+    for _ in 0..30 {
+        assert_eq!(guess.get("/Users").await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = guess.get("/Users").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body["detail"].as_str().unwrap().contains("wait 15 minutes"), "{body}");
+    // Until the window passes, even the right token is not looked up from there.
+    assert_eq!(okta.get("/Users").await.0, StatusCode::TOO_MANY_REQUESTS);
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_event WHERE action = 'security.throttled' AND details->>'limit' = 'scim_token_address'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
 }

@@ -17,8 +17,8 @@ pub struct AuditEvent<'a> {
 /// that is all there is to write.
 pub async fn record(executor: impl PgExecutor<'_>, event: AuditEvent<'_>) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label, details, actor_integration_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         event.now,
         event.actor.id.map(|id| id.0),
         event.actor.label,
@@ -27,6 +27,7 @@ pub async fn record(executor: impl PgExecutor<'_>, event: AuditEvent<'_>) -> sql
         event.target.id,
         event.target.label,
         event.details,
+        event.actor.integration.map(|id| id.0),
     )
     .execute(executor)
     .await?;
@@ -45,8 +46,8 @@ pub async fn record_for_accounts(
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label, details) \
-         SELECT $1, $2, $3, $4, 'account', target_id, target_label, $7 FROM UNNEST($5::uuid[], $6::text[]) AS t(target_id, target_label)",
+        "INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label, details, actor_integration_id) \
+         SELECT $1, $2, $3, $4, 'account', target_id, target_label, $7, $8 FROM UNNEST($5::uuid[], $6::text[]) AS t(target_id, target_label)",
         now,
         actor.id.map(|id| id.0),
         actor.label,
@@ -54,6 +55,7 @@ pub async fn record_for_accounts(
         accounts,
         labels,
         details,
+        actor.integration.map(|id| id.0),
     )
     .execute(&mut **tx)
     .await?;

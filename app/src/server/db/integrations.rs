@@ -1,7 +1,7 @@
 //! The `integration` table: identity providers that manage people through
 //! SCIM, and their bearer tokens (kept as digests).
 
-use crate::domain::IntegrationId;
+use crate::domain::{AuditAction, IntegrationId};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
 
@@ -180,4 +180,42 @@ pub async fn invite_automatically_everywhere(tx: &mut Transaction<'_, Postgres>,
 /// confirmation names them).
 pub async fn not_inviting(executor: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!("SELECT name FROM integration WHERE revoked_at IS NULL AND NOT invite_automatically ORDER BY name_normalized").fetch_all(executor).await
+}
+
+/// One line of an integration's activity: what it did, or what was done to
+/// it.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    pub integration_id: IntegrationId,
+    pub occurred_at: OffsetDateTime,
+    pub actor_label: String,
+    pub action: AuditAction,
+    pub target_label: String,
+    /// The integration acted (rather than an admin acting on it).
+    pub by_integration: bool,
+}
+
+/// The newest `per` entries of each of these integrations, newest first.
+pub async fn recent_activity(executor: impl PgExecutor<'_>, ids: &[IntegrationId], per: i64) -> sqlx::Result<Vec<ActivityRow>> {
+    sqlx::query_as!(
+        ActivityRow,
+        r#"SELECT i.id AS "integration_id!: IntegrationId", e.occurred_at AS "occurred_at!", e.actor_label AS "actor_label!",
+                  e.action AS "action!: AuditAction", e.target_label AS "target_label!", e.by_integration AS "by_integration!"
+           FROM integration i
+           CROSS JOIN LATERAL (
+               SELECT * FROM (
+                   (SELECT a.occurred_at, a.id, a.actor_label, a.action, a.target_label, true AS by_integration
+                      FROM audit_event a WHERE a.actor_integration_id = i.id ORDER BY a.occurred_at DESC LIMIT $2)
+                   UNION ALL
+                   (SELECT a.occurred_at, a.id, a.actor_label, a.action, a.target_label, false
+                      FROM audit_event a WHERE a.target_kind = 'integration' AND a.target_id = i.id ORDER BY a.occurred_at DESC LIMIT $2)
+               ) both_kinds ORDER BY occurred_at DESC, id DESC LIMIT $2
+           ) e
+           WHERE i.id = ANY($1)
+           ORDER BY i.id, e.occurred_at DESC, e.id DESC"#,
+        ids as &[IntegrationId],
+        per,
+    )
+    .fetch_all(executor)
+    .await
 }

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::server::crypto::{generate_secret, secret_digest, secrets_equal};
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::{self, integrations};
+use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, AppState};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -56,7 +57,7 @@ pub struct ScimCaller {
 
 impl ScimCaller {
     pub fn actor(&self) -> Actor {
-        Actor::integration(&self.name)
+        Actor::integration(self.id, &self.name)
     }
 }
 
@@ -67,7 +68,21 @@ fn new_token() -> (String, String) {
     (prefix, token)
 }
 
-fn view(row: integrations::IntegrationRow, now: OffsetDateTime) -> IntegrationView {
+/// How many audit entries each integration's card lists.
+const RECENT_SHOWN: i64 = 5;
+
+fn view(row: integrations::IntegrationRow, activity: &[integrations::ActivityRow], now: OffsetDateTime) -> IntegrationView {
+    let recent = activity
+        .iter()
+        .filter(|entry| entry.integration_id == row.id)
+        .map(|entry| {
+            if entry.by_integration {
+                format!("{}: {}: {}", timestamp_label(entry.occurred_at), entry.action.describe(), entry.target_label)
+            } else {
+                format!("{}: {} by {}", timestamp_label(entry.occurred_at), entry.action.describe(), entry.actor_label)
+            }
+        })
+        .collect();
     IntegrationView {
         id: row.id,
         name: row.name,
@@ -81,12 +96,16 @@ fn view(row: integrations::IntegrationRow, now: OffsetDateTime) -> IntegrationVi
             None => timestamp_label(at),
         }),
         previous_token_until: row.previous_token_valid_until.filter(|until| *until > now).map(timestamp_label),
+        recent,
     }
 }
 
 pub async fn page(state: &AppState, now: OffsetDateTime) -> Result<IntegrationsPage, IntegrationError> {
     let rows = integrations::list(&state.pool).await?;
-    Ok(IntegrationsPage { integrations: rows.into_iter().map(|row| view(row, now)).collect(), scim_url: format!("{}/scim/v2", state.public_url) })
+    let ids: Vec<IntegrationId> = rows.iter().map(|row| row.id).collect();
+    let activity = integrations::recent_activity(&state.pool, &ids, RECENT_SHOWN).await?;
+    let integrations = rows.into_iter().map(|row| view(row, &activity, now)).collect();
+    Ok(IntegrationsPage { integrations, scim_url: format!("{}/scim/v2", state.public_url) })
 }
 
 pub async fn create(state: &AppState, settings: &IntegrationSettings, actor: &Actor, now: OffsetDateTime) -> Result<IssuedToken, IntegrationError> {
@@ -161,10 +180,39 @@ pub async fn set_invite_automatically(state: &AppState, id: IntegrationId, on: b
     Ok(())
 }
 
+/// What a bearer token turned out to be.
+#[derive(Debug)]
+pub enum TokenCheck {
+    Valid(ScimCaller),
+    /// Mistyped, replaced or revoked.
+    Invalid,
+    /// Too many invalid tokens from this address lately.
+    Throttled(Throttled),
+}
+
 /// The integration a bearer token belongs to, if it is live. The row is
 /// found by the token's public prefix, then the digests are compared in
-/// constant time.
-pub async fn authenticate(state: &AppState, token: &str, address: std::net::IpAddr, now: OffsetDateTime) -> Result<Option<ScimCaller>, IntegrationError> {
+/// constant time. Invalid tokens count against the client address, and
+/// once too many came from it, tokens from it are not even looked up.
+pub async fn authenticate(state: &AppState, token: &str, address: std::net::IpAddr, now: OffsetDateTime) -> Result<TokenCheck, IntegrationError> {
+    let subject = Subject::Address(address);
+    let limit = [(Limit::ScimTokenFromAddress, &subject)];
+    if let Err(throttled) = throttle::check(&state.pool, limit, now).await.map_err(anyhow::Error::from)? {
+        return Ok(TokenCheck::Throttled(throttled));
+    }
+    match live_owner(state, token, now).await? {
+        Some(caller) => {
+            integrations::note_use(&state.pool, caller.id, &address.to_string(), now).await?;
+            Ok(TokenCheck::Valid(caller))
+        }
+        None => {
+            throttle::record_failures(&state.pool, limit, address, None, now).await.map_err(anyhow::Error::from)?;
+            Ok(TokenCheck::Invalid)
+        }
+    }
+}
+
+async fn live_owner(state: &AppState, token: &str, now: OffsetDateTime) -> Result<Option<ScimCaller>, IntegrationError> {
     let Some((prefix, _)) = token.split_once('.') else {
         return Ok(None);
     };
@@ -177,6 +225,5 @@ pub async fn authenticate(state: &AppState, token: &str, address: std::net::IpAd
     if !secrets_equal(&secret_digest(token), &owner.digest) {
         return Ok(None);
     }
-    integrations::note_use(&state.pool, owner.id, &address.to_string(), now).await?;
     Ok(Some(ScimCaller { id: owner.id, name: owner.name, invite_automatically: owner.invite_automatically }))
 }

@@ -430,7 +430,7 @@ async fn bind_claimed(state: &AppState, account: &sso::SsoAccountRow, asserted: 
 
 async fn record_refusal(state: &AppState, refusal: &SsoRefusal, client: IpAddr, now: OffsetDateTime) -> Result<(), SsoFailure> {
     tracing::info!(reason = refusal.code(), "single sign-on refused");
-    let actor = Actor { id: None, label: format!("Visitor at {client}") };
+    let actor = Actor { id: None, label: format!("Visitor at {client}"), integration: None };
     let details = json!({ "reason": refusal.code(), "detail": refusal.to_string(), "client_address": client.to_string() });
     audit::record(&state.pool, AuditEvent { actor: &actor, action: AuditAction::SsoRefused, target: &AuditTarget::client_address(client), details, now })
         .await?;

@@ -40,6 +40,10 @@ pub enum Limit {
     /// many addresses. Far above what people mistyping reach (10,000 by
     /// default), and 80-bit codes make guessing hopeless long before it.
     AccessCodeAnywhere { allowed: i64 },
+    /// SCIM bearer tokens that match no live integration, from one client
+    /// address: an identity provider with a revoked token retries, a
+    /// guesser is stopped before each guess costs a lookup.
+    ScimTokenFromAddress,
 }
 
 impl Limit {
@@ -53,6 +57,7 @@ impl Limit {
             Self::SsoStartFromAddress => "sso_start_address",
             Self::AccessCodeFromAddress { .. } => "access_code_address",
             Self::AccessCodeAnywhere { .. } => "access_code_anywhere",
+            Self::ScimTokenFromAddress => "scim_token_address",
         }
     }
 
@@ -67,6 +72,7 @@ impl Limit {
             // finished sign-in forgets its start.
             Self::SsoStartFromAddress => 200,
             Self::AccessCodeFromAddress { allowed } | Self::AccessCodeAnywhere { allowed } => allowed,
+            Self::ScimTokenFromAddress => 30,
         }
     }
 }
@@ -157,7 +163,7 @@ pub async fn record_failures<const N: usize>(
             (Subject::Address(_) | Subject::Anywhere, _) | (_, None) => AuditTarget::client_address(client),
             (_, Some(account)) => account.clone(),
         };
-        let actor = Actor { id: None, label: format!("Visitor at {client}") };
+        let actor = Actor { id: None, label: format!("Visitor at {client}"), integration: None };
         let details = json!({ "limit": limit.bucket(), "failures": count, "window_minutes": WINDOW.whole_minutes(), "client_address": client.to_string() });
         audit::record(&mut *tx, AuditEvent { actor: &actor, action: AuditAction::Throttled, target: &target, details, now }).await?;
     }
