@@ -52,5 +52,5 @@ test('an admin connects an identity provider through an integration and revokes 
   // The person it added is in Embark, uninvited.
   await page.goto('/admin/people?status=uninvited');
   await expect(page.getByRole('link', { name: 'Lin Okta' }).first()).toBeVisible();
-  expect(errors()).toEqual([]);
+  expect(errors).toEqual([]);
 });

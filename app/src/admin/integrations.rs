@@ -172,6 +172,16 @@ pub fn IntegrationsPage() -> impl IntoView {
     let create_error = action_error(create);
     let other_error = Signal::derive(move || action_error(rotate).get().or(action_error(revoke).get()).or(action_error(switch).get()));
     let created = Memo::new(move |_| create.value().get().and_then(Result::ok).map(|issued| issued.token));
+    // Once an integration is created (not after a refusal, which keeps what
+    // was typed), the form starts empty again.
+    let new_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if created.get().is_some() {
+            if let Some(form) = new_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let issued = move || create.value().get().and_then(Result::ok).or_else(|| rotate.value().get().and_then(Result::ok));
     view! {
         <Title text="Integrations"/>
@@ -214,18 +224,11 @@ pub fn IntegrationsPage() -> impl IntoView {
             <h2 id="new-integration-heading">"New integration"</h2>
             <p>"People it adds wait in Unsent Invitations until you invite them, unless you turn on automatic invitations (Invite All does that for every integration)."</p>
             <FormError error=create_error/>
-            // Made again after each integration is created (not after a
-            // refusal, which keeps what was typed), so the form starts empty.
-            {move || {
-                created.track();
-                view! {
-                    <ActionForm action=create attr:class="form-narrow">
-                        <TextField label="Name" name="name" required=true hint="For example the identity provider: Okta, Entra ID." error=field_error(create_error, "name")/>
-                        <TextField label="Description" name="description" error=field_error(create_error, "description")/>
-                        <button type="submit" class="button">"Create integration"</button>
-                    </ActionForm>
-                }
-            }}
+            <ActionForm action=create node_ref=new_form attr:class="form-narrow">
+                <TextField label="Name" name="name" required=true hint="For example the identity provider: Okta, Entra ID." error=field_error(create_error, "name")/>
+                <TextField label="Description" name="description" error=field_error(create_error, "description")/>
+                <button type="submit" class="button">"Create integration"</button>
+            </ActionForm>
         </section>
     }
 }
