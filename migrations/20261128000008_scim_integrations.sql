@@ -35,6 +35,8 @@ CREATE TABLE integration (
 -- them so they read back unchanged; `full_name` stays the name Embark shows.
 ALTER TABLE account ADD COLUMN given_name text;
 ALTER TABLE account ADD COLUMN family_name text;
+-- The enterprise extension's employeeNumber.
+ALTER TABLE account ADD COLUMN employee_number text;
 
 ALTER TYPE audit_target_kind ADD VALUE 'integration';
 ALTER TYPE audit_action ADD VALUE 'integration.created';

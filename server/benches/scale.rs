@@ -6,7 +6,8 @@
 //! 1. import of a 100,000-row CSV, then XLSX: upload → preview → apply;
 //! 2. Invite All over those 100,000 uninvited people;
 //! 3. outbox dispatch of the 100,000 claim emails to a local SMTP server;
-//! 4. the People page (search + status filter) over 1,000,000 accounts;
+//! 4. the People page (search + status filter) over 1,000,000 accounts, and
+//!    the SCIM API over them (lookups by userName, creating, deactivating);
 //! 5. what anonymous visitors reach, under `wrk` load (64 connections):
 //!    the claim wizard, claim links, the sign-in page and password sign-ins,
 //!    each beside its ceiling measured in the same run (`/healthz` for
@@ -608,6 +609,97 @@ async fn people_page() {
     slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
     let slowest: Vec<String> = slowest.iter().take(5).map(|((q, status), ms)| format!("q={q:?} status={status:?} {ms:.1} ms")).collect();
     println!("  slowest searches (median): {}", slowest.join(", "));
+    scim(&server, &big_pool).await;
     server.stop();
     big_pool.close().await;
+}
+
+/// The SCIM API over the same 1,000,000 accounts: an identity provider
+/// looking people up by userName, creating people and deactivating them,
+/// 16 requests in flight for the writes.
+async fn scim(server: &Server, pool: &PgPool) {
+    use app::server::crypto::secret_digest;
+    use futures::StreamExt as _;
+    const WRITES: usize = 2_000;
+    const IN_FLIGHT: usize = 16;
+    let token = "embark_scim_benchmark0.bench-token-bench-token-bench-token-bench";
+    sqlx::query(
+        "INSERT INTO integration (id, name, name_normalized, token_prefix, token_digest, created_at, updated_at) \
+         VALUES (gen_random_uuid(), 'Bench IdP', 'bench idp', 'embark_scim_benchmark0', $1, now(), now())",
+    )
+    .bind(secret_digest(token))
+    .execute(pool)
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let users = format!("{}/scim/v2/Users", server.base);
+    let authorization = format!("Bearer {token}");
+
+    let mut latencies = Vec::new();
+    for i in 0..(PAGE_REQUESTS + 20) {
+        let person = 1 + (i * 7919) % DIRECTORY as usize;
+        let started = Instant::now();
+        let response = client
+            .get(&users)
+            .query(&[("filter", format!("userName eq \"p{person}@corp.example.com\""))])
+            .header("Authorization", &authorization)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "filter: {}", response.status());
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["totalResults"], 1);
+        if i >= 20 {
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "SCIM over {DIRECTORY} accounts: GET /Users?filter=userName eq \"…\" ({PAGE_REQUESTS}, one at a time): p50 {:.1} ms, p99 {:.1} ms",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99)
+    );
+
+    let started = Instant::now();
+    let created: Vec<String> = futures::stream::iter(0..WRITES)
+        .map(|i| {
+            let (client, users, authorization) = (&client, &users, &authorization);
+            async move {
+                let body = serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": format!("scim{i}@bench.test"),
+                    "name": { "givenName": "Scim", "familyName": format!("Person {i}") },
+                    "externalId": format!("okta-{i}"),
+                    "title": "Specialist",
+                    "active": true,
+                });
+                let response = client.post(users).header("Authorization", authorization).json(&body).send().await.unwrap();
+                assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+                let created: serde_json::Value = response.json().await.unwrap();
+                created["id"].as_str().unwrap().to_owned()
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    let create_rate = WRITES as f64 / started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    futures::stream::iter(created.iter())
+        .map(|id| {
+            let (client, users, authorization) = (&client, &users, &authorization);
+            async move {
+                let body = serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{ "op": "Replace", "path": "active", "value": "False" }],
+                });
+                let response = client.patch(format!("{users}/{id}")).header("Authorization", authorization).json(&body).send().await.unwrap();
+                assert!(response.status().is_success(), "deactivate: {}", response.status());
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect::<Vec<()>>()
+        .await;
+    let deactivate_rate = WRITES as f64 / started.elapsed().as_secs_f64();
+    println!("  POST /Users (create, {WRITES}, {IN_FLIGHT} in flight): {create_rate:.0}/s; PATCH active false (deactivate, {WRITES}): {deactivate_rate:.0}/s");
 }

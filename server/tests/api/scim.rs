@@ -101,7 +101,9 @@ async fn the_scim_conformance_suite_passes(pool: PgPool) {
         .unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "scim2 test failed:\n{report}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(report.contains("User"), "the suite ran the User checks:\n{report}");
+    assert!(report.contains("User") && report.contains("Group"), "the suite ran the User and Group checks:\n{report}");
+    let passed = report.lines().filter(|line| line.starts_with("SUCCESS")).count();
+    println!("scim2 test: {passed} checks passed, none failed or skipped");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
@@ -415,4 +417,179 @@ async fn guessing_tokens_from_one_address_is_stopped_and_audited(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(audited, 1);
+}
+
+/// `GET /Users?filter=…` → how many match.
+async fn matching(scim: &Scim<'_>, filter: &str) -> (StatusCode, Value) {
+    let encoded: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+    scim.get(&format!("/Users?filter={encoded}")).await
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn every_filter_operator_and_combination_selects_the_right_people(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let mut ada = okta_user("ada@a.test", "Ada", "Lovelace");
+    ada["title"] = json!("Engineer");
+    ada["externalId"] = json!("E-1");
+    let mut bob = okta_user("bob@b.test", "Bob", "Builder");
+    bob["title"] = json!("Buyer");
+    bob["active"] = json!(false);
+    let carla = json!({ "userName": "carla.c", "displayName": "Carla Cruz", "emails": [{ "value": "carla@a.test" }] });
+    for person in [ada, bob, carla] {
+        assert_eq!(okta.post("/Users", person).await.0, StatusCode::CREATED);
+    }
+    let cases: &[(&str, i64)] = &[
+        (r#"userName eq "ADA@A.TEST""#, 1),
+        (r#"userName ne "ada@a.test""#, 2),
+        (r#"userName co "a.t""#, 1),
+        (r#"userName sw "carla""#, 1),
+        (r#"emails.value ew "@a.test""#, 2),
+        (r#"emails[type eq "work" and value co "@b."]"#, 1),
+        (r#"name.givenName sw "a""#, 1),
+        (r#"name.familyName pr"#, 2),
+        (r#"displayName gt "Bob""#, 2),
+        (r#"displayName ge "Bob Builder""#, 2),
+        (r#"displayName lt "Bob""#, 1),
+        (r#"displayName le "Ada Lovelace""#, 1),
+        (r#"title pr"#, 2),
+        (r#"not (title pr)"#, 1),
+        (r#"externalId eq "E-1""#, 1),
+        (r#"externalId eq "e-1""#, 0),
+        (r#"active eq false"#, 1),
+        (r#"(title eq "Engineer" or title eq "Buyer") and active eq true"#, 1),
+        (r#"title eq "Engineer" or not (active eq true)"#, 2),
+        (r#"meta.created gt "2000-01-01T00:00:00Z""#, 3),
+        (r#"meta.lastModified lt "2000-01-01T00:00:00Z""#, 0),
+        (r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob@b.test""#, 1),
+        // A quote inside a value is part of the value, not SQL.
+        (r#"userName eq "x\" or 1 eq 1""#, 0),
+        (r#"userName eq "x' OR '1'='1""#, 0),
+    ];
+    for (filter, expected) in cases {
+        let (status, body) = matching(&okta, filter).await;
+        assert_eq!(status, StatusCode::OK, "{filter}: {body}");
+        assert_eq!(body["totalResults"].as_i64(), Some(*expected), "{filter}");
+    }
+    let deep = format!("{}userName pr{}", "(".repeat(100), ")".repeat(100));
+    let long = format!("userName eq \"{}\"", "x".repeat(10_000));
+    let refused: &[(&str, &str)] = &[
+        (r#"userName eq "x" or 1 eq 1"#, "invalidFilter"),
+        (r#"userName eq "x"; DROP TABLE account"#, "invalidFilter"),
+        (&deep, "invalidFilter"),
+        (&long, "tooMany"),
+        (r#"title gt true"#, "invalidFilter"),
+    ];
+    for (filter, kind) in refused {
+        let (status, body) = matching(&okta, filter).await;
+        assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some(*kind)), "{}", &filter[..filter.len().min(60)]);
+    }
+    let people: i64 = sqlx::query_scalar("SELECT count(*) FROM account").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(people, 3);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn paging_across_a_thousand_people_sees_each_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    sqlx::query(
+        "INSERT INTO account (id, status, email, email_normalized, full_name, created_at, updated_at) \
+         SELECT gen_random_uuid(), 'uninvited', 'p' || n || '@acme.test', 'p' || n || '@acme.test', 'Person ' || n, now(), now() FROM generate_series(1, 1000) n",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut start = 1;
+    loop {
+        let (_, page) = okta.get(&format!("/Users?startIndex={start}&count=200")).await;
+        assert_eq!(page["totalResults"], 1000);
+        let resources = page["Resources"].as_array().unwrap();
+        if resources.is_empty() {
+            break;
+        }
+        for resource in resources {
+            assert!(seen.insert(resource["id"].as_str().unwrap().to_owned()), "seen twice");
+        }
+        start += resources.len();
+    }
+    assert_eq!(seen.len(), 1000);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn deactivating_through_scim_ends_a_signed_in_persons_session_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_claimed_employee("eve@example.com").await;
+    let laptop = crate::helpers::new_client();
+    app.sign_in(&laptop, "eve@example.com", crate::helpers::PASSWORD).await;
+    assert_eq!(laptop.get(app.url("/")).send().await.unwrap().status(), StatusCode::OK);
+    let okta = integration(&app, "Okta").await;
+    let (_, found) = matching(&okta, r#"userName eq "eve@example.com""#).await;
+    let id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = okta.patch(&format!("/Users/{id}"), json!([{ "op": "Replace", "path": "active", "value": "False" }])).await;
+    assert_eq!(status, StatusCode::OK);
+    let response = laptop.get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(crate::helpers::location(&response).starts_with("/sign-in"));
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_new_address_for_an_invited_person_stops_the_old_link_and_sends_a_new_one_when_the_switch_is_on(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    integrations::set_invite_automatically(&app.state, okta.id, true, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let (_, sam) = okta.post("/Users", okta_user("sam@old.test", "Sam", "Lee")).await;
+    let id = sam["id"].as_str().unwrap().to_owned();
+    let (status, body) = okta.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "path": "userName", "value": "sam@new.test" }])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let links: Vec<(String,)> = sqlx::query_as("SELECT state::text FROM claim_credential WHERE account_id = $1::uuid ORDER BY created_at")
+        .bind(&id)
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(links, [("revoked".to_owned(),), ("active".to_owned(),)]);
+    let mail: Vec<(String,)> = sqlx::query_as("SELECT state::text FROM email_outbox WHERE account_id = $1::uuid ORDER BY created_at")
+        .bind(&id)
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(mail, [("cancelled".to_owned(),), ("queued".to_owned(),)]);
+
+    // With the switch off, the old link still stops; the admin invites again.
+    integrations::set_invite_automatically(&app.state, okta.id, false, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    okta.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "path": "userName", "value": "sam@third.test" }])).await;
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM claim_credential WHERE account_id = $1::uuid AND state = 'active'")
+        .bind(&id)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(active, 0);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn invite_all_turns_automatic_invitations_on_for_every_live_integration(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let entra = integration(&app, "Entra ID").await;
+    let retired = integration(&app, "Retired").await;
+    integrations::revoke(&app.state, retired.id, &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    okta.post("/Users", okta_user("first@acme.test", "First", "Person")).await;
+    let unsent = app::server::services::invitations::unsent(&app.state, None, OffsetDateTime::now_utc()).await.unwrap();
+    assert_eq!(unsent.integrations_to_switch_on, ["Entra ID", "Okta"], "the confirmation names them");
+
+    let sent = app::server::services::lifecycle::invite_many(
+        &app.state,
+        app::server::services::lifecycle::InviteScope::AllUninvited,
+        &Default::default(),
+        &Actor::system(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent, 1);
+    let page = integrations::page(&app.state, OffsetDateTime::now_utc()).await.unwrap();
+    let switched: Vec<(String, bool)> = page.integrations.iter().map(|i| (i.name.clone(), i.invite_automatically)).collect();
+    assert_eq!(switched, [("Entra ID".to_owned(), true), ("Okta".to_owned(), true), ("Retired".to_owned(), false)]);
+    let (_, later) = entra.post("/Users", okta_user("later@acme.test", "Later", "Person")).await;
+    assert_eq!(status_of(&app, later["id"].as_str().unwrap()).await, AccountStatus::Invited);
 }

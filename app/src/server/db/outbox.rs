@@ -69,13 +69,15 @@ pub async fn enqueue_invitations(
     Ok(())
 }
 
-/// Withdraws queued mail for an account whose access just ended.
-pub async fn cancel_queued_for_account(tx: &mut Transaction<'_, Postgres>, account_id: AccountId, now: OffsetDateTime) -> sqlx::Result<u64> {
+/// Withdraws queued mail for an account whose access just ended, or whose
+/// address changed; `reason` is what Outgoing mail shows.
+pub async fn cancel_queued_for_account(tx: &mut Transaction<'_, Postgres>, account_id: AccountId, reason: &str, now: OffsetDateTime) -> sqlx::Result<u64> {
     let cancelled = sqlx::query!(
-        "UPDATE email_outbox SET state = 'cancelled', last_error = 'the account was deactivated', next_attempt_at = $2 \
+        "UPDATE email_outbox SET state = 'cancelled', last_error = $3, next_attempt_at = $2 \
          WHERE account_id = $1 AND state IN ('queued', 'sending')",
         account_id as AccountId,
         now,
+        reason,
     )
     .execute(&mut **tx)
     .await?;

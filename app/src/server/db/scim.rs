@@ -21,6 +21,7 @@ pub struct UserRow {
     pub family_name: Option<String>,
     pub title: String,
     pub department: String,
+    pub employee_number: Option<String>,
     pub location: String,
     pub phone: String,
     pub manager_id: Option<AccountId>,
@@ -32,13 +33,13 @@ pub struct UserRow {
 }
 
 const USER_COLUMNS: &str = "a.id, a.status, a.email, a.external_id, a.username, a.full_name, a.given_name, a.family_name, a.title, a.department, \
-     a.location, a.phone, a.manager_id, a.sign_in_method, a.created_at, a.updated_at, a.invited_at, a.claimed_at";
+     a.employee_number, a.location, a.phone, a.manager_id, a.sign_in_method, a.created_at, a.updated_at, a.invited_at, a.claimed_at";
 
 pub async fn user(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
         r#"SELECT a.id AS "id: AccountId", a.status AS "status: AccountStatus", a.email, a.external_id, a.username, a.full_name,
-                  a.given_name, a.family_name, a.title, a.department, a.location, a.phone, a.manager_id AS "manager_id: AccountId",
+                  a.given_name, a.family_name, a.title, a.department, a.employee_number, a.location, a.phone, a.manager_id AS "manager_id: AccountId",
                   a.sign_in_method AS "sign_in_method: SignInMethod", a.created_at, a.updated_at, a.invited_at, a.claimed_at
            FROM account a WHERE a.id = $1"#,
         id as AccountId,
@@ -60,6 +61,7 @@ pub enum UserColumn {
     FamilyName,
     Title,
     Department,
+    EmployeeNumber,
     Phone,
     Manager,
     Active,
@@ -81,6 +83,7 @@ impl UserColumn {
             Self::FamilyName => "lower(a.family_name)",
             Self::Title => "lower(nullif(a.title, ''))",
             Self::Department => "lower(nullif(a.department, ''))",
+            Self::EmployeeNumber => "lower(a.employee_number)",
             Self::Phone => "nullif(a.phone, '')",
             Self::Manager => "a.manager_id::text",
             Self::Active => "(a.status <> 'deactivated')",
@@ -270,6 +273,7 @@ pub struct UserDetails<'a> {
     pub family_name: Option<&'a str>,
     pub title: &'a str,
     pub department: &'a str,
+    pub employee_number: Option<&'a str>,
     pub phone: &'a str,
     pub manager_id: Option<AccountId>,
 }
@@ -278,7 +282,8 @@ pub struct UserDetails<'a> {
 pub async fn update_user(tx: &mut Transaction<'_, Postgres>, id: AccountId, details: &UserDetails<'_>, now: OffsetDateTime) -> sqlx::Result<bool> {
     let updated = sqlx::query!(
         "UPDATE account SET email = $2, email_normalized = $3, username = $4, username_normalized = $5, external_id = $6, full_name = $7, \
-         given_name = $8, family_name = $9, title = $10, department = $11, phone = $12, manager_id = $13, updated_at = $14 WHERE id = $1",
+         given_name = $8, family_name = $9, title = $10, department = $11, phone = $12, manager_id = $13, updated_at = $14, \
+         employee_number = $15 WHERE id = $1",
         id as AccountId,
         details.email,
         details.email_normalized,
@@ -293,6 +298,7 @@ pub async fn update_user(tx: &mut Transaction<'_, Postgres>, id: AccountId, deta
         details.phone,
         details.manager_id as Option<AccountId>,
         now,
+        details.employee_number,
     )
     .execute(&mut **tx)
     .await?;

@@ -792,6 +792,26 @@ pub async fn complete_claim(state: &AppState, proof: &ClaimProof, details: &Clai
     Ok(account_id)
 }
 
+/// An invited person's email address changed (through SCIM): the link sent
+/// to the old address stops working and any claim email still queued is
+/// withdrawn; with `reinvite`, a new link goes to the new address (or a code
+/// is made when there is none).
+pub async fn email_changed_in(
+    state: &AppState,
+    tx: &mut Transaction<'_, Postgres>,
+    id: AccountId,
+    reinvite: bool,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<(), LifecycleError> {
+    credentials::revoke_active(tx, id, Some(CredentialKind::Link), now).await?;
+    outbox::cancel_queued_for_account(tx, id, "the person's email address changed", now).await?;
+    if reinvite {
+        invite_in(state, tx, id, &Invitation::default(), actor, now).await?;
+    }
+    Ok(())
+}
+
 /// Ends all access at once: links and codes are revoked, queued mail is
 /// withdrawn and every session is refused from its next request on.
 pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
@@ -808,7 +828,7 @@ pub async fn deactivate_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, ac
         return Err(LifecycleError::WrongState(account.status));
     }
     credentials::revoke_active(tx, id, None, now).await?;
-    outbox::cancel_queued_for_account(tx, id, now).await?;
+    outbox::cancel_queued_for_account(tx, id, "the account was deactivated", now).await?;
     let target = AuditTarget::account(id, &account.full_name, account.email.as_deref());
     audit::record(
         &mut **tx,

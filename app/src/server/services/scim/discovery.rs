@@ -83,7 +83,22 @@ fn schemas(base: &str) -> Vec<Value> {
         ],
         base,
     );
-    let enterprise = schema(ENTERPRISE_SCHEMA, "EnterpriseUser", "Enterprise attributes Embark keeps", vec![text("department", "Department.")], base);
+    let enterprise = schema(
+        ENTERPRISE_SCHEMA,
+        "EnterpriseUser",
+        "Enterprise attributes Embark keeps",
+        vec![
+            text("employeeNumber", "The person's number in the organisation."),
+            text("department", "Department."),
+            complex(
+                "manager",
+                false,
+                "The person's manager, a user in Embark.",
+                vec![text("value", "The manager's id."), reference("$ref", &["User"], "The manager's URI.")],
+            ),
+        ],
+        base,
+    );
     let group = schema(
         GROUP_SCHEMA,
         "Group",

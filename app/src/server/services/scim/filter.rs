@@ -69,6 +69,7 @@ fn user_column(path: &AttrPath, within: Option<&str>) -> Option<(UserColumn, Kin
         (true, _, "meta", Some("created")) => (UserColumn::Created, Kind::Time),
         (true, _, "meta", Some("lastmodified")) => (UserColumn::LastModified, Kind::Time),
         (_, true, "department", None) | (true, _, "department", None) => (UserColumn::Department, Kind::Text),
+        (_, true, "employeenumber", None) => (UserColumn::EmployeeNumber, Kind::Text),
         (_, true, "manager", None | Some("value")) => (UserColumn::Manager, Kind::ExactText),
         _ => return None,
     })

@@ -213,84 +213,104 @@ pub fn fold_keys(value: Value) -> Value {
 
 /// Keeps only the attributes asked for (`attributes`), or drops those
 /// excluded (`excludedAttributes`); `id` and `schemas` always stay. Names
-/// may be `name.givenName` or carry their schema URN.
+/// may be `name.givenName`, carry their schema URN, or be an extension's
+/// URN alone.
 pub fn project(resource: Value, attributes: Option<&str>, excluded: Option<&str>) -> Value {
     let Value::Object(map) = resource else { return resource };
-    let split = |list: Option<&str>| -> Vec<(Option<String>, String, Option<String>)> {
-        list.map(|list| list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(attribute_reference).collect()).unwrap_or_default()
-    };
-    let wanted = split(attributes);
-    let unwanted = split(excluded);
+    let wanted = AttributeName::list(attributes);
+    let unwanted = AttributeName::list(excluded);
     let mut out = Map::new();
     for (key, value) in map {
         if key == "id" || key == "schemas" {
             out.insert(key, value);
             continue;
         }
-        let container_urn = key.starts_with("urn:").then(|| key.to_lowercase());
-        if let (Some(urn), Value::Object(inner)) = (&container_urn, &value) {
-            // An extension: its attributes are chosen by their URN prefix.
-            let kept: Map<String, Value> =
-                inner.iter().filter(|(name, _)| keep(&wanted, &unwanted, Some(urn), name, None)).map(|(name, value)| (name.clone(), value.clone())).collect();
-            let whole_wanted = wanted.iter().any(|(u, n, _)| u.is_none() && n.eq_ignore_ascii_case(&key));
-            if !kept.is_empty() || whole_wanted {
-                out.insert(key, if whole_wanted { value } else { Value::Object(kept) });
+        if key.starts_with("urn:") {
+            let Value::Object(inner) = value else { continue };
+            let kept: Map<String, Value> = if !wanted.is_empty() {
+                if wanted.iter().any(|n| n.is_extension(&key)) {
+                    inner
+                } else {
+                    inner.into_iter().filter(|(name, _)| wanted.iter().any(|n| n.is_in_extension(&key, name))).collect()
+                }
+            } else if unwanted.iter().any(|n| n.is_extension(&key)) {
+                Map::new()
+            } else {
+                inner.into_iter().filter(|(name, _)| !unwanted.iter().any(|n| n.is_in_extension(&key, name))).collect()
+            };
+            if !kept.is_empty() {
+                out.insert(key, Value::Object(kept));
             }
             continue;
         }
-        if wanted.is_empty() {
-            if unwanted.iter().any(|(uri, name, sub)| uri_is_core(uri) && name.eq_ignore_ascii_case(&key) && sub.is_none()) {
-                continue;
+        let subs = |names: &[AttributeName]| -> Option<Vec<String>> {
+            let matching: Vec<&AttributeName> = names.iter().filter(|n| n.is_core(&key)).collect();
+            if matching.is_empty() {
+                return None;
             }
-            out.insert(key, value);
-        } else if wanted.iter().any(|(uri, name, _)| uri_is_core(uri) && name.eq_ignore_ascii_case(&key)) {
-            let subs: Vec<&String> =
-                wanted.iter().filter(|(uri, name, _)| uri_is_core(uri) && name.eq_ignore_ascii_case(&key)).filter_map(|(_, _, sub)| sub.as_ref()).collect();
-            let whole = wanted.iter().any(|(uri, name, sub)| uri_is_core(uri) && name.eq_ignore_ascii_case(&key) && sub.is_none());
-            match value {
-                Value::Object(inner) if !whole && !subs.is_empty() => {
-                    let kept: Map<String, Value> = inner.into_iter().filter(|(k, _)| subs.iter().any(|s| s.eq_ignore_ascii_case(k))).collect();
-                    out.insert(key, Value::Object(kept));
+            // Some(empty): the whole attribute is named.
+            Some(if matching.iter().any(|n| n.sub.is_none()) { Vec::new() } else { matching.iter().filter_map(|n| n.sub.clone()).collect() })
+        };
+        let value = if !wanted.is_empty() {
+            match (subs(&wanted), value) {
+                (None, _) => continue,
+                (Some(named), Value::Object(inner)) if !named.is_empty() => {
+                    Value::Object(inner.into_iter().filter(|(k, _)| named.iter().any(|s| s.eq_ignore_ascii_case(k))).collect())
                 }
-                other => {
-                    out.insert(key, other);
-                }
+                (Some(_), value) => value,
             }
-        }
+        } else {
+            match (subs(&unwanted), value) {
+                (Some(named), _) if named.is_empty() => continue,
+                (Some(named), Value::Object(inner)) => {
+                    Value::Object(inner.into_iter().filter(|(k, _)| !named.iter().any(|s| s.eq_ignore_ascii_case(k))).collect())
+                }
+                (_, value) => value,
+            }
+        };
+        out.insert(key, value);
     }
     Value::Object(out)
 }
 
-fn uri_is_core(uri: &Option<String>) -> bool {
-    uri.as_deref().is_none_or(|uri| uri.eq_ignore_ascii_case(USER_SCHEMA) || uri.eq_ignore_ascii_case(GROUP_SCHEMA))
+/// One name in `attributes` or `excludedAttributes`:
+/// `[urn:…:]name[.sub]`.
+struct AttributeName {
+    uri: Option<String>,
+    name: String,
+    sub: Option<String>,
 }
 
-fn keep(
-    wanted: &[(Option<String>, String, Option<String>)],
-    unwanted: &[(Option<String>, String, Option<String>)],
-    urn: Option<&str>,
-    name: &str,
-    _sub: Option<&str>,
-) -> bool {
-    let names = |list: &[(Option<String>, String, Option<String>)]| {
-        list.iter().any(|(uri, n, _)| uri.as_deref().map(str::to_lowercase).as_deref() == urn && n.eq_ignore_ascii_case(name))
-    };
-    if wanted.is_empty() {
-        !names(unwanted)
-    } else {
-        names(wanted)
+impl AttributeName {
+    fn list(text: Option<&str>) -> Vec<Self> {
+        text.map(|text| text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(Self::parse).collect()).unwrap_or_default()
     }
-}
 
-/// Splits `urn:…:User:name.givenName` into its URN, name and sub-attribute.
-fn attribute_reference(text: &str) -> (Option<String>, String, Option<String>) {
-    let (uri, rest) = match text.rfind(':') {
-        Some(at) if text.to_lowercase().starts_with("urn:") => (Some(text[..at].to_owned()), &text[at + 1..]),
-        _ => (None, text),
-    };
-    match rest.split_once('.') {
-        Some((name, sub)) => (uri, name.to_owned(), Some(sub.to_owned())),
-        None => (uri, rest.to_owned(), None),
+    fn parse(text: &str) -> Self {
+        let (uri, rest) = match text.rfind(':') {
+            Some(at) if text.to_lowercase().starts_with("urn:") => (Some(text[..at].to_owned()), &text[at + 1..]),
+            _ => (None, text),
+        };
+        match rest.split_once('.') {
+            Some((name, sub)) => Self { uri, name: name.to_owned(), sub: Some(sub.to_owned()) },
+            None => Self { uri, name: rest.to_owned(), sub: None },
+        }
+    }
+
+    /// Names the whole extension `urn`.
+    fn is_extension(&self, urn: &str) -> bool {
+        self.sub.is_none() && self.uri.as_deref().is_some_and(|uri| format!("{uri}:{}", self.name).eq_ignore_ascii_case(urn))
+    }
+
+    /// Names attribute `name` of the extension `urn`.
+    fn is_in_extension(&self, urn: &str, name: &str) -> bool {
+        self.uri.as_deref().is_some_and(|uri| uri.eq_ignore_ascii_case(urn)) && self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// Names core attribute `name` (or one of its sub-attributes).
+    fn is_core(&self, name: &str) -> bool {
+        let core = self.uri.as_deref().is_none_or(|uri| uri.eq_ignore_ascii_case(USER_SCHEMA) || uri.eq_ignore_ascii_case(GROUP_SCHEMA));
+        core && self.name.eq_ignore_ascii_case(name)
     }
 }
 
@@ -343,4 +363,32 @@ pub async fn search_all(state: &crate::server::AppState, query: &ListQuery, base
         resources.push(project(groups::resource(row, &members, base), attributes.0, attributes.1));
     }
     Ok(ScimReply { status: 200, body: Some(list_response(resources, user_total + group_total, query.start_index())), etag: None, location: None })
+}
+
+#[cfg(test)]
+mod projection_tests {
+    use super::*;
+
+    fn user() -> Value {
+        json!({ "schemas": [USER_SCHEMA], "id": "1", "userName": "sam", "name": { "givenName": "Sam", "familyName": "Lee" }, "title": "Buyer",
+                ENTERPRISE_SCHEMA: { "department": "Sales", "employeeNumber": "7" } })
+    }
+
+    #[test]
+    fn attributes_keep_what_is_named_and_id() {
+        let only = project(user(), Some("userName,name.givenName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"), None);
+        assert_eq!(
+            only,
+            json!({ "schemas": [USER_SCHEMA], "id": "1", "userName": "sam", "name": { "givenName": "Sam" }, ENTERPRISE_SCHEMA: { "department": "Sales" } })
+        );
+        let whole = project(user(), Some(ENTERPRISE_SCHEMA), None);
+        assert_eq!(whole[ENTERPRISE_SCHEMA], json!({ "department": "Sales", "employeeNumber": "7" }));
+        assert!(whole.get("userName").is_none());
+    }
+
+    #[test]
+    fn excluded_attributes_drop_what_is_named() {
+        let without = project(user(), None, Some("title,name.familyName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
+        assert_eq!(without, json!({ "schemas": [USER_SCHEMA], "id": "1", "userName": "sam", "name": { "givenName": "Sam" } }));
+    }
 }

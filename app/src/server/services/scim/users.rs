@@ -53,6 +53,9 @@ pub fn resource(row: &rows::UserRow, base: &str) -> Value {
     if !row.department.is_empty() {
         enterprise.insert("department".into(), json!(row.department));
     }
+    if let Some(number) = &row.employee_number {
+        enterprise.insert("employeeNumber".into(), json!(number));
+    }
     if let Some(manager) = row.manager_id {
         enterprise.insert("manager".into(), json!({ "value": manager, "$ref": format!("{base}/Users/{manager}") }));
     }
@@ -81,6 +84,7 @@ struct Desired {
     given_name: Option<String>,
     family_name: Option<String>,
     profile: ProfileDetails,
+    employee_number: Option<String>,
     manager_id: Option<AccountId>,
     active: bool,
 }
@@ -173,16 +177,21 @@ fn parse(body: &Value) -> Result<Desired, ScimError> {
         None | Some(Value::Null) => None,
         // Entra ID sends the manager's id as a plain string.
         Some(Value::String(id)) => Some(id.clone()),
-        Some(Value::Object(manager)) => string_at(manager, "value", "manager.value")?,
+        // Its value, else the id at the end of its $ref.
+        Some(Value::Object(manager)) => match string_at(manager, "value", "manager.value")? {
+            Some(value) => Some(value),
+            None => string_at(manager, "$ref", "manager.$ref")?.and_then(|uri| uri.rsplit('/').next().map(str::to_owned)),
+        },
         Some(_) => return Err(ScimError::invalid_value("manager is an object with the manager's id as its value.")),
     };
     let manager_id = match manager.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()) {
         None => None,
         Some(id) => Some(id.parse::<AccountId>().map_err(|_| ScimError::invalid_value(format!("manager.value {id:?} is not the id of a user in Embark.")))?),
     };
+    let employee_number = bounded(string_at(&enterprise, "employeenumber", "employeeNumber")?, "employeeNumber")?;
     let active = boolean(user.get("active"), "active")?.unwrap_or(true);
     let profile = ProfileDetails::parse(&full_name, &title, &department, "", &phone).map_err(|errors| field_errors(errors, "The person's details"))?;
-    Ok(Desired { email, username, external_id, given_name, family_name, profile, manager_id, active })
+    Ok(Desired { email, username, external_id, given_name, family_name, profile, employee_number, manager_id, active })
 }
 
 fn details<'a>(desired: &'a Desired) -> rows::UserDetails<'a> {
@@ -197,6 +206,7 @@ fn details<'a>(desired: &'a Desired) -> rows::UserDetails<'a> {
         family_name: desired.family_name.as_deref(),
         title: &desired.profile.title,
         department: &desired.profile.department,
+        employee_number: desired.employee_number.as_deref(),
         phone: &desired.profile.phone,
         manager_id: desired.manager_id,
     }
@@ -217,6 +227,7 @@ fn changes(before: &rows::UserRow, after: &Desired) -> Vec<&'static str> {
     note(before.given_name != after.given_name || before.family_name != after.family_name, "name");
     note(before.title != after.profile.title, "title");
     note(before.department != after.profile.department, "department");
+    note(before.employee_number != after.employee_number, "employeeNumber");
     note(before.phone != after.profile.phone, "phoneNumbers");
     note(before.manager_id != after.manager_id, "manager");
     changed
@@ -338,6 +349,10 @@ async fn write(
             AuditEvent { actor: &actor, action: AuditAction::AccountUpdated, target: &target, details: json!({ "via": "scim", "changed": changed }), now },
         )
         .await?;
+    }
+    let email_changed = current.email.as_deref().map(str::to_lowercase) != desired.email.as_ref().map(|e| e.as_ref().to_lowercase());
+    if current.status == AccountStatus::Invited && email_changed {
+        lifecycle::email_changed_in(state, &mut tx, id, caller.invite_automatically, &actor, now).await?;
     }
     match (current.status == AccountStatus::Deactivated, desired.active) {
         (true, true) => {
