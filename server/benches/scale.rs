@@ -57,6 +57,9 @@ impl Server {
             // As if behind a proxy at 127.0.0.1, so that load generated here
             // can come from several client addresses (X-Forwarded-For).
             .env("EMBARK_TRUSTED_PROXIES", "127.0.0.1")
+            // The SCIM figures measure what the server can do, not the
+            // per-integration limit (200/s by default).
+            .env("EMBARK_SCIM_RATE", "100000")
             .env("RUST_LOG", std::env::var("EMBARK_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()))
             .env("LEPTOS_OUTPUT_NAME", "embark")
             .env("LEPTOS_SITE_ROOT", "target/site")

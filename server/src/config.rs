@@ -18,7 +18,13 @@ pub struct Config {
     pub log_json: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`EMBARK_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests per second each SCIM integration may make (`EMBARK_SCIM_RATE`).
+    pub scim_requests_per_second: u32,
 }
+
+/// `EMBARK_SCIM_RATE` when unset: an initial sync of 100,000 people takes
+/// under ten minutes, and one runaway provider cannot take the server.
+pub const DEFAULT_SCIM_RATE: u32 = 200;
 
 #[derive(Debug, Clone)]
 pub struct SmtpConfig {
@@ -157,6 +163,15 @@ impl Config {
             }
         };
 
+        let scim_requests_per_second = match get("EMBARK_SCIM_RATE").map(|raw| raw.trim().parse::<u32>()) {
+            None => DEFAULT_SCIM_RATE,
+            Some(Ok(rate)) if (1..=100_000).contains(&rate) => rate,
+            Some(_) => {
+                problems.push("EMBARK_SCIM_RATE is the requests per second each SCIM integration may make: a whole number from 1 to 100000.".to_owned());
+                DEFAULT_SCIM_RATE
+            }
+        };
+
         match (problems.is_empty(), database_url, public_url, listen, secret_key) {
             (true, Some(database_url), Some(public_url), Some(listen), Some(secret_key)) => Ok(Self {
                 database_url: SecretString::from(database_url),
@@ -166,6 +181,7 @@ impl Config {
                 smtp,
                 log_json,
                 trusted_proxies,
+                scim_requests_per_second,
             }),
             _ => Err(ConfigErrors(problems)),
         }

@@ -5,6 +5,7 @@
 //! every answer, errors included, is a SCIM JSON body. The handlers parse
 //! the request and call `services::scim`.
 
+use app::domain::IntegrationId;
 use app::server::client::ClientAddress;
 use app::server::services::integrations::{self, ScimCaller, TokenCheck};
 use app::server::services::scim::{self, discovery, groups, users, ListQuery, ScimError, ScimReply};
@@ -18,6 +19,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -32,7 +35,13 @@ const IN_FLIGHT: usize = 32;
 const TIMEOUT: Duration = Duration::from_secs(60);
 const CONTENT_TYPE: &str = "application/scim+json";
 
+/// Each integration's request budget, on this server.
+type RateLimits = Arc<governor::DefaultKeyedRateLimiter<IntegrationId>>;
+
 pub fn router(state: AppState) -> Router {
+    let rate = NonZeroU32::new(state.scim_requests_per_second).unwrap_or(NonZeroU32::MIN);
+    let burst = rate.saturating_mul(NonZeroU32::new(2).expect("2 is not zero"));
+    let limits: RateLimits = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_second(rate).allow_burst(burst)));
     let api = Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
@@ -48,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.search", post(search_everything))
         .fallback(unknown_endpoint)
         .with_state(state)
+        .layer(axum::Extension(limits))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(ServiceBuilder::new().layer(HandleErrorLayer::new(overloaded)).layer(LoadShedLayer::new()).layer(GlobalConcurrencyLimitLayer::new(IN_FLIGHT)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, TIMEOUT))
@@ -101,14 +111,15 @@ async fn unknown_endpoint() -> Answer {
     Answer(Err(ScimError { status: 404, scim_type: None, detail: "Embark's SCIM API has no such endpoint.".into() }))
 }
 
-/// The integration a request acts as: its bearer token, checked.
+/// The integration a request acts as: its bearer token, checked, within
+/// its request rate.
 struct Caller(ScimCaller);
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = Answer;
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let refuse = |detail: &str| Answer(Err(ScimError { status: 401, scim_type: None, detail: detail.into() }));
+        let refuse = |detail: &str| Answer(Err(ScimError { status: 401, scim_type: None, detail: detail.into() })).into_response();
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -119,19 +130,39 @@ impl FromRequestParts<AppState> for Caller {
             return Err(refuse("Send the integration's token as Authorization: Bearer <token>."));
         };
         let address = parts.extensions.get::<ClientAddress>().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |client| client.0);
-        match integrations::authenticate(state, token, address, OffsetDateTime::now_utc()).await {
-            Ok(TokenCheck::Valid(caller)) => Ok(Caller(caller)),
+        let caller = match integrations::authenticate(state, token, address, OffsetDateTime::now_utc()).await {
+            Ok(TokenCheck::Valid(caller)) => caller,
             Ok(TokenCheck::Invalid) => {
-                Err(refuse("This token is not valid: it was mistyped, replaced or revoked. An admin can make a new one on Embark's Integrations page."))
+                return Err(refuse(
+                    "This token is not valid: it was mistyped, replaced or revoked. An admin can make a new one on Embark's Integrations page.",
+                ));
             }
-            Ok(TokenCheck::Throttled(throttled)) => Err(Answer(Err(ScimError {
-                status: 429,
-                scim_type: None,
-                detail: format!("Too many invalid tokens came from this address: nothing was looked up. {}", throttled.message("use a SCIM token")),
-            }))),
-            Err(error) => Err(Answer(Err(ScimError::internal(error)))),
+            Ok(TokenCheck::Throttled(throttled)) => {
+                let detail = format!("Too many invalid tokens came from this address: nothing was looked up. {}", throttled.message("use a SCIM token"));
+                return Err(too_many_requests(detail, throttled.retry_after.whole_seconds().max(1).unsigned_abs()));
+            }
+            Err(error) => return Err(Answer(Err(ScimError::internal(error))).into_response()),
+        };
+        if let Some(limits) = parts.extensions.get::<RateLimits>() {
+            if let Err(not_until) = limits.check_key(&caller.id) {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+                let seconds = wait.as_secs() + 1;
+                let detail = format!(
+                    "This integration is sending more than {} requests a second. Nothing was changed; retry after {seconds} s.",
+                    state.scim_requests_per_second
+                );
+                return Err(too_many_requests(detail, seconds));
+            }
         }
+        Ok(Caller(caller))
     }
+}
+
+/// 429 with `Retry-After`, as SCIM clients expect (RFC 7644 §3.12).
+fn too_many_requests(detail: String, retry_after_seconds: u64) -> Response {
+    let mut response = Answer(Err(ScimError { status: 429, scim_type: None, detail })).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+    response
 }
 
 fn base(state: &AppState) -> String {

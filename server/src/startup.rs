@@ -76,6 +76,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         setup,
         mailer,
         trusted_proxies: config.trusted_proxies.clone().into(),
+        scim_requests_per_second: config.scim_requests_per_second,
     };
     let needs_setup = !app::server::services::setup::admin_exists(&state).await?;
     Ok((state, needs_setup.then_some(secret)))

@@ -20,4 +20,7 @@ pub struct AppState {
     pub mailer: Option<super::mail::Mailer>,
     /// Proxies whose `X-Forwarded-For` is believed (`EMBARK_TRUSTED_PROXIES`).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// Requests per second each SCIM integration may make, on each server
+    /// (`EMBARK_SCIM_RATE`); bursts of twice as many pass.
+    pub scim_requests_per_second: u32,
 }

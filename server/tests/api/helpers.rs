@@ -44,6 +44,7 @@ pub async fn spawn_app_with(pool: PgPool, change: impl FnOnce(&mut AppState)) ->
         setup,
         mailer: None,
         trusted_proxies: Vec::new().into(),
+        scim_requests_per_second: server::config::DEFAULT_SCIM_RATE,
     };
     let mut state = state;
     change(&mut state);

@@ -90,7 +90,8 @@ fn okta_user(email: &str, given: &str, family: &str) -> Value {
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn the_scim_conformance_suite_passes(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    // The suite sends a few hundred requests in about two seconds.
+    let app = crate::helpers::spawn_app_with(pool, |state| state.scim_requests_per_second = 10_000).await;
     let scim = integration(&app, "Conformance").await;
     let scim2 = std::env::var("EMBARK_TEST_SCIM2").expect("EMBARK_TEST_SCIM2 names the scim2 command (scripts/test installs scim2-cli)");
     let output = tokio::process::Command::new(scim2)
@@ -592,4 +593,22 @@ async fn invite_all_turns_automatic_invitations_on_for_every_live_integration(po
     assert_eq!(switched, [("Entra ID".to_owned(), true), ("Okta".to_owned(), true), ("Retired".to_owned(), false)]);
     let (_, later) = entra.post("/Users", okta_user("later@acme.test", "Later", "Person")).await;
     assert_eq!(status_of(&app, later["id"].as_str().unwrap()).await, AccountStatus::Invited);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn each_integration_has_its_own_request_rate(pool: PgPool) {
+    let app = crate::helpers::spawn_app_with(pool, |state| state.scim_requests_per_second = 1).await;
+    let okta = integration(&app, "Okta").await;
+    let entra = integration(&app, "Entra ID").await;
+    // A burst of twice the rate passes; the next is refused with a wait.
+    assert_eq!(okta.get("/Users").await.0, StatusCode::OK);
+    assert_eq!(okta.get("/Users").await.0, StatusCode::OK);
+    let response = app.client.get(okta.url("/Users")).header(AUTHORIZATION, format!("Bearer {}", okta.token)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "429");
+    // Another integration is not slowed by the first.
+    assert_eq!(entra.get("/Users").await.0, StatusCode::OK);
 }
