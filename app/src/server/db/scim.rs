@@ -48,6 +48,20 @@ pub async fn user(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<
     .await
 }
 
+/// [`user`], locked until the transaction ends.
+pub async fn user_for_update(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT a.id AS "id: AccountId", a.status AS "status: AccountStatus", a.email, a.external_id, a.username, a.full_name,
+                  a.given_name, a.family_name, a.title, a.department, a.employee_number, a.location, a.phone, a.manager_id AS "manager_id: AccountId",
+                  a.sign_in_method AS "sign_in_method: SignInMethod", a.created_at, a.updated_at, a.invited_at, a.claimed_at
+           FROM account a WHERE a.id = $1 FOR UPDATE"#,
+        id as AccountId,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 /// The columns a user filter may test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserColumn {

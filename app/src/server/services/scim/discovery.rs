@@ -119,15 +119,15 @@ fn schemas(base: &str) -> Vec<Value> {
 pub fn schemas_list(base: &str) -> ScimReply {
     let all = schemas(base);
     let total = all.len() as i64;
-    ScimReply { status: 200, body: Some(list_response(all, total, 1)), etag: None, location: None }
+    ScimReply::ok(list_response(all, total, 1))
 }
 
 pub fn schema_by_id(base: &str, id: &str) -> Result<ScimReply, ScimError> {
-    schemas(base)
-        .into_iter()
-        .find(|schema| schema["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
-        .map(|schema| ScimReply { status: 200, body: Some(schema), etag: None, location: None })
-        .ok_or_else(|| ScimError { status: 404, scim_type: None, detail: format!("Embark has no schema {id}.") })
+    schemas(base).into_iter().find(|schema| schema["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id))).map(ScimReply::ok).ok_or_else(|| ScimError {
+        status: 404,
+        scim_type: None,
+        detail: format!("Embark has no schema {id}."),
+    })
 }
 
 fn resource_types(base: &str) -> Vec<Value> {
@@ -160,15 +160,15 @@ fn resource_types(base: &str) -> Vec<Value> {
 pub fn resource_types_list(base: &str) -> ScimReply {
     let all = resource_types(base);
     let total = all.len() as i64;
-    ScimReply { status: 200, body: Some(list_response(all, total, 1)), etag: None, location: None }
+    ScimReply::ok(list_response(all, total, 1))
 }
 
 pub fn resource_type_by_id(base: &str, id: &str) -> Result<ScimReply, ScimError> {
-    resource_types(base)
-        .into_iter()
-        .find(|kind| kind["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
-        .map(|kind| ScimReply { status: 200, body: Some(kind), etag: None, location: None })
-        .ok_or_else(|| ScimError { status: 404, scim_type: None, detail: format!("Embark has no resource type {id}.") })
+    resource_types(base).into_iter().find(|kind| kind["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id))).map(ScimReply::ok).ok_or_else(|| ScimError {
+        status: 404,
+        scim_type: None,
+        detail: format!("Embark has no resource type {id}."),
+    })
 }
 
 pub fn service_provider_config(base: &str) -> ScimReply {
@@ -188,5 +188,5 @@ pub fn service_provider_config(base: &str) -> ScimReply {
         }],
         "meta": { "resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig") },
     });
-    ScimReply { status: 200, body: Some(body), etag: None, location: None }
+    ScimReply::ok(body)
 }

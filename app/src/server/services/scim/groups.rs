@@ -80,11 +80,16 @@ fn parse(body: &Value) -> Result<Desired, ScimError> {
         let id = value.trim().parse::<AccountId>().map_err(|_| ScimError::invalid_value(format!("members: {value:?} is not the id of a user in Embark.")))?;
         ids.insert(id);
     }
-    let external_id = string_at(group, "externalid", "externalId")?.map(|id| id.trim().to_owned()).filter(|id| !id.is_empty());
-    if external_id.as_ref().is_some_and(|id| id.chars().count() > 200 || id.chars().any(char::is_control)) {
-        return Err(ScimError::invalid_value("externalId is one line of at most 200 characters."));
-    }
+    let external_id = super::users::bounded(string_at(group, "externalid", "externalId")?, "externalId")?;
     Ok(Desired { name: settings.name, external_id, members: ids.into_iter().collect() })
+}
+
+/// A member deleted after the members were checked: the write stops.
+fn map_member_error(error: sqlx::Error) -> ScimError {
+    match db::foreign_key_violation(&error) {
+        Some(_) => ScimError::invalid_value("members: one of the people was deleted meanwhile. Nothing was changed; read the group again."),
+        None => ScimError::internal(error),
+    }
 }
 
 fn map_name_error(error: sqlx::Error) -> ScimError {
@@ -101,8 +106,7 @@ async fn read(state: &AppState, id: GroupId, base: &str) -> Result<Value, ScimEr
 }
 
 pub async fn get(state: &AppState, id: &str, base: &str, query: &ListQuery) -> Result<ScimReply, ScimError> {
-    let body = read(state, parse_id(id)?, base).await?;
-    Ok(ScimReply::resource(200, project(body, query.attributes.as_deref(), query.excluded_attributes.as_deref())))
+    Ok(ScimReply::projected(read(state, parse_id(id)?, base).await?, query))
 }
 
 pub async fn list(state: &AppState, query: &ListQuery, base: &str) -> Result<ScimReply, ScimError> {
@@ -118,7 +122,7 @@ pub async fn list(state: &AppState, query: &ListQuery, base: &str) -> Result<Sci
             project(resource(row, &members, base), query.attributes.as_deref(), query.excluded_attributes.as_deref())
         })
         .collect();
-    Ok(ScimReply { status: 200, body: Some(list_response(resources, total, query.start_index())), etag: None, location: None })
+    Ok(ScimReply::ok(list_response(resources, total, query.start_index())))
 }
 
 async fn check_members(state: &AppState, members: &[AccountId]) -> Result<(), ScimError> {
@@ -156,7 +160,9 @@ pub async fn create(state: &AppState, caller: &ScimCaller, body: &Value, base: &
     let settings = GroupSettings { name: desired.name.clone(), description: String::new(), is_open: false, suggested_at_claim: false };
     let mut tx = state.pool.begin().await?;
     let id = group_rows::insert(&mut tx, &settings, now).await.map_err(map_name_error)?;
-    rows::rename_group(&mut tx, id, &desired.name, desired.external_id.as_deref(), now).await?;
+    if desired.external_id.is_some() {
+        rows::rename_group(&mut tx, id, &desired.name, desired.external_id.as_deref(), now).await?;
+    }
     audit::record(
         &mut *tx,
         AuditEvent {
@@ -168,7 +174,7 @@ pub async fn create(state: &AppState, caller: &ScimCaller, body: &Value, base: &
         },
     )
     .await?;
-    let (added, _) = rows::set_members(&mut tx, id, &desired.members, now).await?;
+    let (added, _) = rows::set_members(&mut tx, id, &desired.members, now).await.map_err(map_member_error)?;
     audit_membership(&mut tx, caller, id, &desired.name, &added, AuditAction::GroupMemberAdded, now).await?;
     tx.commit().await?;
     Ok(ScimReply::resource(201, read(state, id, base).await?))
@@ -239,7 +245,7 @@ async fn write(
         .await?;
     }
     if desired.members != members {
-        let (added, removed) = rows::set_members(&mut tx, id, &desired.members, now).await?;
+        let (added, removed) = rows::set_members(&mut tx, id, &desired.members, now).await.map_err(map_member_error)?;
         audit_membership(&mut tx, caller, id, &desired.name, &added, AuditAction::GroupMemberAdded, now).await?;
         audit_membership(&mut tx, caller, id, &desired.name, &removed, AuditAction::GroupMemberRemoved, now).await?;
     }

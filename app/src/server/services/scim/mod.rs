@@ -120,6 +120,18 @@ impl ScimReply {
         Self { status, body: Some(body), etag, location }
     }
 
+    /// One resource read with `attributes`/`excludedAttributes`: its ETag
+    /// stays even when `meta` is not selected.
+    pub fn projected(resource: Value, query: &ListQuery) -> Self {
+        let etag = resource.pointer("/meta/version").and_then(Value::as_str).map(str::to_owned);
+        Self { etag, ..Self::ok(project(resource, query.attributes.as_deref(), query.excluded_attributes.as_deref())) }
+    }
+
+    /// 200 with a body that is not one resource (a list, a schema).
+    pub fn ok(body: Value) -> Self {
+        Self { status: 200, body: Some(body), etag: None, location: None }
+    }
+
     pub fn no_content() -> Self {
         Self { status: 204, body: None, etag: None, location: None }
     }
@@ -362,7 +374,7 @@ pub async fn search_all(state: &crate::server::AppState, query: &ListQuery, base
         let members: Vec<crate::domain::AccountId> = memberships.iter().filter(|(group, _)| *group == row.id).map(|(_, member)| *member).collect();
         resources.push(project(groups::resource(row, &members, base), attributes.0, attributes.1));
     }
-    Ok(ScimReply { status: 200, body: Some(list_response(resources, user_total + group_total, query.start_index())), etag: None, location: None })
+    Ok(ScimReply::ok(list_response(resources, user_total + group_total, query.start_index())))
 }
 
 #[cfg(test)]

@@ -6,18 +6,15 @@
 use super::{
     check_if_match, filter, fold_keys, list_response, project, string_at, timestamp, version, ListQuery, ScimError, ScimReply, ENTERPRISE_SCHEMA, USER_SCHEMA,
 };
-use crate::domain::{AccountId, AccountStatus, AuditAction, AuditTarget, EmailAddress, FieldErrors, ProfileDetails, Role, Username};
+use crate::domain::{optional_line, AccountId, AccountStatus, AuditAction, AuditTarget, EmailAddress, FieldErrors, ProfileDetails, Role, Username};
 use crate::server::db::audit::{self, AuditEvent};
-use crate::server::db::{self, accounts, scim as rows};
+use crate::server::db::{self, scim as rows};
 use crate::server::services::integrations::ScimCaller;
 use crate::server::services::lifecycle::{self, Invitation, LifecycleError, NewPerson};
 use crate::server::AppState;
 use serde_json::{json, Map, Value};
 use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
-
-/// The longest `externalId`, given or family name accepted.
-const MAX_TEXT: usize = 200;
 
 /// The resource as the API shows it.
 pub fn resource(row: &rows::UserRow, base: &str) -> Value {
@@ -94,12 +91,12 @@ fn field_errors(errors: FieldErrors, attribute: &str) -> ScimError {
     ScimError::invalid_value(format!("{attribute}: {detail}"))
 }
 
-fn bounded(value: Option<String>, shown: &str) -> Result<Option<String>, ScimError> {
-    match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() > MAX_TEXT || v.chars().any(char::is_control) => {
-            Err(ScimError::invalid_value(format!("{shown} is one line of at most {MAX_TEXT} characters.")))
-        }
-        other => Ok(other),
+/// An optional one-line text (the same rule as the admin panel's fields);
+/// empty is absent.
+pub(super) fn bounded(value: Option<String>, shown: &str) -> Result<Option<String>, ScimError> {
+    match value.map(|v| optional_line(shown, &v)).transpose() {
+        Ok(text) => Ok(text.filter(|v| !v.is_empty())),
+        Err(error) => Err(ScimError::invalid_value(format!("{shown}: {}", error.message))),
     }
 }
 
@@ -251,16 +248,14 @@ async fn read(state: &AppState, id: AccountId, base: &str) -> Result<Value, Scim
 
 pub async fn get(state: &AppState, id: &str, base: &str, query: &ListQuery) -> Result<ScimReply, ScimError> {
     let id = parse_id(id)?;
-    let body = read(state, id, base).await?;
-    let etag = body.pointer("/meta/version").and_then(Value::as_str).map(str::to_owned);
-    Ok(ScimReply { etag, ..ScimReply::resource(200, project(body, query.attributes.as_deref(), query.excluded_attributes.as_deref())) })
+    Ok(ScimReply::projected(read(state, id, base).await?, query))
 }
 
 pub async fn list(state: &AppState, query: &ListQuery, base: &str) -> Result<ScimReply, ScimError> {
     let condition = query.filter.as_deref().map(filter::users).transpose()?;
     let (found, total) = rows::users(&state.pool, condition.as_ref(), query.start_index() - 1, query.count()).await?;
     let resources = found.iter().map(|row| project(resource(row, base), query.attributes.as_deref(), query.excluded_attributes.as_deref())).collect();
-    Ok(ScimReply { status: 200, body: Some(list_response(resources, total, query.start_index())), etag: None, location: None })
+    Ok(ScimReply::ok(list_response(resources, total, query.start_index())))
 }
 
 pub async fn create(state: &AppState, caller: &ScimCaller, body: &Value, base: &str, now: OffsetDateTime) -> Result<ScimReply, ScimError> {
@@ -366,8 +361,7 @@ async fn write(
 }
 
 async fn lock(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> Result<rows::UserRow, ScimError> {
-    accounts::find_for_update(tx, id).await?.ok_or_else(|| ScimError::not_found("user"))?;
-    rows::user(&mut **tx, id).await?.ok_or_else(|| ScimError::not_found("user"))
+    rows::user_for_update(tx, id).await?.ok_or_else(|| ScimError::not_found("user"))
 }
 
 /// DELETE: the person is deactivated (ending every session, link and queued
