@@ -15,12 +15,11 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 /// browser goes to `next` (a local path) or the person's home.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::domain::Role;
     use crate::server::{context, services::auth};
     let state = context::state()?;
     let browser = context::session().await?;
     let signed_in = auth::sign_in(&state, &browser, context::client_address(), &email, &password, time::OffsetDateTime::now_utc()).await?;
-    let home = if signed_in.role == Role::Admin { "/admin" } else { "/" };
+    let home = if signed_in.role.manages_people() { "/admin" } else { "/" };
     leptos_axum::redirect(&context::safe_local_path(&state.public_url, next.as_deref()).unwrap_or_else(|| home.to_owned()));
     Ok(())
 }

@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") ssr=SsrMode::Async view=admin::AdminOverviewPage/>
                         <Route path=path!("people") ssr=SsrMode::Async view=admin::PeoplePage/>
                         <Route path=path!("people/new") ssr=SsrMode::Async view=admin::AddPersonPage/>
+                        <Route path=path!("people/export") ssr=SsrMode::Async view=admin::PeopleExportPage/>
                         <Route path=path!("people/:id") ssr=SsrMode::Async view=admin::PersonPage/>
                         <Route path=path!("invitations") ssr=SsrMode::Async view=admin::UnsentInvitationsPage/>
                         <Route path=path!("invitations/selected/:id") ssr=SsrMode::Async view=admin::InviteSelectionPage/>
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
                         <Route path=path!("groups/:id") ssr=SsrMode::Async view=admin::GroupPage/>
                         <Route path=path!("integrations") ssr=SsrMode::Async view=admin::IntegrationsPage/>
+                        <Route path=path!("audit") ssr=SsrMode::Async view=admin::AuditLogPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                         <Route path=path!("settings/sso") ssr=SsrMode::Async view=admin::SsoSettingsPage/>
                         <Route path=path!("mail") ssr=SsrMode::Async view=admin::OutgoingMailPage/>

@@ -3,7 +3,7 @@
 //! same as a CSV file. Admins only; each is audited with its row count
 //! (`services::access_codes`).
 
-use crate::bulk::{download, Admin};
+use crate::bulk::{download, PeopleAdmin};
 use crate::routes::{error_page, page_with_link};
 use app::server::services::access_codes::{self, CodeExport, CodeSelection, CodeSheet};
 use app::server::spreadsheet::formula_safe;
@@ -55,7 +55,7 @@ impl IntoResponse for SheetProblem {
     }
 }
 
-async fn load(state: &AppState, admin: &Admin, query: SelectionQuery, export: CodeExport) -> Result<CodeSheet, SheetProblem> {
+async fn load(state: &AppState, admin: &PeopleAdmin, query: SelectionQuery, export: CodeExport) -> Result<CodeSheet, SheetProblem> {
     let selection = query.parse()?;
     access_codes::sheet(state, &admin.actor(), &selection, export, time::OffsetDateTime::now_utc()).await.map_err(|error| {
         tracing::error!(error = %error, "access codes: could not be read");
@@ -75,7 +75,7 @@ fn nothing_to_print() -> Response {
 }
 
 /// The print-ready sheet.
-pub async fn print_sheet(Extension(state): Extension<AppState>, admin: Admin, Query(query): Query<SelectionQuery>) -> Response {
+pub async fn print_sheet(Extension(state): Extension<AppState>, admin: PeopleAdmin, Query(query): Query<SelectionQuery>) -> Response {
     let sheet = match load(&state, &admin, query, CodeExport::PrintSheet).await {
         Ok(sheet) => sheet,
         Err(problem) => return problem.into_response(),
@@ -123,7 +123,7 @@ pub async fn print_sheet(Extension(state): Extension<AppState>, admin: Admin, Qu
 }
 
 /// The same codes as a spreadsheet.
-pub async fn download_csv(Extension(state): Extension<AppState>, admin: Admin, Query(query): Query<SelectionQuery>) -> Response {
+pub async fn download_csv(Extension(state): Extension<AppState>, admin: PeopleAdmin, Query(query): Query<SelectionQuery>) -> Response {
     let sheet = match load(&state, &admin, query, CodeExport::Csv).await {
         Ok(sheet) => sheet,
         Err(problem) => return problem.into_response(),

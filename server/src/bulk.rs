@@ -22,24 +22,25 @@ pub fn upload_limit() -> DefaultBodyLimit {
     DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)
 }
 
-/// An admin making the request. The page-access layer already turned away
-/// everyone else from `/admin/…` pages, but it lets non-admins reach the
-/// page (to show 403 in the app's look), so these routes check themselves.
-pub struct Admin(pub Viewer);
+/// A people admin or owner making the request. The page-access layer
+/// already turned away everyone else from `/admin/…` pages, but it lets them
+/// reach the page (to show 403 in the app's look), so these routes check
+/// themselves.
+pub struct PeopleAdmin(pub Viewer);
 
-impl<S: Send + Sync> FromRequestParts<S> for Admin {
+impl<S: Send + Sync> FromRequestParts<S> for PeopleAdmin {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Viewer>() {
-            Some(viewer) if viewer.is_admin() => Ok(Self(viewer.clone())),
-            Some(_) => Err(error_page(StatusCode::FORBIDDEN, "Only admins can do this.")),
+            Some(viewer) if viewer.manages_people() => Ok(Self(viewer.clone())),
+            Some(_) => Err(error_page(StatusCode::FORBIDDEN, "Only people admins and owners can do this.")),
             None => Err(Redirect::to("/sign-in").into_response()),
         }
     }
 }
 
-impl Admin {
+impl PeopleAdmin {
     pub fn actor(&self) -> Actor {
         self.0.actor()
     }
@@ -102,7 +103,7 @@ async fn refuse(session: &Session, kind: UploadKind, reason: &str) -> Response {
 }
 
 /// Uploading a people file: checked and staged, then the preview page.
-pub async fn upload_import(Extension(state): Extension<AppState>, admin: Admin, session: Session, multipart: Multipart) -> Response {
+pub async fn upload_import(Extension(state): Extension<AppState>, admin: PeopleAdmin, session: Session, multipart: Multipart) -> Response {
     let (name, bytes) = match read_file(multipart).await {
         Ok(file) => file,
         Err(problem) => return refuse(&session, UploadKind::PeopleImport, problem.message()).await,
@@ -122,7 +123,7 @@ pub async fn upload_import(Extension(state): Extension<AppState>, admin: Admin, 
 }
 
 /// Uploading a list for Invite Selected: matched, then the report page.
-pub async fn upload_selection(Extension(state): Extension<AppState>, admin: Admin, session: Session, multipart: Multipart) -> Response {
+pub async fn upload_selection(Extension(state): Extension<AppState>, admin: PeopleAdmin, session: Session, multipart: Multipart) -> Response {
     let (name, bytes) = match read_file(multipart).await {
         Ok(file) => file,
         Err(problem) => return refuse(&session, UploadKind::InviteSelection, problem.message()).await,
@@ -173,7 +174,7 @@ fn template_rows() -> [[&'static str; 11]; 3] {
     ]
 }
 
-pub async fn import_template_csv(_admin: Admin) -> Response {
+pub async fn import_template_csv(_admin: PeopleAdmin) -> Response {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut rows = vec![import::COLUMNS];
     rows.extend(template_rows());
@@ -185,7 +186,7 @@ pub async fn import_template_csv(_admin: Admin) -> Response {
     download("embark-people-template.csv", CSV, writer.into_inner().unwrap_or_default())
 }
 
-pub async fn import_template_xlsx(_admin: Admin) -> Response {
+pub async fn import_template_xlsx(_admin: PeopleAdmin) -> Response {
     let mut rows = vec![import::COLUMNS];
     rows.extend(template_rows());
     match xlsx_of(&rows) {
@@ -216,12 +217,12 @@ fn xlsx_of(rows: &[[&str; 11]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     workbook.save_to_buffer()
 }
 
-pub async fn selection_template_csv(_admin: Admin) -> Response {
+pub async fn selection_template_csv(_admin: PeopleAdmin) -> Response {
     download("embark-invite-selected-template.csv", CSV, b"Email,External ID\nada.lovelace@example.com,\n,E1002\n".to_vec())
 }
 
 /// Every invalid row of an import, as CSV.
-pub async fn import_problems(Extension(state): Extension<AppState>, _admin: Admin, Path(id): Path<Uuid>) -> Response {
+pub async fn import_problems(Extension(state): Extension<AppState>, _admin: PeopleAdmin, Path(id): Path<Uuid>) -> Response {
     match import::error_report(&state, id).await {
         Ok((name, bytes)) => download(&name, CSV, bytes),
         Err(import::ImportError::Gone) => error_page(StatusCode::NOT_FOUND, "This import is no longer available. Upload the file again."),

@@ -5,6 +5,7 @@ pub mod access_codes;
 pub mod bulk;
 pub mod cli;
 pub mod config;
+pub mod exports;
 pub mod limits;
 pub mod middleware;
 pub mod routes;

@@ -85,16 +85,26 @@ pub async fn resolve_viewer(State(state): State<AppState>, session: Session, mut
 pub enum Access {
     Anyone,
     SignedIn,
-    Admin,
+    /// The admin panel's people work: people admins and owners.
+    PeopleAdmin,
+    /// The organisation's settings, single sign-on and integrations.
+    Owner,
 }
+
+/// The admin pages only owners may open (single sign-on is under settings);
+/// the rest of `/admin` is for people admins too.
+const OWNER_PAGES: [&str; 2] = ["/admin/settings", "/admin/integrations"];
 
 /// Deny by default: a path is open to anyone only when listed here. Server
 /// functions (`/api/…`) authorise themselves, each stating who may call it.
 pub fn access_for(path: &str) -> Access {
     const OPEN: [&str; 5] = ["/sign-in", "/setup", "/claim", "/healthz", "/favicon.ico"];
     const OPEN_PREFIXES: [&str; 5] = ["/setup/", "/claim/", "/sso/", "/pkg/", "/api/"];
-    if path == "/admin" || path.starts_with("/admin/") {
-        Access::Admin
+    let under = |page: &str| path == page || path.strip_prefix(page).is_some_and(|rest| rest.starts_with('/'));
+    if OWNER_PAGES.into_iter().any(under) {
+        Access::Owner
+    } else if under("/admin") {
+        Access::PeopleAdmin
     } else if OPEN.contains(&path) || OPEN_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
         Access::Anyone
     } else {
@@ -103,15 +113,17 @@ pub fn access_for(path: &str) -> Access {
 }
 
 /// Sends people who are not signed in to the sign-in page, and answers
-/// non-admins in the admin panel with a 403 page saying why.
+/// those whose role does not reach a page with a 403 page saying why.
 pub async fn page_access(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let viewer = request.extensions().get::<Viewer>().cloned();
     match (access_for(&path), viewer) {
         (Access::Anyone, _) => next.run(request).await,
         (Access::SignedIn, Some(_)) => next.run(request).await,
-        (Access::Admin, Some(viewer)) if viewer.is_admin() => next.run(request).await,
-        (Access::Admin, Some(_)) => crate::routes::forbidden_page(),
+        (Access::PeopleAdmin, Some(viewer)) if viewer.manages_people() => next.run(request).await,
+        (Access::Owner, Some(viewer)) if viewer.is_owner() => next.run(request).await,
+        (Access::PeopleAdmin, Some(_)) => crate::routes::forbidden_page(),
+        (Access::Owner, Some(_)) => crate::routes::owners_only_page(),
         (_, None) => {
             let next_path = request.uri().path_and_query().map_or(path.clone(), |pq| pq.as_str().to_owned());
             let encoded: String = form_urlencoded::byte_serialize(next_path.as_bytes()).collect();
@@ -167,8 +179,12 @@ mod tests {
 
     #[test]
     fn pages_are_closed_unless_listed_open() {
-        assert_eq!(access_for("/admin"), Access::Admin);
-        assert_eq!(access_for("/admin/people"), Access::Admin);
+        assert_eq!(access_for("/admin"), Access::PeopleAdmin);
+        assert_eq!(access_for("/admin/people"), Access::PeopleAdmin);
+        assert_eq!(access_for("/admin/settings"), Access::Owner);
+        assert_eq!(access_for("/admin/settings/sso"), Access::Owner);
+        assert_eq!(access_for("/admin/integrations"), Access::Owner);
+        assert_eq!(access_for("/admin/settingsx"), Access::PeopleAdmin);
         assert_eq!(access_for("/administrator"), Access::SignedIn);
         assert_eq!(access_for("/"), Access::SignedIn);
         assert_eq!(access_for("/some/unknown/page"), Access::SignedIn);

@@ -186,6 +186,14 @@ pub fn forbidden_page() -> Response {
     )
 }
 
+pub fn owners_only_page() -> Response {
+    plain_page(
+        StatusCode::FORBIDDEN,
+        "Only owners can open this page",
+        "Settings, single sign-on and integrations are for the owners of this Embark. Ask an owner if something here needs to change.",
+    )
+}
+
 pub fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
     page_with_link(status, &format!("Error {}", status.as_u16()), heading, message, "/", "Go to your home page")
 }

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::session_store::HashedIdStore;
-use crate::{access_codes, bulk, limits, middleware, routes, scim, sso};
+use crate::{access_codes, bulk, exports, limits, middleware, routes, scim, sso};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
 use app::server::AppState;
@@ -143,6 +143,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/people/{id}/picture", get(routes::person_picture))
         .route("/admin/access-codes/print", get(access_codes::print_sheet))
         .route("/admin/access-codes.csv", get(access_codes::download_csv))
+        .route("/admin/people/export.csv", get(exports::people_csv))
+        .route("/admin/audit.csv", get(exports::audit_csv))
         .route("/admin/import/template.csv", get(bulk::import_template_csv))
         .route("/admin/import/template.xlsx", get(bulk::import_template_xlsx))
         .route("/admin/import/{id}/problems.csv", get(bulk::import_problems))

@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[server(endpoint = "admin_groups")]
 pub async fn list_groups() -> Result<Vec<GroupListItem>, AppError> {
     use crate::server::{context, services::groups};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(groups::list(&state).await?)
 }
@@ -23,7 +23,7 @@ pub async fn list_groups() -> Result<Vec<GroupListItem>, AppError> {
 pub async fn create_group(name: String, description: String, is_open: Option<String>, suggested: Option<String>) -> Result<(), AppError> {
     use crate::domain::GroupSettings;
     use crate::server::{context, services::groups};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let settings = GroupSettings::parse(&name, &description, is_open.is_some(), suggested.is_some()).map_err(context::invalid)?;
     let id = groups::create(&state, &settings, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
@@ -35,7 +35,7 @@ pub async fn create_group(name: String, description: String, is_open: Option<Str
 #[server(endpoint = "admin_group")]
 pub async fn fetch_group(id: GroupId) -> Result<GroupDetail, AppError> {
     use crate::server::{context, services::groups};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(groups::detail(&state, id).await?)
 }
@@ -45,7 +45,7 @@ pub async fn fetch_group(id: GroupId) -> Result<GroupDetail, AppError> {
 pub async fn update_group(id: GroupId, name: String, description: String, is_open: Option<String>, suggested: Option<String>) -> Result<(), AppError> {
     use crate::domain::GroupSettings;
     use crate::server::{context, services::groups};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let settings = GroupSettings::parse(&name, &description, is_open.is_some(), suggested.is_some()).map_err(context::invalid)?;
     groups::update(&state, id, &settings, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
@@ -57,7 +57,7 @@ pub async fn update_group(id: GroupId, name: String, description: String, is_ope
 #[server(endpoint = "admin_delete_group")]
 pub async fn delete_group(id: GroupId) -> Result<(), AppError> {
     use crate::server::{context, services::groups};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     groups::delete(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect("/admin/groups?done=deleted");
@@ -69,7 +69,7 @@ pub async fn delete_group(id: GroupId) -> Result<(), AppError> {
 pub async fn add_group_member(id: GroupId, email: String) -> Result<(), AppError> {
     use crate::domain::EmailAddress;
     use crate::server::{context, services::groups};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let email = EmailAddress::parse(&email).map_err(context::invalid)?;
     groups::add_member_by_email(&state, id, &email, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
@@ -81,7 +81,7 @@ pub async fn add_group_member(id: GroupId, email: String) -> Result<(), AppError
 #[server(endpoint = "admin_remove_group_member")]
 pub async fn remove_group_member(id: GroupId, account: AccountId) -> Result<(), AppError> {
     use crate::server::{context, services::groups};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     groups::remove_member(&state, id, account, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}?done=removed"));

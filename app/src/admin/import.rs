@@ -15,7 +15,7 @@ use uuid::Uuid;
 #[server(endpoint = "admin_import")]
 pub async fn fetch_import(id: Uuid) -> Result<ImportView, AppError> {
     use crate::server::{context, services::import};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(import::load(&state, id).await?)
 }
@@ -26,7 +26,7 @@ pub async fn apply_import(id: Uuid, invite: String, personal_message: Option<Str
     use crate::domain::PersonalMessage;
     use crate::server::context;
     use crate::server::services::{import, lifecycle::Invitation};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let invitation = match invite.as_str() {
         "now" => {

@@ -16,7 +16,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "admin_integrations")]
 pub async fn fetch_integrations() -> Result<IntegrationsData, AppError> {
     use crate::server::{context, services::integrations};
-    context::require_admin()?;
+    context::require_owner()?;
     let state = context::state()?;
     Ok(integrations::page(&state, time::OffsetDateTime::now_utc()).await?)
 }
@@ -26,7 +26,7 @@ pub async fn fetch_integrations() -> Result<IntegrationsData, AppError> {
 pub async fn create_integration(name: String, description: String) -> Result<IssuedToken, AppError> {
     use crate::domain::IntegrationSettings;
     use crate::server::{context, services::integrations};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     let settings = IntegrationSettings::parse(&name, &description).map_err(context::invalid)?;
     Ok(integrations::create(&state, &settings, &admin.actor(), time::OffsetDateTime::now_utc()).await?)
@@ -36,7 +36,7 @@ pub async fn create_integration(name: String, description: String) -> Result<Iss
 #[server(endpoint = "admin_rotate_integration_token")]
 pub async fn rotate_token(id: IntegrationId, overlap_hours: u32) -> Result<IssuedToken, AppError> {
     use crate::server::{context, services::integrations};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     if overlap_hours > integrations::MAX_OVERLAP_HOURS {
         return Err(context::refused("The old token can keep working for at most 7 days."));
@@ -48,7 +48,7 @@ pub async fn rotate_token(id: IntegrationId, overlap_hours: u32) -> Result<Issue
 #[server(endpoint = "admin_revoke_integration")]
 pub async fn revoke_integration(id: IntegrationId) -> Result<(), AppError> {
     use crate::server::{context, services::integrations};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     integrations::revoke(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect("/admin/integrations?done=revoked");
@@ -59,7 +59,7 @@ pub async fn revoke_integration(id: IntegrationId) -> Result<(), AppError> {
 #[server(endpoint = "admin_integration_invites")]
 pub async fn set_automatic_invitations(id: IntegrationId, on: bool) -> Result<(), AppError> {
     use crate::server::{context, services::integrations};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     integrations::set_invite_automatically(&state, id, on, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/integrations?done={}", if on { "inviting" } else { "not-inviting" }));

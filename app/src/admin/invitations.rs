@@ -18,7 +18,7 @@ use uuid::Uuid;
 #[server(endpoint = "admin_unsent_invitations")]
 pub async fn fetch_unsent(preview_message: Option<String>) -> Result<UnsentInvitations, AppError> {
     use crate::server::{context, services::invitations};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(invitations::unsent(&state, preview_message.as_deref(), time::OffsetDateTime::now_utc()).await?)
 }
@@ -30,7 +30,7 @@ pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
     use crate::domain::PersonalMessage;
     use crate::server::context;
     use crate::server::services::lifecycle::{self, Invitation, InviteScope};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
     let invitation = Invitation { personal_message };
@@ -43,7 +43,7 @@ pub async fn invite_all(personal_message: String) -> Result<(), AppError> {
 #[server(endpoint = "admin_invite_selection")]
 pub async fn fetch_selection(id: Uuid, preview_message: Option<String>) -> Result<SelectionView, AppError> {
     use crate::server::{context, services::invite_selection};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(invite_selection::view(&state, id, preview_message.as_deref(), time::OffsetDateTime::now_utc()).await?)
 }
@@ -54,7 +54,7 @@ pub async fn send_selection(id: Uuid, personal_message: String) -> Result<(), Ap
     use crate::domain::PersonalMessage;
     use crate::server::context;
     use crate::server::services::{invite_selection, lifecycle::Invitation};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
     let sent = invite_selection::send(&state, id, &Invitation { personal_message }, &admin.actor(), time::OffsetDateTime::now_utc()).await?;

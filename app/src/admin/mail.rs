@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "admin_mail")]
 pub async fn list_mail(state: Option<String>, before: Option<String>) -> Result<MailPage, AppError> {
     use crate::server::{context, services::outgoing_mail};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let app = context::state()?;
     let filter = state.as_deref().and_then(EmailState::from_str_opt);
     Ok(outgoing_mail::page(&app, filter, before.as_deref()).await?)
@@ -23,7 +23,7 @@ pub async fn list_mail(state: Option<String>, before: Option<String>) -> Result<
 #[server(endpoint = "admin_reveal_link")]
 pub async fn reveal_link(id: OutboxId) -> Result<String, AppError> {
     use crate::server::{context, services::outgoing_mail};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     outgoing_mail::reveal_claim_link(&state, id, &admin.actor(), time::OffsetDateTime::now_utc())
         .await?

@@ -1,5 +1,6 @@
 //! The admin panel: its shell and pages.
 
+pub mod audit;
 pub mod groups;
 pub mod import;
 pub mod integrations;
@@ -10,12 +11,13 @@ pub mod person;
 pub mod settings;
 pub mod sso;
 
+pub use audit::AuditLogPage;
 pub use groups::{GroupPage, GroupsPage};
 pub use import::{ImportPage, ImportPreviewPage};
 pub use integrations::IntegrationsPage;
 pub use invitations::{InviteSelectionPage, UnsentInvitationsPage};
 pub use mail::OutgoingMailPage;
-pub use people::{AddPersonPage, PeoplePage};
+pub use people::{AddPersonPage, PeopleExportPage, PeoplePage};
 pub use person::PersonPage;
 pub use settings::SettingsPage;
 pub use sso::SsoSettingsPage;
@@ -28,23 +30,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 
-/// Admins only.
+/// People admins and owners.
 #[server(endpoint = "admin_overview")]
 pub async fn fetch_admin_overview() -> Result<AdminOverview, AppError> {
     use crate::server::{context, services::people};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(people::overview(&state).await?)
 }
 
-/// The admin panel's frame: navigation and the current page. Only admins
-/// reach it: the server answers everyone else with the sign-in page or a 403
+/// The admin panel's frame: navigation and the current page. Only people
+/// admins and owners reach it: the server answers everyone else with the sign-in page or a 403
 /// page before anything renders (`server/src/middleware.rs`), and every
 /// server function checks again. The page renders outside any suspense, so
 /// its resources are made once per render (and get the ids hydration
 /// expects).
 #[component]
 pub fn AdminLayout() -> impl IntoView {
+    let auth = expect_context::<crate::AuthContext>();
     view! {
         <SiteHeader/>
         <div class="admin">
@@ -57,8 +60,17 @@ pub fn AdminLayout() -> impl IntoView {
                     <li><A href="/admin/invitations">"Unsent Invitations"</A></li>
                     <li><A href="/admin/groups">"Groups"</A></li>
                     <li><A href="/admin/mail">"Outgoing mail"</A></li>
-                    <li><A href="/admin/integrations">"Integrations"</A></li>
-                    <li><A href="/admin/settings">"Settings"</A></li>
+                    <li><A href="/admin/audit">"Audit log"</A></li>
+                    // Owners' pages: people admins never see a link they
+                    // could not open.
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            auth.viewer.await.ok().flatten().filter(|viewer| viewer.is_owner()).map(|_| view! {
+                                <li><A href="/admin/integrations">"Integrations"</A></li>
+                                <li><A href="/admin/settings">"Settings"</A></li>
+                            })
+                        })}
+                    </Transition>
                 </ul>
             </nav>
             <main class="admin-main">

@@ -4,7 +4,7 @@
 // has more fields than clippy's default allows.
 #![allow(clippy::too_many_arguments)]
 
-use crate::api::people::PeopleList;
+use crate::api::people::{ExportSummary, PeopleList};
 use crate::components::{action_error, field_error, FormError, TextField};
 use crate::domain::AccountStatus;
 use crate::error::AppError;
@@ -17,7 +17,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "admin_people")]
 pub async fn list_people(search: Option<String>, status: Option<String>, after: Option<String>) -> Result<PeopleList, AppError> {
     use crate::server::{context, services::people};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     Ok(people::list(&state, &people::PeopleQuery::parse(search, status, after)).await?)
 }
@@ -40,7 +40,7 @@ pub async fn add_person(
 ) -> Result<(), AppError> {
     use crate::domain::{PersonFields, PersonToAdd};
     use crate::server::{context, services::people};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let person = PersonToAdd::parse(PersonFields {
         email: &email,
@@ -62,6 +62,71 @@ pub async fn add_person(
     Ok(())
 }
 
+/// People admins and owners: what an export of these people would hold.
+#[server(endpoint = "admin_people_export_summary")]
+pub async fn people_export_summary(search: Option<String>, status: Option<String>) -> Result<ExportSummary, AppError> {
+    use crate::server::{context, services::people_export};
+    context::require_people_admin()?;
+    let state = context::state()?;
+    let filter = people_export::filter(search, status);
+    people_export::summary(&state, &filter, time::OffsetDateTime::now_utc()).await.map_err(context::internal)
+}
+
+/// The People export: what the file will hold, then the download.
+#[component]
+pub fn PeopleExportPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.with(|q| q.get("q")).filter(|q| !q.trim().is_empty());
+    let status = move || query.with(|q| q.get("status")).filter(|s| !s.is_empty());
+    let summary = Resource::new(move || (search(), status()), |(search, status)| people_export_summary(search, status));
+    let filter_query = move || {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(q) = search() {
+            query.append_pair("q", &q);
+        }
+        if let Some(s) = status() {
+            query.append_pair("status", &s);
+        }
+        query.finish()
+    };
+    let described = move || {
+        let status = status().and_then(|s| AccountStatus::from_str_opt(&s)).map(|s| format!("whose status is {}", s.label().to_lowercase()));
+        let search = search().map(|q| format!("matching “{q}”"));
+        match (status, search) {
+            (None, None) => "Everyone in Embark".to_owned(),
+            (Some(s), None) => format!("Everyone {s}"),
+            (None, Some(q)) => format!("Everyone {q}"),
+            (Some(s), Some(q)) => format!("Everyone {q} {s}"),
+        }
+    };
+    view! {
+        <Title text="Export people"/>
+        <p><a href=move || format!("/admin/people?{}", filter_query())>"← Back to People"</a></p>
+        <h1>"Export people"</h1>
+        <p>{described}", as a CSV file: the import template's columns (edit it and import it back), then each person's status, when they were invited and claimed, and for invited people their own claim link (or access code) and when it expires."</p>
+        <div class="notice notice-warning" role="note">
+            <strong>"Claim links are keys: "</strong>"whoever holds someone's link can claim their account. Hand each link only to its person, and delete the file when you are done. Each export is recorded in the audit log."
+        </div>
+        <Transition fallback=|| view! { <p>"Counting…"</p> }>
+            {move || Suspend::new(async move {
+                match summary.await {
+                    Ok(summary) => view! {
+                        <dl class="facts">
+                            <dt>"People in the file"</dt><dd>{summary.people}</dd>
+                            <dt>"Invited, with a working link or code"</dt><dd>{summary.invited_live}</dd>
+                            <dt>"Invited, but their link or code has expired"</dt>
+                            <dd>{summary.invited_expired}{(summary.invited_expired > 0).then_some(
+                                " — their link cells are empty. Send them a new invitation from their page or from Unsent Invitations, then export again.")}</dd>
+                        </dl>
+                    }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <p><a class="button" href=move || format!("/admin/people/export.csv?{}", filter_query()) rel="external" download="">"Download CSV"</a></p>
+    }
+}
+
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let query = use_query_map();
@@ -76,7 +141,13 @@ pub fn PeoplePage() -> impl IntoView {
         <div class="page-heading">
             <h1>"People"</h1>
             <span>
-                <a class="button button-quiet" href="/admin/import">"Import from a spreadsheet"</a>
+                <a class="button button-quiet" href=move || {
+                    let mut query = form_urlencoded::Serializer::new(String::new());
+                    if let Some(q) = search() { query.append_pair("q", &q); }
+                    if let Some(s) = status() { query.append_pair("status", &s); }
+                    format!("/admin/people/export?{}", query.finish())
+                }>"Export…"</a>
+                " "<a class="button button-quiet" href="/admin/import">"Import from a spreadsheet"</a>
                 " "<a class="button" href="/admin/people/new">"Add person"</a>
             </span>
         </div>

@@ -4,7 +4,7 @@
 use crate::api::people::PersonDetail;
 use crate::api::sso::PersonSignIn;
 use crate::components::{action_error, FormError};
-use crate::domain::{AccountId, AccountStatus, SignInMethod, SsoPolicy};
+use crate::domain::{AccountId, AccountStatus, Role, SignInMethod, SsoPolicy};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[server(endpoint = "admin_person")]
 pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message: Option<String>) -> Result<PersonDetail, AppError> {
     use crate::server::{context, services::people};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     let preview_message = preview.unwrap_or(false).then(|| preview_message.unwrap_or_default());
     Ok(people::detail(&state, id, preview_message.as_deref(), time::OffsetDateTime::now_utc()).await?)
@@ -28,7 +28,7 @@ pub async fn fetch_person(id: AccountId, preview: Option<bool>, preview_message:
 pub async fn invite_person(id: AccountId, personal_message: String) -> Result<(), AppError> {
     use crate::domain::PersonalMessage;
     use crate::server::{context, services::lifecycle};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let personal_message = PersonalMessage::parse(&personal_message).map_err(|problem| context::refused(problem.message))?;
     let issued = lifecycle::invite(&state, id, &lifecycle::Invitation { personal_message }, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
@@ -41,7 +41,7 @@ pub async fn invite_person(id: AccountId, personal_message: String) -> Result<()
 #[server(endpoint = "admin_show_access_code")]
 pub async fn show_access_code(id: AccountId) -> Result<String, AppError> {
     use crate::server::{context, services::access_codes};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     Ok(access_codes::show(&state, &admin.actor(), id, time::OffsetDateTime::now_utc()).await?)
 }
@@ -50,7 +50,7 @@ pub async fn show_access_code(id: AccountId) -> Result<String, AppError> {
 #[server(endpoint = "admin_deactivate_person")]
 pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
     use crate::server::{context, services::lifecycle};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     if admin.account_id == id {
         return Err(context::refused("You can't deactivate your own account."));
     }
@@ -64,7 +64,7 @@ pub async fn deactivate_person(id: AccountId) -> Result<(), AppError> {
 #[server(endpoint = "admin_reactivate_person")]
 pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
     use crate::server::{context, services::lifecycle};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     lifecycle::reactivate(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=reactivated"));
@@ -75,10 +75,23 @@ pub async fn reactivate_person(id: AccountId) -> Result<(), AppError> {
 #[server(endpoint = "admin_delete_person")]
 pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
     use crate::server::{context, services::lifecycle};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     lifecycle::delete(&state, id, &admin.actor(), time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect("/admin/people?deleted=1");
+    Ok(())
+}
+
+/// Owners only: gives the person a role (audited). The last owner who can
+/// sign in keeps theirs.
+#[server(endpoint = "admin_set_role")]
+pub async fn set_role(id: AccountId, role: String) -> Result<(), AppError> {
+    use crate::server::{context, services::roles};
+    let owner = context::require_owner()?;
+    let state = context::state()?;
+    let role = Role::parse(&role).ok_or_else(|| context::refused("Choose employee, people admin or owner."))?;
+    roles::set_role(&state, &owner.actor(), id, role, time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("/admin/people/{id}?done=role"));
     Ok(())
 }
 
@@ -86,7 +99,7 @@ pub async fn delete_person(id: AccountId) -> Result<(), AppError> {
 #[server(endpoint = "admin_person_sign_in")]
 pub async fn fetch_person_sign_in(id: AccountId) -> Result<PersonSignIn, AppError> {
     use crate::server::{context, services::sso};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let state = context::state()?;
     sso::person_sign_in(&state, id).await?.ok_or_else(context::not_found)
 }
@@ -96,7 +109,7 @@ pub async fn fetch_person_sign_in(id: AccountId) -> Result<PersonSignIn, AppErro
 pub async fn set_sign_in_method(id: AccountId, method: String) -> Result<(), AppError> {
     use crate::domain::SignInMethod;
     use crate::server::{context, services::sso};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     let method = SignInMethod::parse(&method).ok_or_else(|| context::refused("Choose password or single sign-on."))?;
     sso::set_method(&state, &admin.actor(), id, method, time::OffsetDateTime::now_utc()).await?;
@@ -108,7 +121,7 @@ pub async fn set_sign_in_method(id: AccountId, method: String) -> Result<(), App
 #[server(endpoint = "admin_unlink_identity")]
 pub async fn unlink_identity(id: AccountId) -> Result<(), AppError> {
     use crate::server::{context, services::sso};
-    let admin = context::require_admin()?;
+    let admin = context::require_people_admin()?;
     let state = context::state()?;
     sso::unlink(&state, &admin.actor(), id, time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("/admin/people/{id}?done=unlinked"));
@@ -123,13 +136,25 @@ pub fn PersonPage() -> impl IntoView {
     let deactivate = ServerAction::<DeactivatePerson>::new();
     let reactivate = ServerAction::<ReactivatePerson>::new();
     let delete = ServerAction::<DeletePerson>::new();
+    let set_role = ServerAction::<SetRole>::new();
+    let auth = expect_context::<crate::AuthContext>();
     let id = move || params.with(|p| p.get("id")).and_then(|raw| raw.parse::<AccountId>().ok());
     let preview_message = move || query.with(|q| q.get("message"));
     let preview_requested = move || query.with(|q| q.get("preview")).is_some();
     let confirm = move || query.with(|q| q.get("confirm"));
     let done = move || query.with(|q| q.get("done"));
     let person = Resource::new(
-        move || (id(), preview_requested(), preview_message(), invite.version().get(), deactivate.version().get(), reactivate.version().get()),
+        move || {
+            (
+                id(),
+                preview_requested(),
+                preview_message(),
+                invite.version().get(),
+                deactivate.version().get(),
+                reactivate.version().get(),
+                set_role.version().get(),
+            )
+        },
         |(id, preview, message, ..)| async move {
             match id {
                 Some(id) => fetch_person(id, Some(preview), message).await,
@@ -137,15 +162,23 @@ pub fn PersonPage() -> impl IntoView {
             }
         },
     );
-    let errors =
-        Signal::derive(move || action_error(invite).get().or(action_error(deactivate).get()).or(action_error(reactivate).get()).or(action_error(delete).get()));
+    let errors = Signal::derive(move || {
+        action_error(invite)
+            .get()
+            .or(action_error(deactivate).get())
+            .or(action_error(reactivate).get())
+            .or(action_error(delete).get())
+            .or(action_error(set_role).get())
+    });
+    let actions = PersonActions { invite, deactivate, reactivate, delete, set_role };
     view! {
         <Title text="Person"/>
         <p><a href="/admin/people">"← All people"</a></p>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let viewer_is_owner = auth.viewer.await.ok().flatten().is_some_and(|viewer| viewer.is_owner());
                 match person.await {
-                    Ok(person) => person_view(person, preview_message(), confirm(), done(), errors, invite, deactivate, reactivate, delete).into_any(),
+                    Ok(person) => person_view(person, viewer_is_owner, preview_message(), confirm(), done(), errors, actions).into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
@@ -293,18 +326,62 @@ fn access_code_section(person: &PersonDetail, confirm: Option<&str>, invite: Ser
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn person_view(
-    person: PersonDetail,
-    preview_message: Option<String>,
-    confirm: Option<String>,
-    done: Option<String>,
-    errors: Signal<Option<AppError>>,
+/// The forms of the person page's actions.
+#[derive(Clone, Copy)]
+struct PersonActions {
     invite: ServerAction<InvitePerson>,
     deactivate: ServerAction<DeactivatePerson>,
     reactivate: ServerAction<ReactivatePerson>,
     delete: ServerAction<DeletePerson>,
+    set_role: ServerAction<SetRole>,
+}
+
+/// The person's role: owners change it; everyone else reads it.
+fn role_section(person: &PersonDetail, viewer_is_owner: bool, set_role: ServerAction<SetRole>) -> impl IntoView {
+    let current = person.role;
+    let form = viewer_is_owner.then(|| {
+        let id = person.id.to_string();
+        view! {
+            <ActionForm action=set_role>
+                <input type="hidden" name="id" value=id/>
+                <fieldset>
+                    <legend>"Role"</legend>
+                    {Role::ALL.into_iter().map(|role| view! {
+                        <label class="choice">
+                            <input type="radio" name="role" value=role.as_str() checked=role == current/>
+                            <strong>{role.label()}</strong>": "{role.explanation()}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="button-quiet">"Save role"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <section class="actions" aria-labelledby="role-heading">
+            <h2 id="role-heading">"Role"</h2>
+            {match form {
+                Some(form) => form.into_any(),
+                None => view! {
+                    <p>{current.label()}" — "{current.explanation()}</p>
+                    <p class="hint">"Only owners can change roles."</p>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+fn person_view(
+    person: PersonDetail,
+    viewer_is_owner: bool,
+    preview_message: Option<String>,
+    confirm: Option<String>,
+    done: Option<String>,
+    errors: Signal<Option<AppError>>,
+    actions: PersonActions,
 ) -> impl IntoView {
+    let PersonActions { invite, deactivate, reactivate, delete, set_role } = actions;
+    let audit_href = format!("/admin/audit?person={}", person.id);
     let id = person.id.to_string();
     let base = format!("/admin/people/{id}");
     let can_invite = matches!(person.status, AccountStatus::Uninvited | AccountStatus::Invited) && person.email.is_some();
@@ -317,6 +394,7 @@ fn person_view(
         "reactivated" => "Reactivated.",
         "method" => "Sign-in method saved.",
         "unlinked" => "The identity is unlinked.",
+        "role" => "Role saved. It applies from their next click on.",
         _ => "Done.",
     });
     view! {
@@ -341,6 +419,7 @@ fn person_view(
         </dl>
 
         {code_section}
+        {role_section(&person, viewer_is_owner, set_role)}
         <section class="actions" aria-labelledby="actions-heading">
             <h2 id="actions-heading">"Actions"</h2>
             {can_invite.then({
@@ -400,6 +479,7 @@ fn person_view(
 
         <section aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
+            <p><a href=audit_href>"Everything they did and that was done to them, in the audit log"</a></p>
             <table class="data-table">
                 <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"By"</th></tr></thead>
                 <tbody>

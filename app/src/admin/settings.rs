@@ -17,7 +17,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "admin_settings")]
 pub async fn fetch_settings() -> Result<SettingsView, AppError> {
     use crate::server::{context, services::settings};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     Ok(settings::view(&state, &admin, time::OffsetDateTime::now_utc()).await?)
 }
@@ -37,7 +37,7 @@ pub async fn save_settings(
 ) -> Result<(), AppError> {
     use crate::domain::{OrganizationSettings, SettingsFields};
     use crate::server::{context, services::settings};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     let new = OrganizationSettings::parse(&SettingsFields {
         organization_name: &organization_name,
@@ -60,7 +60,7 @@ pub async fn save_settings(
 #[server(endpoint = "admin_test_email")]
 pub async fn send_test_email() -> Result<String, AppError> {
     use crate::server::{context, services::settings};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     Ok(settings::send_test_email(&state, &admin).await?)
 }

@@ -15,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "admin_sso_settings")]
 pub async fn fetch_sso_settings() -> Result<SsoSettingsView, AppError> {
     use crate::server::{context, services::sso};
-    context::require_admin()?;
+    context::require_owner()?;
     let state = context::state()?;
     let browser = context::session().await?;
     Ok(sso::settings_view(&state, &browser).await?)
@@ -33,7 +33,7 @@ pub async fn save_sso_settings(
 ) -> Result<(), AppError> {
     use crate::domain::{SsoFields, SsoSettings};
     use crate::server::{context, services::sso};
-    let admin = context::require_admin()?;
+    let admin = context::require_owner()?;
     let state = context::state()?;
     let settings = SsoSettings::parse(&SsoFields {
         issuer_url: &issuer_url,

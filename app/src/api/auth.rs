@@ -13,13 +13,18 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+    /// May open the admin panel (people admins and owners).
+    pub fn manages_people(&self) -> bool {
+        self.role.manages_people()
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.role.is_owner()
     }
 
     /// The signed-in person as the audit log names whoever acts.
     pub fn actor(&self) -> Actor {
-        Actor::account(self.account_id, self.full_name.clone())
+        Actor::account(self.account_id, self.full_name.clone()).with_role(self.role)
     }
 }
 

@@ -4,6 +4,7 @@
 //! services build these from database rows, which never cross the wire
 //! themselves.
 
+pub mod audit;
 pub mod auth;
 pub mod claim;
 pub mod groups;

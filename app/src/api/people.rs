@@ -1,6 +1,6 @@
 //! People: the admin overview, the People list, one person.
 
-use crate::domain::{AccountId, AccountStatus};
+use crate::domain::{AccountId, AccountStatus, Role};
 use serde::{Deserialize, Serialize};
 
 /// What the admin panel's front page shows.
@@ -65,6 +65,7 @@ pub struct PersonDetail {
     pub location: String,
     pub phone: String,
     pub status: AccountStatus,
+    pub role: Role,
     /// The sign-in name of someone without email.
     pub username: Option<String>,
     /// Someone without email: their newest access code's state.
@@ -80,4 +81,14 @@ pub struct AccessCodeState {
     /// Only a live code can be shown or printed.
     pub live: bool,
     pub description: String,
+}
+
+/// What a People export would hold (the export page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSummary {
+    pub people: i64,
+    /// Invited people whose link or code works: the file carries it.
+    pub invited_live: i64,
+    /// Invited people whose link or code has expired: their cells are empty.
+    pub invited_expired: i64,
 }

@@ -31,7 +31,7 @@ fn header_bar(viewer: Viewer, auth: AuthContext) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/">"Home"</A>
                 <A href="/profile">"Your profile"</A>
-                {viewer.is_admin().then(|| view! { <A href="/admin">"Admin panel"</A> })}
+                {viewer.manages_people().then(|| view! { <A href="/admin">"Admin panel"</A> })}
             </nav>
             <div class="who">
                 <span class="who-name">{viewer.full_name.clone()}</span>

@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "upload_refusal")]
 pub async fn fetch_upload_refusal(kind: UploadKind) -> Result<Option<String>, AppError> {
     use crate::server::{context, uploads};
-    context::require_admin()?;
+    context::require_people_admin()?;
     let browser = context::session().await?;
     uploads::last_refusal(&browser, kind).await.map_err(context::internal)
 }

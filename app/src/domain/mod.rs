@@ -15,7 +15,7 @@ mod sso;
 mod status;
 
 pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, ACCESS_CODE_CHARS, USERNAME_MAX_CHARS, USERNAME_TAKEN};
-pub use audit::{account_label, Actor, AuditAction, AuditTarget, AuditTargetKind};
+pub use audit::{account_label, log_cursor, Actor, AuditAction, AuditTarget, AuditTargetKind, LogQuery, PersonKey};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};
 pub use forms::{GroupSettings, IntegrationSettings, OrganizationSettings, PersonFields, PersonToAdd, PersonalMessage, SettingsFields};

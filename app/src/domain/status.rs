@@ -44,14 +44,65 @@ impl AccountStatus {
     }
 }
 
-/// What an account may do.
+/// What an account may do: mirrored by the PostgreSQL enum `account_role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(feature = "ssr", sqlx(type_name = "account_role", rename_all = "lowercase"))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "account_role", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Employee,
-    Admin,
+    /// The permission to add and remove accounts: people, imports,
+    /// invitations, access codes, export, groups, deactivation, deletion.
+    PeopleAdmin,
+    /// Everything a people admin may do, and the organisation's settings,
+    /// single sign-on, integrations and everyone's roles.
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Employee, Role::PeopleAdmin, Role::Owner];
+
+    /// The value stored in the database and sent by forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Employee => "employee",
+            Self::PeopleAdmin => "people_admin",
+            Self::Owner => "owner",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == raw)
+    }
+
+    /// How the admin panel names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Employee => "Employee",
+            Self::PeopleAdmin => "People admin",
+            Self::Owner => "Owner",
+        }
+    }
+
+    /// What the role allows, in a line beside the choice.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Employee => "Uses Embark; no admin panel.",
+            Self::PeopleAdmin => "Adds and removes people: imports, invitations, access codes, export, groups, deactivation and deletion.",
+            Self::Owner => "Everything a people admin does, plus settings, single sign-on, integrations and roles.",
+        }
+    }
+
+    /// May open the admin panel and add, invite, deactivate and delete people.
+    pub fn manages_people(self) -> bool {
+        matches!(self, Self::PeopleAdmin | Self::Owner)
+    }
+
+    /// May change the organisation's settings, single sign-on, integrations
+    /// and roles.
+    pub fn is_owner(self) -> bool {
+        self == Self::Owner
+    }
 }
 
 /// Where a queued email is: mirrored by the PostgreSQL enum `outbox_state`.

@@ -38,10 +38,22 @@ pub fn require_signed_in() -> Result<Viewer, AppError> {
     viewer().ok_or_else(|| fail(AppError::Unauthenticated))
 }
 
-/// Authorisation for server functions only admins may call.
-pub fn require_admin() -> Result<Viewer, AppError> {
+/// Authorisation for server functions of the admin panel's people work
+/// (people admins and owners).
+pub fn require_people_admin() -> Result<Viewer, AppError> {
     let viewer = require_signed_in()?;
-    if viewer.is_admin() {
+    if viewer.manages_people() {
+        Ok(viewer)
+    } else {
+        Err(fail(AppError::Forbidden))
+    }
+}
+
+/// Authorisation for server functions only owners may call: settings,
+/// single sign-on, integrations, roles.
+pub fn require_owner() -> Result<Viewer, AppError> {
+    let viewer = require_signed_in()?;
+    if viewer.is_owner() {
         Ok(viewer)
     } else {
         Err(fail(AppError::Forbidden))

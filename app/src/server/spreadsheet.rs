@@ -321,7 +321,9 @@ fn read_xlsx(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
 /// it starts like a formula, so a spreadsheet program shows it instead of
 /// running it (SECURITY.md rule 18).
 pub fn formula_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // A leading NUL is dropped by some spreadsheet programs, which then see
+    // whatever follows it.
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']) {
         format!("'{cell}")
     } else {
         cell.to_owned()
@@ -385,6 +387,7 @@ mod tests {
         assert_eq!(formula_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(formula_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(formula_safe("\tx"), "'\tx");
+        assert_eq!(formula_safe("\0=cmd"), "'\0=cmd");
         assert_eq!(formula_safe("ada@example.com"), "ada@example.com");
     }
 

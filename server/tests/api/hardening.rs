@@ -346,7 +346,7 @@ async fn sessions_end_24_hours_after_sign_in_however_active(pool: PgPool) {
     let store = std::sync::Arc::new(tower_sessions::MemoryStore::default());
     let browser = tower_sessions::Session::new(None, store, None);
     let now = OffsetDateTime::now_utc();
-    let who = SignedIn { account_id: id, role: app::domain::Role::Admin, session_epoch: 0 };
+    let who = SignedIn { account_id: id, role: app::domain::Role::Owner, session_epoch: 0 };
     session::establish(&browser, &who, now - time::Duration::hours(23)).await.unwrap();
     assert!(session::resolve_viewer(&app.state, &browser, now).await.unwrap().is_some(), "23 hours in, still signed in");
     assert!(session::resolve_viewer(&app.state, &browser, now + time::Duration::hours(2)).await.unwrap().is_none(), "past 24 hours, signed out");

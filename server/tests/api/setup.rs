@@ -39,7 +39,7 @@ async fn the_setup_link_lets_one_browser_create_the_first_admin_once(pool: PgPoo
     let again = app.call(&other, "complete_setup", &SETUP_FORM).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE role = 'admin'").fetch_one(&app.state.pool).await.unwrap();
+    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE role = 'owner'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(admins, 1);
     let org: String = sqlx::query_scalar("SELECT organization_name FROM settings").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(org, "Acme Robotics");
@@ -118,6 +118,6 @@ async fn two_browsers_completing_setup_at_once_make_one_admin(pool: PgPool) {
     let mut statuses = [a.status(), b.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY], "exactly one wins; the other hears setup is done");
-    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE role = 'admin'").fetch_one(&app.state.pool).await.unwrap();
+    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE role = 'owner'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(admins, 1);
 }

@@ -86,3 +86,90 @@ pub async fn about(executor: impl PgExecutor<'_>, kind: AuditTargetKind, id: uui
     .fetch_all(executor)
     .await
 }
+
+/// One entry for the audit log page and its export.
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    pub id: i64,
+    pub occurred_at: OffsetDateTime,
+    pub actor_id: Option<uuid::Uuid>,
+    pub actor_label: String,
+    pub action: AuditAction,
+    pub target_kind: AuditTargetKind,
+    pub target_id: Option<uuid::Uuid>,
+    pub target_label: String,
+    pub details: serde_json::Value,
+}
+
+/// What the audit log page asks for: entries older than `before` (a
+/// keyset position, newest first) and no older than `since`, optionally
+/// only by or about one person and of one kind.
+#[derive(Debug, Clone, Copy)]
+pub struct LogFilter {
+    pub person: Option<uuid::Uuid>,
+    pub action: Option<AuditAction>,
+    pub before: (OffsetDateTime, i64),
+    pub since: OffsetDateTime,
+}
+
+/// One page of the log, newest first. Each filter has its own statement,
+/// so each walks the index that fits it (a person's entries through the
+/// actor and target indexes, a kind through the action index, the rest
+/// through the time index) instead of one plan for every case.
+pub async fn log_page(executor: impl PgExecutor<'_>, filter: LogFilter, limit: i64) -> sqlx::Result<Vec<LogRow>> {
+    let (before_at, before_id) = filter.before;
+    match (filter.person, filter.action) {
+        (Some(person), action) => {
+            sqlx::query_as!(
+                LogRow,
+                r#"SELECT id AS "id!", occurred_at AS "occurred_at!", actor_id, actor_label AS "actor_label!", action AS "action!: AuditAction",
+                          target_kind AS "target_kind!: AuditTargetKind", target_id, target_label AS "target_label!", details AS "details!"
+                   FROM ((SELECT * FROM audit_event WHERE actor_id = $1 AND (occurred_at, id) < ($2, $3) AND occurred_at >= $4
+                          AND ($5::audit_action IS NULL OR action = $5) ORDER BY occurred_at DESC, id DESC LIMIT $6)
+                         UNION
+                         (SELECT * FROM audit_event WHERE target_id = $1 AND (occurred_at, id) < ($2, $3) AND occurred_at >= $4
+                          AND ($5::audit_action IS NULL OR action = $5) ORDER BY occurred_at DESC, id DESC LIMIT $6)) AS mine
+                   ORDER BY occurred_at DESC, id DESC LIMIT $6"#,
+                person,
+                before_at,
+                before_id,
+                filter.since,
+                action as Option<AuditAction>,
+                limit,
+            )
+            .fetch_all(executor)
+            .await
+        }
+        (None, Some(action)) => {
+            sqlx::query_as!(
+                LogRow,
+                r#"SELECT id, occurred_at, actor_id, actor_label, action AS "action: AuditAction", target_kind AS "target_kind: AuditTargetKind",
+                          target_id, target_label, details
+                   FROM audit_event WHERE action = $1 AND (occurred_at, id) < ($2, $3) AND occurred_at >= $4
+                   ORDER BY occurred_at DESC, id DESC LIMIT $5"#,
+                action as AuditAction,
+                before_at,
+                before_id,
+                filter.since,
+                limit,
+            )
+            .fetch_all(executor)
+            .await
+        }
+        (None, None) => {
+            sqlx::query_as!(
+                LogRow,
+                r#"SELECT id, occurred_at, actor_id, actor_label, action AS "action: AuditAction", target_kind AS "target_kind: AuditTargetKind",
+                          target_id, target_label, details
+                   FROM audit_event WHERE (occurred_at, id) < ($1, $2) AND occurred_at >= $3
+                   ORDER BY occurred_at DESC, id DESC LIMIT $4"#,
+                before_at,
+                before_id,
+                filter.since,
+                limit,
+            )
+            .fetch_all(executor)
+            .await
+        }
+    }
+}

@@ -191,7 +191,7 @@ pub struct SignInPageRow {
 pub async fn sign_in_page(executor: impl PgExecutor<'_>) -> sqlx::Result<SignInPageRow> {
     sqlx::query_as!(
         SignInPageRow,
-        r#"SELECT EXISTS (SELECT 1 FROM account WHERE role = 'admin' AND status = 'claimed') AS "admin_exists!",
+        r#"SELECT EXISTS (SELECT 1 FROM account WHERE role = 'owner' AND status = 'claimed') AS "admin_exists!",
                   (SELECT button_label FROM sso_configuration WHERE policy <> 'nobody') AS sso_button_label"#
     )
     .fetch_one(executor)

@@ -21,6 +21,11 @@ use uuid::Uuid;
 pub const COLUMNS: [&str; 11] =
     ["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups", "Sign-in method", "Username"];
 
+/// The columns a People export adds after [`COLUMNS`]: where each person
+/// stands and their claim link. An import reads past them, so an export can
+/// be edited and imported back.
+pub const EXPORT_COLUMNS: [&str; 6] = ["Status", "Invited at", "Claimed at", "Claim link", "Link expires", "Access code"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Column {
     Email,
@@ -457,7 +462,7 @@ fn map_header(cells: &[String]) -> Result<Vec<Option<Column>>, ImportError> {
     let mut mapped = Vec::with_capacity(cells.len());
     for cell in cells {
         let cell = cell.trim();
-        if cell.is_empty() {
+        if cell.is_empty() || EXPORT_COLUMNS.iter().any(|exported| exported.eq_ignore_ascii_case(cell)) {
             mapped.push(None);
             continue;
         }
@@ -602,6 +607,8 @@ mod tests {
         let mapped = map_header(&["Email".into(), "Sign-in method".into(), "sign_in_method".into()]);
         assert!(matches!(mapped, Err(ImportError::RepeatedColumn(c)) if c == "sign_in_method"), "both spellings name one column");
         assert!(matches!(map_header(&["Emial".into()]), Err(ImportError::UnknownColumn(c)) if c == "Emial"));
+        // A People export's own columns are read past.
+        assert_eq!(map_header(&["Email".into(), "Status".into(), "Claim link".into()]).unwrap(), [Some(Column::Email), None, None]);
         assert!(matches!(map_header(&["Full name".into()]), Err(ImportError::NoIdentifierColumn)));
         assert!(matches!(map_header(&["Email".into(), "email".into()]), Err(ImportError::RepeatedColumn(_))));
     }

@@ -20,6 +20,7 @@ use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::credentials::{self, CredentialKind, CredentialState};
 use crate::server::db::outbox::{self, EmailKind};
 use crate::server::db::{self, groups, sso};
+use crate::server::services::roles;
 use crate::server::AppState;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,10 @@ pub enum LifecycleError {
     DuplicateUsername,
     #[error("the manager is not in Embark (any more)")]
     UnknownManager,
+    #[error("this is the last owner who can sign in; make someone else an owner first")]
+    LastOwner,
+    #[error("only an owner can deactivate or delete an owner")]
+    OwnersOnly,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -823,7 +828,9 @@ pub async fn deactivate(state: &AppState, id: AccountId, actor: &Actor, now: Off
 
 /// [`deactivate`] inside the caller's transaction.
 pub async fn deactivate_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
+    let owner_locked = roles::lock_if_owner(tx, id).await?;
     let account = lock_account(tx, id).await?;
+    roles::check_owner_may_go(tx, &account, actor, owner_locked).await?;
     if !transitions::mark_deactivated(tx, id, now).await? {
         return Err(LifecycleError::WrongState(account.status));
     }
@@ -869,7 +876,9 @@ pub async fn delete(state: &AppState, id: AccountId, actor: &Actor, now: OffsetD
 
 /// [`delete`] inside the caller's transaction.
 pub async fn delete_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<(), LifecycleError> {
+    let owner_locked = roles::lock_if_owner(tx, id).await?;
     let account = lock_account(tx, id).await?;
+    roles::check_owner_may_go(tx, &account, actor, owner_locked).await?;
     let Some((full_name, email)) = transitions::delete_deactivated(tx, id).await? else {
         return Err(LifecycleError::WrongState(account.status));
     };

@@ -5,6 +5,7 @@
 //! from database rows.
 
 pub mod access_codes;
+pub mod audit_log;
 pub mod auth;
 pub mod claim;
 pub mod demo;
@@ -18,7 +19,9 @@ pub mod invite_selection;
 pub mod lifecycle;
 pub mod outgoing_mail;
 pub mod people;
+pub mod people_export;
 pub mod profile;
+pub mod roles;
 pub mod scim;
 pub mod search_index;
 pub mod settings;

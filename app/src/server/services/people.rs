@@ -155,6 +155,7 @@ pub async fn detail(state: &AppState, id: AccountId, preview_message: Option<&st
         location: account.location,
         phone: account.phone,
         status: account.status,
+        role: account.role,
         username: account.username,
         access_code,
         invitation_expires,

@@ -95,7 +95,7 @@ pub async fn complete_first_run(
     let actor = Actor::account(id, admin.full_name.as_ref());
     audit::record(&mut *tx, AuditEvent { actor: &actor, action: AuditAction::SetupCompleted, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
-    let signed_in = SignedIn { account_id: id, role: Role::Admin, session_epoch: 0 };
+    let signed_in = SignedIn { account_id: id, role: Role::Owner, session_epoch: 0 };
     session::establish(browser, &signed_in, now).await.map_err(anyhow::Error::from)?;
     Ok(id)
 }
@@ -129,7 +129,7 @@ async fn insert_admin(
         &accounts::NewAccountRow {
             id,
             status: AccountStatus::Claimed,
-            role: Role::Admin,
+            role: Role::Owner,
             email: Some(admin.email.as_ref()),
             email_normalized: Some(admin.email.normalized()),
             external_id: None,
@@ -147,6 +147,6 @@ async fn insert_admin(
     )
     .await?;
     let target = AuditTarget::account(id, admin.full_name.as_ref(), Some(admin.email.as_ref()));
-    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": Role::Admin }), now }).await?;
+    audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::AccountCreated, target: &target, details: json!({ "role": Role::Owner }), now }).await?;
     Ok(id)
 }

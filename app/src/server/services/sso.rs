@@ -161,7 +161,7 @@ impl SsoRefusal {
                 format!("Your identity provider signed you in as {given}, which is not the address you were invited at. Please ask your administrator to look at it; nothing was changed."),
             ),
             Self::NoClaim => ("Open your invitation link first", "Open the link in your invitation email, then continue from there.".to_owned()),
-            Self::NotAdmin => ("Only administrators can test single sign-on", "Sign in as an administrator to test it.".to_owned()),
+            Self::NotAdmin => ("Only owners can test single sign-on", "Sign in as an owner of this Embark to test it.".to_owned()),
             Self::Throttled(throttled) => ("Too many sign-ins started", throttled.message("start single sign-on")),
         }
     }
@@ -237,7 +237,7 @@ pub async fn start(
     }
     let provider = provider(state).await?.ok_or(SsoRefusal::NotConfigured)?;
     match purpose {
-        Purpose::Test if !viewer.is_some_and(Viewer::is_admin) => return Err(SsoRefusal::NotAdmin.into()),
+        Purpose::Test if !viewer.is_some_and(Viewer::is_owner) => return Err(SsoRefusal::NotAdmin.into()),
         Purpose::Test => {}
         _ if provider.configuration.policy == SsoPolicy::Nobody => return Err(SsoRefusal::NotConfigured.into()),
         Purpose::Claim if !claim::is_claiming(session).await.map_err(wizard_failure)? => return Err(SsoRefusal::NoClaim.into()),
@@ -430,7 +430,7 @@ async fn bind_claimed(state: &AppState, account: &sso::SsoAccountRow, asserted: 
 
 async fn record_refusal(state: &AppState, refusal: &SsoRefusal, client: IpAddr, now: OffsetDateTime) -> Result<(), SsoFailure> {
     tracing::info!(reason = refusal.code(), "single sign-on refused");
-    let actor = Actor { id: None, label: format!("Visitor at {client}"), integration: None };
+    let actor = Actor::visitor(client);
     let details = json!({ "reason": refusal.code(), "detail": refusal.to_string(), "client_address": client.to_string() });
     audit::record(&state.pool, AuditEvent { actor: &actor, action: AuditAction::SsoRefused, target: &AuditTarget::client_address(client), details, now })
         .await?;

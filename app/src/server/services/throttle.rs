@@ -163,7 +163,7 @@ pub async fn record_failures<const N: usize>(
             (Subject::Address(_) | Subject::Anywhere, _) | (_, None) => AuditTarget::client_address(client),
             (_, Some(account)) => account.clone(),
         };
-        let actor = Actor { id: None, label: format!("Visitor at {client}"), integration: None };
+        let actor = Actor::visitor(client);
         let details = json!({ "limit": limit.bucket(), "failures": count, "window_minutes": WINDOW.whole_minutes(), "client_address": client.to_string() });
         audit::record(&mut *tx, AuditEvent { actor: &actor, action: AuditAction::Throttled, target: &target, details, now }).await?;
     }

@@ -95,7 +95,7 @@ pub async fn count_uninvited(executor: impl PgExecutor<'_>) -> sqlx::Result<(i64
 
 /// Everyone but administrators.
 pub async fn count_non_admins(executor: impl PgExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM account WHERE role <> 'admin'"#).fetch_one(executor).await
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM account WHERE role = 'employee'"#).fetch_one(executor).await
 }
 
 /// Uninvited accounts, in external ID order.

@@ -2,6 +2,7 @@
 //! [`transitions`], lists and counts in [`lists`], the People search in
 //! [`search`], pictures in [`pictures`].
 
+pub mod export;
 pub mod lists;
 pub mod pictures;
 pub mod search;
@@ -151,7 +152,7 @@ pub async fn id_by_email(executor: impl PgExecutor<'_>, email_normalized: &str) 
 }
 
 pub async fn admin_exists(executor: impl PgExecutor<'_>) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM account WHERE role = 'admin' AND status = 'claimed') AS "exists!""#).fetch_one(executor).await
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM account WHERE role = 'owner' AND status = 'claimed') AS "exists!""#).fetch_one(executor).await
 }
 
 /// The facts a request needs about the person its session belongs to.
@@ -174,4 +175,31 @@ pub async fn find_for_session(executor: impl PgExecutor<'_>, id: AccountId) -> s
     )
     .fetch_optional(executor)
     .await
+}
+
+/// Serialises every change that could leave Embark without an owner (a role
+/// change, an owner's deactivation) until the transaction ends. Taken before
+/// any account row lock, so two owners demoting each other at once cannot
+/// both succeed, nor deadlock.
+pub async fn lock_owner_changes(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    // The key is arbitrary but fixed: "embark owners" as one bigint.
+    sqlx::query!("SELECT pg_advisory_xact_lock(7297870656121)").execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The account's role, read without a lock.
+pub async fn role_of(executor: impl PgExecutor<'_>, id: AccountId) -> sqlx::Result<Option<Role>> {
+    sqlx::query_scalar!(r#"SELECT role AS "role: Role" FROM account WHERE id = $1"#, id as AccountId).fetch_optional(executor).await
+}
+
+/// How many owners besides `id` can sign in (have claimed their account).
+pub async fn count_other_working_owners(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM account WHERE role = 'owner' AND status = 'claimed' AND id <> $1"#, id as AccountId)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+pub async fn set_role(tx: &mut Transaction<'_, Postgres>, id: AccountId, role: Role, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE account SET role = $2, updated_at = $3 WHERE id = $1", id as AccountId, role as Role, now).execute(&mut **tx).await?;
+    Ok(())
 }

@@ -94,6 +94,12 @@ impl From<LifecycleError> for ScimError {
             LifecycleError::DuplicateExternalId => Self::uniqueness("Someone in Embark already has this externalId."),
             LifecycleError::DuplicateUsername => Self::uniqueness("Someone in Embark already has this userName."),
             LifecycleError::UnknownManager => Self::invalid_value("manager.value is the id of no user in Embark."),
+            LifecycleError::LastOwner => Self {
+                status: 409,
+                scim_type: Some("mutability"),
+                detail: "This user is the last owner of Embark who can sign in: make someone else an owner in Embark first.".to_owned(),
+            },
+            LifecycleError::OwnersOnly => Self { status: 403, scim_type: None, detail: "Only an owner can deactivate or delete an owner.".to_owned() },
             LifecycleError::WrongState(status) => {
                 Self { status: 409, scim_type: Some("mutability"), detail: format!("Not possible while the account is {}.", status.label().to_lowercase()) }
             }
