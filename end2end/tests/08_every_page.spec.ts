@@ -13,6 +13,8 @@ test('every admin page hydrates in the release build, and the server logs no err
     ['/admin', admin.organisation],
     ['/admin/people', 'People'],
     ['/admin/people/new', 'Add a person'],
+    ['/admin/people/export?status=invited', 'Export people'],
+    ['/admin/audit', 'Audit log'],
     ['/admin/import', 'Import people'],
     ['/admin/invitations', 'Unsent Invitations'],
     ['/admin/invitations?preview=1&message=Hello', 'Unsent Invitations'],

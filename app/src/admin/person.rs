@@ -345,7 +345,7 @@ fn role_section(person: &PersonDetail, viewer_is_owner: bool, set_role: ServerAc
             <ActionForm action=set_role>
                 <input type="hidden" name="id" value=id/>
                 <fieldset>
-                    <legend>"Role"</legend>
+                    <legend class="visually-hidden">"Role"</legend>
                     {Role::ALL.into_iter().map(|role| view! {
                         <label class="choice">
                             <input type="radio" name="role" value=role.as_str() checked=role == current/>
