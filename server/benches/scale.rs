@@ -498,7 +498,7 @@ async fn bulk() {
     let retitled = String::from_utf8(company_csv("csv")).unwrap().replace(",Specialist,", ",Senior Specialist,");
     let (upload, preview, apply) = server.import("company.csv", retitled.into_bytes()).await;
     assert_eq!(count(&csv_pool, "SELECT count(*) FROM account WHERE title = 'Senior Specialist'").await, PEOPLE as i64);
-    assert_eq!(count(&csv_pool, "SELECT count(*) FROM account WHERE role <> 'admin'").await, PEOPLE as i64);
+    assert_eq!(count(&csv_pool, "SELECT count(*) FROM account WHERE role = 'employee'").await, PEOPLE as i64);
     println!(
         "re-import of that CSV changing everyone's title (100,000 updates): {:.2} s end to end (upload+check+stage {upload:.2} s, preview page {preview:.2} s, apply {apply:.2} s)",
         upload + preview + apply
@@ -613,8 +613,120 @@ async fn people_page() {
     let slowest: Vec<String> = slowest.iter().take(5).map(|((q, status), ms)| format!("q={q:?} status={status:?} {ms:.1} ms")).collect();
     println!("  slowest searches (median): {}", slowest.join(", "));
     scim(&server, &big_pool).await;
+    people_export(&server, &big_pool).await;
+    audit_log(&server, &big_pool).await;
     server.stop();
     big_pool.close().await;
+}
+
+/// The People export of the whole 1,000,000-account directory, each
+/// invited person with a live claim link to unseal and write.
+async fn people_export(server: &Server, pool: &PgPool) {
+    use app::server::crypto::{generate_secret, secret_digest, SecretSealer};
+    let sealer = SecretSealer::new(&secrecy::SecretString::from(SECRET_KEY));
+    let invited: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM account WHERE status = 'invited'").fetch_all(pool).await.unwrap();
+    for batch in invited.chunks(20_000) {
+        let secrets: Vec<String> = batch.iter().map(|_| generate_secret()).collect();
+        let ids: Vec<uuid::Uuid> = batch.iter().map(|_| uuid::Uuid::now_v7()).collect();
+        let digests: Vec<Vec<u8>> = secrets.iter().map(|s| secret_digest(s).to_vec()).collect();
+        let sealed: Vec<Vec<u8>> = secrets.iter().map(|s| sealer.seal(s)).collect();
+        sqlx::query(
+            "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
+             SELECT id, account_id, 'link', hash, sealed, now(), now() + interval '30 days' FROM UNNEST($1::uuid[], $2::uuid[], $3::bytea[], $4::bytea[]) AS t(id, account_id, hash, sealed)",
+        )
+        .bind(&ids)
+        .bind(batch)
+        .bind(&digests)
+        .bind(&sealed)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    settle(pool).await;
+    let memory_before = memory_now_mb(server);
+    let started = Instant::now();
+    let mut response = server.client.get(format!("{}/admin/people/export.csv", server.base)).send().await.unwrap();
+    assert!(response.status().is_success(), "export: {}", response.status());
+    let (mut bytes, mut lines, mut links, mut peak_rss) = (0_usize, 0_usize, 0_usize, memory_before);
+    let mut carry = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+        carry.extend_from_slice(&chunk);
+        let text = String::from_utf8_lossy(&carry);
+        links += text.matches("/claim/").count();
+        let keep = text.rfind("/claim/").map_or(0, |i| i + "/claim/".len());
+        carry.drain(..keep.min(carry.len()));
+        peak_rss = peak_rss.max(memory_now_mb(server));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(lines as i64, DIRECTORY + 1 + 1 + 2_000, "the header, the admin, the directory and the SCIM-created people");
+    println!(
+        "People export of all {} accounts as CSV ({} live claim links unsealed): {seconds:.1} s, {:.0} MB, {:.0} rows/s; server memory {memory_before:.0} MB before, at most {peak_rss:.0} MB during",
+        lines - 1,
+        links,
+        bytes as f64 / 1e6,
+        (lines - 1) as f64 / seconds
+    );
+}
+
+/// The audit log page over 10,000,000 events: the first page, one person's
+/// entries, one kind of entry, and a date range, one request at a time.
+async fn audit_log(server: &Server, pool: &PgPool) {
+    const EVENTS: i64 = 10_000_000;
+    let started = Instant::now();
+    let person: uuid::Uuid = sqlx::query_scalar("SELECT id FROM account WHERE email = 'p4242@corp.example.com'").fetch_one(pool).await.unwrap();
+    // Ten million entries over a year, about a hundred per person; one
+    // kind in a thousand is an import.
+    sqlx::query(
+        "WITH people AS (SELECT array_agg(id) AS ids FROM (SELECT id FROM account LIMIT 1000) AS picked) \
+         INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label) \
+         SELECT now() - make_interval(secs => i * 3.1), people.ids[1 + i % 1000], 'Bench actor', \
+                (CASE WHEN i % 1000 = 0 THEN 'import.applied' WHEN i % 3 = 0 THEN 'account.invited' ELSE 'session.signed_in' END)::audit_action, \
+                'account', people.ids[1 + (i / 7) % 1000], 'Bench target' \
+         FROM generate_series(1, $1) AS i, people",
+    )
+    .bind(EVENTS)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO audit_event (occurred_at, actor_id, actor_label, action, target_kind, target_id, target_label) SELECT now() - make_interval(days => i), $1, 'P 4242', 'session.signed_in', 'account', $1, 'P 4242' FROM generate_series(1, 200) AS i")
+        .bind(person)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("VACUUM ANALYZE audit_event").execute(pool).await.unwrap();
+    settle(pool).await;
+    println!("(loaded {EVENTS} audit events in {:.0} s)", started.elapsed().as_secs_f64());
+    let month_ago = (time::OffsetDateTime::now_utc() - time::Duration::days(30)).date().to_string();
+    let week_ago = (time::OffsetDateTime::now_utc() - time::Duration::days(23)).date().to_string();
+    let person = person.to_string();
+    let filters: [(&str, Vec<(&str, &str)>); 4] = [
+        ("first page", vec![]),
+        ("one person", vec![("person", person.as_str())]),
+        ("one kind (import.applied)", vec![("action", "import.applied")]),
+        ("a week a month ago", vec![("from", month_ago.as_str()), ("to", week_ago.as_str())]),
+    ];
+    let mut figures = Vec::new();
+    for (label, filter) in &filters {
+        let mut form: Vec<(&str, &str)> = ["person", "action", "from", "to", "before"].iter().map(|k| (*k, "")).collect();
+        for (k, v) in filter {
+            form.iter_mut().find(|(name, _)| name == k).unwrap().1 = v;
+        }
+        let mut latencies = Vec::new();
+        for i in 0..(PAGE_REQUESTS / 4 + 10) {
+            let started = Instant::now();
+            let response = server.call("admin_audit_log", &form).await;
+            let page: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(page["entries"].as_array().map(Vec::len), Some(50), "{label}: {page}");
+            if i >= 10 {
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        latencies.sort_by(f64::total_cmp);
+        figures.push(format!("{label} p50 {:.1} ms, p99 {:.1} ms", percentile(&latencies, 0.5), percentile(&latencies, 0.99)));
+    }
+    println!("Audit log page over {EVENTS} events ({} pages each, one at a time): {}", PAGE_REQUESTS / 4, figures.join("; "));
 }
 
 /// The SCIM API over the same 1,000,000 accounts: an identity provider

@@ -72,13 +72,30 @@ pub async fn people_export_summary(search: Option<String>, status: Option<String
     people_export::summary(&state, &filter, time::OffsetDateTime::now_utc()).await.map_err(context::internal)
 }
 
+/// People admins and owners: new links (or codes) for the invited people
+/// these filters match whose link has expired, before exporting them.
+/// Nothing is emailed; the export is how they reach people.
+#[server(endpoint = "admin_renew_export_links")]
+pub async fn renew_export_links(search: Option<String>, status: Option<String>, understood: Option<String>) -> Result<u64, AppError> {
+    use crate::server::{context, services::lifecycle, services::people_export};
+    let admin = context::require_people_admin()?;
+    if understood.is_none() {
+        return Err(context::invalid(crate::domain::FieldError::new("understood", "Tick the box to confirm you will hand the new links over yourself.")));
+    }
+    let state = context::state()?;
+    let filter = people_export::filter(search, status);
+    Ok(lifecycle::renew_expired_for_export(&state, &filter, &admin.actor(), time::OffsetDateTime::now_utc()).await?)
+}
+
 /// The People export: what the file will hold, then the download.
 #[component]
 pub fn PeopleExportPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.with(|q| q.get("q")).filter(|q| !q.trim().is_empty());
     let status = move || query.with(|q| q.get("status")).filter(|s| !s.is_empty());
-    let summary = Resource::new(move || (search(), status()), |(search, status)| people_export_summary(search, status));
+    let renew = ServerAction::<RenewExportLinks>::new();
+    let renew_error = action_error(renew);
+    let summary = Resource::new(move || (search(), status(), renew.version().get()), |(search, status, _)| people_export_summary(search, status));
     let filter_query = move || {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(q) = search() {
@@ -107,6 +124,12 @@ pub fn PeopleExportPage() -> impl IntoView {
         <div class="notice notice-warning" role="note">
             <strong>"Claim links are keys: "</strong>"whoever holds someone's link can claim their account. Hand each link only to its person, and delete the file when you are done. Each export is recorded in the audit log."
         </div>
+        <FormError error=renew_error/>
+        {move || renew.value().get().and_then(Result::ok).map(|renewed| view! {
+            <div class="notice notice-ok" role="status">
+                <strong>"Done: "</strong>{format!("{renewed} people have new links. Download the file now to hand them over.")}
+            </div>
+        })}
         <Transition fallback=|| view! { <p>"Counting…"</p> }>
             {move || Suspend::new(async move {
                 match summary.await {
@@ -115,9 +138,29 @@ pub fn PeopleExportPage() -> impl IntoView {
                             <dt>"People in the file"</dt><dd>{summary.people}</dd>
                             <dt>"Invited, with a working link or code"</dt><dd>{summary.invited_live}</dd>
                             <dt>"Invited, but their link or code has expired"</dt>
-                            <dd>{summary.invited_expired}{(summary.invited_expired > 0).then_some(
-                                " — their link cells are empty. Send them a new invitation from their page or from Unsent Invitations, then export again.")}</dd>
+                            <dd>{summary.invited_expired}{(summary.invited_expired > 0).then_some(" — their link cells will be empty.")}</dd>
                         </dl>
+                        {(summary.invited_expired > 0).then(|| view! {
+                            <section class="actions" aria-labelledby="renew-heading">
+                                <h2 id="renew-heading">"Give them new links now"</h2>
+                                <div class="notice notice-warning" role="note">
+                                    <strong>"Nothing is emailed: "</strong>
+                                    {format!(
+                                        "{} people get a new link (or access code) at once, valid for the usual lifetime, and the file you download next carries it. Their old links already stopped working; you hand the new ones over yourself.",
+                                        summary.invited_expired
+                                    )}
+                                </div>
+                                <ActionForm action=renew>
+                                    <input type="hidden" name="search" value=search().unwrap_or_default()/>
+                                    <input type="hidden" name="status" value=status().unwrap_or_default()/>
+                                    <div class="field checkbox">
+                                        <input type="checkbox" id="renew-understood" name="understood" value="on"/>
+                                        <label for="renew-understood">"I will hand the new links over myself"</label>
+                                    </div>
+                                    <button type="submit" class="button button-quiet">"Give them new links now"</button>
+                                </ActionForm>
+                            </section>
+                        })}
                     }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 }

@@ -77,6 +77,27 @@ async fn the_people_export_carries_each_invited_persons_live_link_and_the_link_c
     let maria = by_name("María García");
     assert!(maria["Claim link"].is_empty() && maria["Access code"].len() == 19, "people without email get their code: {maria:?}");
 
+    // "Give them new links now": Alan gets one, nothing is mailed, and the
+    // next file carries it.
+    let outbox_before: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox").fetch_one(&app.state.pool).await.unwrap();
+    let unconfirmed = app.call(&browser, "admin_renew_export_links", &[("status", "invited")]).await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY, "the admin confirms first");
+    let renewed = app.call(&browser, "admin_renew_export_links", &[("status", "invited"), ("understood", "on")]).await;
+    assert_eq!(renewed.text().await.unwrap(), "1");
+    let outbox_after: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(outbox_after, outbox_before, "nothing is emailed");
+    let via: String = sqlx::query_scalar("SELECT details->>'via' FROM audit_event WHERE action = 'account.invitation_resent' AND target_id = $1")
+        .bind(expired)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(via, "export");
+    let again = rows(&browser.get(app.url("/admin/people/export.csv?status=invited")).send().await.unwrap().text().await.unwrap());
+    let alan = again.iter().find(|p| p["Full name"] == "Alan Turing").unwrap();
+    assert!(alan["Claim link"].contains("/claim/"), "{alan:?}");
+    let summary = app.call(&browser, "admin_people_export_summary", &[("status", "invited")]).await.text().await.unwrap();
+    assert!(summary.contains("\"invited_expired\":0"), "{summary}");
+
     // A fresh browser claims with the link from the file.
     let claimant = new_client();
     let opened = claimant.get(&grace["Claim link"]).header(ACCEPT, "text/html").send().await.unwrap();
@@ -95,9 +116,9 @@ async fn the_people_export_carries_each_invited_persons_live_link_and_the_link_c
 
     let audited: Vec<serde_json::Value> =
         sqlx::query_scalar("SELECT details FROM audit_event WHERE action = 'people.exported' ORDER BY id").fetch_all(&app.state.pool).await.unwrap();
-    assert_eq!(audited.len(), 3);
+    assert_eq!(audited.len(), 4);
     assert_eq!(audited[0], serde_json::json!({ "status": "invited", "search": null, "rows": 3, "complete": true }));
-    assert_eq!(audited[2]["search"], "HOPPER");
+    assert_eq!(audited[3]["search"], "HOPPER");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

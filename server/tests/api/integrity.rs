@@ -214,4 +214,6 @@ async fn the_audit_vocabulary_is_the_schemas(pool: PgPool) {
     assert_eq!(labels("audit_action").await, actions);
     let kinds: Vec<&str> = AuditTargetKind::ALL.iter().map(|k| k.as_str()).collect();
     assert_eq!(labels("audit_target_kind").await, kinds);
+    let roles: Vec<&str> = app::domain::Role::ALL.iter().map(|r| r.as_str()).collect();
+    assert_eq!(labels("account_role").await, roles, "roles, from least to most");
 }

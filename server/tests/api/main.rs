@@ -6,6 +6,7 @@ mod counting_smtp;
 mod helpers;
 
 mod access_codes;
+mod access_matrix;
 mod auth;
 mod bulk;
 mod claim;

@@ -319,6 +319,45 @@ async fn issue_access_codes(
     Ok(IssuedCodes { codes, expires_at })
 }
 
+/// New links (or, for people without email, codes) for the invited people
+/// `filter` matches whose link or code has expired, revoking the old ones,
+/// without mailing anyone: the People export hands them over another way.
+/// Audited per person as a new invitation "via export". Returns how many.
+pub async fn renew_expired_for_export(
+    state: &AppState,
+    filter: &db::accounts::export::ExportFilter,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<u64, LifecycleError> {
+    let mut tx = state.pool.begin().await?;
+    let expired = db::accounts::export::expired_invitations(&mut tx, filter, now).await?;
+    let settings = db::settings::get(&mut *tx).await?;
+    let (with_email, without): (Vec<_>, Vec<_>) = expired.iter().partition(|person| person.email.is_some());
+    if !with_email.is_empty() {
+        let expires_at = now + Duration::days(i64::from(settings.claim_link_lifetime_days));
+        let secrets: Vec<String> = with_email.iter().map(|_| generate_secret()).collect();
+        let account_ids: Vec<uuid::Uuid> = with_email.iter().map(|person| person.id.0).collect();
+        let labels: Vec<String> = with_email.iter().map(|person| account_label(&person.full_name, person.email.as_deref())).collect();
+        let new = credentials::NewCredentials {
+            kind: CredentialKind::Link,
+            ids: secrets.iter().map(|_| CredentialId::new().0).collect(),
+            secret_hashes: secrets.iter().map(|secret| secret_digest(secret)).collect(),
+            secrets_sealed: secrets.iter().map(|secret| state.sealer.seal(secret)).collect(),
+            account_ids,
+            expires_at,
+            now,
+        };
+        credentials::replace_many(&mut tx, &new).await?;
+        let details = json!({ "via": "export", "expires_at": expires_at.unix_timestamp() });
+        audit::record_for_accounts(&mut tx, actor, AuditAction::InvitationResent, &new.account_ids, &labels, details, now).await?;
+    }
+    let without: Vec<(AccountId, String)> = without.iter().map(|person| (person.id, person.full_name.clone())).collect();
+    issue_access_codes(state, &mut tx, &without, settings.access_code_lifetime_days, AuditAction::InvitationResent, json!({ "via": "export" }), actor, now)
+        .await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(expired.len() as u64)
+}
+
 /// Why an expired link was not renewed.
 #[derive(Debug, thiserror::Error)]
 pub enum RenewError {

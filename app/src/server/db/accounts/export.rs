@@ -95,3 +95,37 @@ pub async fn counts(pool: &sqlx::PgPool, filter: &ExportFilter, now: OffsetDateT
     .fetch_one(pool)
     .await
 }
+
+/// An invited person whose link (or code) no longer works.
+#[derive(Debug, Clone)]
+pub struct ExpiredInvitation {
+    pub id: AccountId,
+    pub full_name: String,
+    pub email: Option<String>,
+}
+
+/// The invited people `filter` matches whose link (or, without email, code)
+/// has expired or is gone, their rows locked until the transaction ends.
+pub async fn expired_invitations(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    filter: &ExportFilter,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<ExpiredInvitation>> {
+    let pattern = filter.search.as_deref().map(crate::server::db::contains_pattern);
+    sqlx::query_as!(
+        ExpiredInvitation,
+        r#"SELECT a.id AS "id: AccountId", a.full_name, a.email FROM account a
+           WHERE a.status = 'invited'
+             AND ($1::account_status IS NULL OR a.status = $1)
+             AND ($2::text IS NULL OR account_search_document(a.full_name, a.email_normalized, a.external_id) LIKE $2 ESCAPE '\')
+             AND NOT EXISTS (SELECT 1 FROM claim_credential c WHERE c.account_id = a.id AND c.state = 'active' AND c.expires_at > $3
+                             AND c.kind = CASE WHEN a.email IS NULL THEN 'access_code'::claim_credential_kind ELSE 'link' END)
+           ORDER BY a.id
+           FOR UPDATE OF a"#,
+        filter.status as Option<AccountStatus>,
+        pattern,
+        now,
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
