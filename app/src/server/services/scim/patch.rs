@@ -6,7 +6,7 @@
 //! `emails[type eq "work"].value` and `members[value eq "…"]`, and booleans
 //! written as strings (read where the attribute is parsed).
 
-use super::{fold_keys, ScimError, ENTERPRISE_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
+use super::{fold_keys, ScimError, EMBARK_SCHEMA, ENTERPRISE_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA};
 use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, PatchPath, ValFilter};
 use serde_json::{Map, Value};
 
@@ -76,7 +76,7 @@ pub fn apply(document: &mut Map<String, Value>, body: &Value) -> Result<(), Scim
 }
 
 fn is_schema_urn(key: &str) -> bool {
-    [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_SCHEMA].iter().any(|urn| key.eq_ignore_ascii_case(urn))
+    [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_SCHEMA, EMBARK_SCHEMA].iter().any(|urn| key.eq_ignore_ascii_case(urn))
 }
 
 /// The object that holds an attribute: the resource, or the extension its
@@ -85,7 +85,10 @@ fn container<'a>(document: &'a mut Map<String, Value>, path: &AttrPath) -> Resul
     match path.uri.as_deref().map(str::to_lowercase) {
         None => Ok(document),
         Some(uri) if uri == USER_SCHEMA.to_lowercase() || uri == GROUP_SCHEMA.to_lowercase() => Ok(document),
-        Some(uri) if uri == ENTERPRISE_SCHEMA.to_lowercase() => {
+        // Writes to the read-only lifecycle extension land in the document
+        // and are ignored when it is read (RFC 7643 §7: readOnly values a
+        // client sends are ignored).
+        Some(uri) if uri == ENTERPRISE_SCHEMA.to_lowercase() || uri == EMBARK_SCHEMA.to_lowercase() => {
             let entry = document.entry(uri).or_insert_with(|| Value::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Value::Object(Map::new());
@@ -97,7 +100,7 @@ fn container<'a>(document: &'a mut Map<String, Value>, path: &AttrPath) -> Resul
 }
 
 fn apply_path(document: &mut Map<String, Value>, op: Op, path: &str, value: Option<Value>) -> Result<(), ScimError> {
-    if let Some(urn) = [ENTERPRISE_SCHEMA].iter().find(|urn| path.eq_ignore_ascii_case(urn)) {
+    if let Some(urn) = [ENTERPRISE_SCHEMA, EMBARK_SCHEMA].iter().find(|urn| path.eq_ignore_ascii_case(urn)) {
         // The whole extension: {"path": "urn:…:enterprise:2.0:User", "value": {…}}.
         let key = urn.to_lowercase();
         match (op, value) {

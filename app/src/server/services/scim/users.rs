@@ -4,7 +4,8 @@
 //! them, `displayName` the name Embark shows.
 
 use super::{
-    check_if_match, filter, fold_keys, list_response, project, string_at, timestamp, version, ListQuery, ScimError, ScimReply, ENTERPRISE_SCHEMA, USER_SCHEMA,
+    check_if_match, filter, fold_keys, list_response, project, string_at, timestamp, version, ListQuery, ScimError, ScimReply, EMBARK_SCHEMA,
+    ENTERPRISE_SCHEMA, USER_SCHEMA,
 };
 use crate::domain::{optional_line, AccountId, AccountStatus, AuditAction, AuditTarget, EmailAddress, FieldErrors, ProfileDetails, Role, Username};
 use crate::server::db::audit::{self, AuditEvent};
@@ -19,7 +20,7 @@ use time::OffsetDateTime;
 /// The resource as the API shows it.
 pub fn resource(row: &rows::UserRow, base: &str) -> Value {
     let mut user = Map::new();
-    user.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_SCHEMA]));
+    user.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_SCHEMA, EMBARK_SCHEMA]));
     user.insert("id".into(), json!(row.id));
     if let Some(external_id) = &row.external_id {
         user.insert("externalId".into(), json!(external_id));
@@ -59,6 +60,18 @@ pub fn resource(row: &rows::UserRow, base: &str) -> Value {
     if !enterprise.is_empty() {
         user.insert(ENTERPRISE_SCHEMA.into(), Value::Object(enterprise));
     }
+    let mut lifecycle = Map::new();
+    lifecycle.insert("status".into(), json!(row.status.as_str()));
+    lifecycle.insert("invited".into(), json!(row.invited_at.is_some()));
+    if let Some(at) = row.invited_at {
+        lifecycle.insert("inviteDate".into(), json!(timestamp(at)));
+    }
+    lifecycle.insert("claimed".into(), json!(row.claimed_at.is_some()));
+    if let Some(at) = row.claimed_at {
+        lifecycle.insert("claimDate".into(), json!(timestamp(at)));
+    }
+    lifecycle.insert("signInMethod".into(), json!(row.sign_in_method.as_str()));
+    user.insert(EMBARK_SCHEMA.into(), Value::Object(lifecycle));
     user.insert(
         "meta".into(),
         json!({
@@ -279,7 +292,7 @@ pub async fn create(state: &AppState, caller: &ScimCaller, body: &Value, base: &
         lifecycle::deactivate_in(&mut tx, id, &actor, now).await?;
     }
     tx.commit().await?;
-    Ok(ScimReply::resource(201, read(state, id, base).await?))
+    Ok(ScimReply::resource(201, project(read(state, id, base).await?, None, None)))
 }
 
 /// PUT: the body replaces what Embark stores of the person.
@@ -357,7 +370,7 @@ async fn write(
         _ => {}
     }
     tx.commit().await?;
-    Ok(ScimReply::resource(200, read(state, id, base).await?))
+    Ok(ScimReply::resource(200, project(read(state, id, base).await?, None, None)))
 }
 
 async fn lock(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> Result<rows::UserRow, ScimError> {
