@@ -123,6 +123,11 @@ async fn people_admins_manage_people_but_not_settings_integrations_roles_or_owne
     assert!(body.contains("only an owner can deactivate or delete an owner"), "{body}");
     let status: String = sqlx::query_scalar("SELECT status::text FROM account WHERE id = $1").bind(owner).fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(status, "claimed");
+    // Nor may they change how an owner signs in (which could lock them out).
+    let refused = app.call(&people_admin, "admin_set_sign_in_method", &[("id", &owner.to_string()), ("method", "sso")]).await;
+    assert!(refused.text().await.unwrap().contains("only an owner can change how an owner signs in"));
+    let method: String = sqlx::query_scalar("SELECT sign_in_method::text FROM account WHERE id = $1").bind(owner).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(method, "password");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

@@ -30,6 +30,13 @@ pub async fn set_role(state: &AppState, actor: &Actor, id: AccountId, role: Role
     Ok(())
 }
 
+/// Whether `actor` may change an account with `role` in ways that could
+/// take it over or lock it out (deactivation, deletion, how it signs in):
+/// an owner's account only an owner (or Embark itself, or an integration).
+pub fn may_act_on(actor: &Actor, role: Role) -> bool {
+    role != Role::Owner || actor.role.is_none_or(Role::is_owner)
+}
+
 /// Takes the owner-change lock when `id` is an owner, before the caller
 /// locks the account's row (the lock order every owner change keeps).
 /// Returns whether it did.
@@ -49,7 +56,7 @@ pub async fn check_owner_may_go(tx: &mut Transaction<'_, Postgres>, account: &Ac
     if account.role != Role::Owner {
         return Ok(());
     }
-    if actor.role.is_some_and(|role| !role.is_owner()) {
+    if !may_act_on(actor, account.role) {
         return Err(LifecycleError::OwnersOnly);
     }
     if !locked {

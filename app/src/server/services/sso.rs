@@ -21,6 +21,7 @@ use crate::server::oidc::{Asserted, Attempt, OidcError, ProviderSettings};
 use crate::server::services::auth::SignedIn;
 use crate::server::services::claim::{self, WizardError};
 use crate::server::services::lifecycle::SsoIdentity;
+use crate::server::services::roles;
 use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session as auth_session, AppState};
 use db::audit::{self, AuditEvent};
@@ -535,6 +536,8 @@ pub enum PersonSsoError {
     NotFound,
     #[error("this person has no linked identity")]
     NoIdentity,
+    #[error("only an owner can change how an owner signs in")]
+    OwnersOnly,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -550,6 +553,7 @@ impl From<PersonSsoError> for AppError {
         match error {
             PersonSsoError::NotFound => context::not_found(),
             PersonSsoError::NoIdentity => context::refused("Not done: this person has no linked identity."),
+            PersonSsoError::OwnersOnly => context::refused("Not done: only an owner can change how an owner signs in."),
             PersonSsoError::Unexpected(error) => AppError::from(error),
         }
     }
@@ -560,6 +564,9 @@ impl From<PersonSsoError> for AppError {
 pub async fn unlink(state: &AppState, actor: &Actor, account: AccountId, now: OffsetDateTime) -> Result<(), PersonSsoError> {
     let mut tx = state.pool.begin().await?;
     let person = accounts::find_for_update(&mut tx, account).await?.ok_or(PersonSsoError::NotFound)?;
+    if !roles::may_act_on(actor, person.role) {
+        return Err(PersonSsoError::OwnersOnly);
+    }
     let removed = sso::unlink(&mut tx, account).await?.ok_or(PersonSsoError::NoIdentity)?;
     let target = AuditTarget::account(person.id, &person.full_name, person.email.as_deref());
     let details = json!({ "issuer": removed.issuer, "subject": removed.subject });
@@ -572,6 +579,9 @@ pub async fn unlink(state: &AppState, actor: &Actor, account: AccountId, now: Of
 pub async fn set_method(state: &AppState, actor: &Actor, account: AccountId, method: SignInMethod, now: OffsetDateTime) -> Result<(), PersonSsoError> {
     let mut tx = state.pool.begin().await?;
     let person = accounts::find_for_update(&mut tx, account).await?.ok_or(PersonSsoError::NotFound)?;
+    if !roles::may_act_on(actor, person.role) {
+        return Err(PersonSsoError::OwnersOnly);
+    }
     sso::set_sign_in_method(&mut tx, account, method, now).await?;
     let target = AuditTarget::account(person.id, &person.full_name, person.email.as_deref());
     audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::SignInMethodChanged, target: &target, details: json!({ "method": method }), now }).await?;
