@@ -78,9 +78,7 @@ pub async fn audit_csv(Extension(state): Extension<AppState>, admin: PeopleAdmin
     };
     let export = match audit_log::start_export(&state, query).await {
         Ok(export) => export,
-        Err(audit_log::AuditLogError::UnknownPerson(email)) => {
-            return error_page(StatusCode::BAD_REQUEST, &format!("No one in Embark has the email address {email}."));
-        }
+        Err(unknown @ audit_log::AuditLogError::UnknownPerson(_)) => return error_page(StatusCode::BAD_REQUEST, &unknown.to_string()),
         Err(error) => {
             tracing::error!(error = %error, "the audit log export could not start");
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "The audit log could not be read. Please try again.");

@@ -318,6 +318,17 @@ fn read_xlsx(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
 }
 
 /// SECURITY: a cell for a CSV file Embark writes, with a leading `'` when
+/// Where a streamed CSV download's chunks go: the response body. A send
+/// fails once the reader has gone.
+pub type ChunkSender = tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
+
+/// What `writer` holds so far, for the next chunk; it goes on with an empty
+/// buffer (csv's `Writer` lends no access to its output otherwise).
+pub fn take_written(writer: &mut csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+    let full = std::mem::replace(writer, csv::Writer::from_writer(Vec::new()));
+    full.into_inner().map_err(|e| anyhow::anyhow!("a CSV chunk could not be finished: {}", e.error()))
+}
+
 /// it starts like a formula, so a spreadsheet program shows it instead of
 /// running it (SECURITY.md rule 18).
 pub fn formula_safe(cell: &str) -> String {

@@ -134,6 +134,10 @@ async fn a_large_export_streams_in_chunks(pool: PgPool) {
     .await
     .unwrap();
     let mut answer = browser.get(app.url("/admin/people/export.csv")).send().await.unwrap();
+    // A file built whole before sending would say its length up front; a
+    // streamed one cannot know it.
+    assert!(answer.headers().get(reqwest::header::CONTENT_LENGTH).is_none(), "{:?}", answer.headers());
+    assert_eq!(answer.headers()[reqwest::header::TRANSFER_ENCODING], "chunked");
     let (mut chunks, mut bytes, mut lines) = (0, 0, 0);
     while let Some(chunk) = answer.chunk().await.unwrap() {
         chunks += 1;

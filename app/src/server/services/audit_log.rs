@@ -7,8 +7,7 @@ use crate::error::AppError;
 use crate::server::context;
 use crate::server::db::accounts;
 use crate::server::db::audit::{self, AuditEvent, LogFilter, LogRow};
-use crate::server::services::people_export::{take_written, ChunkSender};
-use crate::server::spreadsheet::formula_safe;
+use crate::server::spreadsheet::{formula_safe, take_written, ChunkSender};
 use crate::server::AppState;
 use serde_json::json;
 use time::{OffsetDateTime, Time};
@@ -20,7 +19,7 @@ const EXPORT_BATCH: i64 = 2_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditLogError {
-    #[error("no one in Embark has the email address {0}")]
+    #[error("No one in Embark has the email address {0}.")]
     UnknownPerson(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -35,15 +34,10 @@ impl From<sqlx::Error> for AuditLogError {
 impl From<AuditLogError> for AppError {
     fn from(error: AuditLogError) -> Self {
         match error {
-            AuditLogError::UnknownPerson(_) => context::invalid(crate::domain::FieldError::new("person", format!("{}.", capitalised(&error.to_string())))),
+            AuditLogError::UnknownPerson(_) => context::invalid(crate::domain::FieldError::new("person", error.to_string())),
             AuditLogError::Unexpected(e) => context::internal(e),
         }
     }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The filter the database runs, and the person it narrows to.

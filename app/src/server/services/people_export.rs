@@ -2,12 +2,13 @@
 //! access code), for printed letters, an SMS gateway or a mail merge.
 
 use crate::api::people::ExportSummary;
-use crate::domain::{group_code, AccountStatus, Actor, AuditAction, AuditTarget};
+use crate::domain::{group_code, Actor, AuditAction, AuditTarget};
 use crate::server::db::accounts::export::{self, ExportFilter, ExportRow};
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::credentials::CredentialKind;
 use crate::server::services::import::{COLUMNS, EXPORT_COLUMNS};
-use crate::server::spreadsheet::formula_safe;
+use crate::server::services::people::PeopleQuery;
+use crate::server::spreadsheet::{formula_safe, take_written, ChunkSender};
 use crate::server::AppState;
 use futures::TryStreamExt;
 use serde_json::json;
@@ -17,10 +18,10 @@ use time::OffsetDateTime;
 /// Rows written between two hand-overs to the reader.
 const ROWS_PER_CHUNK: u64 = 1_000;
 
-/// The export page's filter, read from its address the way the People page
-/// reads it.
+/// The export page's filter: the People page's search and status.
 pub fn filter(search: Option<String>, status: Option<String>) -> ExportFilter {
-    ExportFilter { status: status.as_deref().and_then(AccountStatus::from_str_opt), search: search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) }
+    let query = PeopleQuery::parse(search, status, None);
+    ExportFilter { status: query.status, search: query.search }
 }
 
 /// How many people an export would hold, and how many invited people's
@@ -29,10 +30,6 @@ pub async fn summary(state: &AppState, filter: &ExportFilter, now: OffsetDateTim
     let counts = export::counts(&state.pool, filter, now).await?;
     Ok(ExportSummary { people: counts.people, invited_live: counts.invited_live, invited_expired: counts.invited_expired })
 }
-
-/// Where an export's chunks go: the download's body. A send fails once the
-/// reader has gone.
-pub type ChunkSender = tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
 
 /// Everyone `filter` matches as CSV, in name order, sent a chunk at a time
 /// as the database streams them (memory stays flat at a million people).
@@ -61,12 +58,6 @@ pub async fn write_csv(state: &AppState, filter: &ExportFilter, actor: &Actor, n
     let target = AuditTarget::settings("people");
     audit::record(&state.pool, AuditEvent { actor, action: AuditAction::PeopleExported, target: &target, details, now }).await?;
     Ok(written)
-}
-
-/// What `writer` holds so far; it goes on with an empty buffer.
-pub(crate) fn take_written(writer: &mut csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
-    let full = std::mem::replace(writer, csv::Writer::from_writer(Vec::new()));
-    full.into_inner().map_err(|e| anyhow::anyhow!("a CSV chunk could not be finished: {}", e.error()))
 }
 
 fn write_row(writer: &mut csv::Writer<Vec<u8>>, state: &AppState, claim_base: &str, row: &ExportRow, now: OffsetDateTime) -> anyhow::Result<()> {

@@ -81,8 +81,7 @@ pub async fn counts(pool: &sqlx::PgPool, filter: &ExportFilter, now: OffsetDateT
         ExportCounts,
         r#"SELECT count(*) AS "people!",
                   count(*) FILTER (WHERE a.status = 'invited' AND c.expires_at > $3) AS "invited_live!",
-                  count(*) FILTER (WHERE a.status = 'invited' AND c.expires_at IS DISTINCT FROM NULL AND c.expires_at <= $3
-                                   OR a.status = 'invited' AND c.id IS NULL) AS "invited_expired!"
+                  count(*) FILTER (WHERE a.status = 'invited' AND (c.id IS NULL OR c.expires_at <= $3)) AS "invited_expired!"
            FROM account a
            LEFT JOIN claim_credential c ON c.account_id = a.id AND c.state = 'active' AND a.status = 'invited'
                 AND c.kind = CASE WHEN a.email IS NULL THEN 'access_code'::claim_credential_kind ELSE 'link' END
