@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::server::AppState;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use leptos::prelude::use_context;
+use leptos::prelude::{use_context, with_context};
 use tower_sessions::Session;
 
 pub fn state() -> Result<AppState, AppError> {
@@ -18,19 +18,23 @@ pub fn state() -> Result<AppState, AppError> {
 /// The request's session. Only a request carries one: a server function
 /// run outside a request (which would be a bug) fails here.
 pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("no session on the request: {e:?}")))
+    from_request::<Session>().ok_or_else(|| internal("no session on the request"))
 }
 
 /// The signed-in person, as the request middleware resolved them.
 pub fn viewer() -> Option<Viewer> {
-    use_context::<Parts>().and_then(|parts| parts.extensions.get::<Viewer>().cloned())
+    from_request::<Viewer>()
+}
+
+/// What a middleware put on the request, read in place (`use_context` would
+/// clone the whole request head, and a page render asks several times).
+fn from_request<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    with_context::<Parts, _>(|parts| parts.extensions.get::<T>().cloned()).flatten()
 }
 
 /// The client's address, as the request middleware worked it out.
 pub fn client_address() -> std::net::IpAddr {
-    use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<crate::server::client::ClientAddress>().copied())
-        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |client| client.0)
+    from_request::<crate::server::client::ClientAddress>().map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |client| client.0)
 }
 
 /// Authorisation for server functions any signed-in person may call.
@@ -86,9 +90,10 @@ pub fn not_found() -> AppError {
 /// Plain HTML form posts keep the redirect that carries the error back to the
 /// form, so their status is left alone.
 pub fn fail(error: AppError) -> AppError {
-    let plain_form = use_context::<Parts>()
-        .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
-        .is_some_and(|accept| accept.to_str().is_ok_and(|a| a.contains("text/html")));
+    let plain_form = with_context::<Parts, _>(|parts| {
+        parts.headers.get(axum::http::header::ACCEPT).is_some_and(|accept| accept.to_str().is_ok_and(|a| a.contains("text/html")))
+    })
+    .unwrap_or(false);
     if !plain_form {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(status_of(&error));

@@ -10,8 +10,8 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// argon2id with the parameters SECURITY.md rule 9 fixes.
 fn params() -> Params {
@@ -27,13 +27,17 @@ const WAITING_PER_CORE: usize = 32;
 type HashJob = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// Hashes and verifies passwords on one dedicated thread per core, each
-/// reusing its own 19 MiB of argon2 memory, behind a bounded queue: a flood
-/// of sign-ins gets "busy" answers instead of starving the async workers,
-/// queueing without end, or growing the heap (a fresh 19 MiB block per hash
-/// on whichever blocking thread ran it left 463 MB behind after a flood).
+/// reusing its own 19 MiB of argon2 memory while jobs keep coming, behind a
+/// bounded queue: a flood of sign-ins gets "busy" answers instead of
+/// starving the async workers, queueing without end, or growing the heap (a
+/// fresh 19 MiB block per hash on whichever blocking thread ran it left
+/// 463 MB behind after a flood). A thread that finds the queue empty frees
+/// its block before it waits, so an idle server holds none.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    queue: SyncSender<HashJob>,
+    queue: flume::Sender<HashJob>,
+    /// How many threads hold an argon2 block right now.
+    blocks_held: Arc<AtomicUsize>,
     /// SECURITY: verified against when the email is unknown, so an unknown
     /// account costs the same time as a wrong password.
     dummy_hash: Arc<str>,
@@ -42,16 +46,18 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (queue, jobs) = sync_channel::<HashJob>(cores * WAITING_PER_CORE);
-        let jobs = Arc::new(Mutex::new(jobs));
+        // Every thread waits on the queue itself (multi-consumer), so none
+        // can sit out a flood behind another's lock still holding its block.
+        let (queue, jobs) = flume::bounded::<HashJob>(cores * WAITING_PER_CORE);
+        let blocks_held = Arc::new(AtomicUsize::new(0));
         for index in 0..cores {
-            let jobs = Arc::clone(&jobs);
-            std::thread::Builder::new().name(format!("argon2-{index}")).spawn(move || hash_worker(&jobs)).expect("the operating system starts a thread");
+            let (jobs, held) = (jobs.clone(), Arc::clone(&blocks_held));
+            std::thread::Builder::new().name(format!("argon2-{index}")).spawn(move || hash_worker(&jobs, &held)).expect("the operating system starts a thread");
         }
         let mut random = [0u8; 32];
         OsRng.fill_bytes(&mut random);
         let dummy = hash_with(&mut Vec::new(), &URL_SAFE_NO_PAD.encode(random)).expect("hashing a random string succeeds");
-        Self { queue, dummy_hash: dummy.into() }
+        Self { queue, blocks_held, dummy_hash: dummy.into() }
     }
 
     /// Runs `job` on a hashing thread, or fails with [`Busy`](crate::server::work_queue::Busy) at once when
@@ -68,10 +74,16 @@ impl PasswordHasher {
         });
         match self.queue.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(crate::server::work_queue::Busy.into()),
-            Err(TrySendError::Disconnected(_)) => anyhow::bail!("the password hashing threads have stopped"),
+            Err(flume::TrySendError::Full(_)) => return Err(crate::server::work_queue::Busy.into()),
+            Err(flume::TrySendError::Disconnected(_)) => anyhow::bail!("the password hashing threads have stopped"),
         }
         answered.await.map_err(|_| anyhow::anyhow!("a password hashing thread stopped mid-job"))?
+    }
+
+    /// How many hashing threads hold their 19 MiB block now: none once the
+    /// queue has been empty for a moment.
+    pub fn blocks_held(&self) -> usize {
+        self.blocks_held.load(Ordering::SeqCst)
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
@@ -96,17 +108,30 @@ impl Default for PasswordHasher {
     }
 }
 
-fn hash_worker(jobs: &Mutex<Receiver<HashJob>>) {
+fn hash_worker(jobs: &flume::Receiver<HashJob>, held: &AtomicUsize) {
     let mut memory = Vec::new();
     loop {
-        // The lock is held only while waiting for the next job.
-        let job = match jobs.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(_) => return,
+        let job = match jobs.try_recv() {
+            Ok(job) => job,
+            Err(flume::TryRecvError::Empty) => {
+                // Nothing waiting: give the block back before sleeping (the
+                // allocator returns it to the system), so the memory a
+                // flood needed does not outlive it.
+                if !memory.is_empty() {
+                    memory = Vec::new();
+                    held.fetch_sub(1, Ordering::SeqCst);
+                }
+                match jobs.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+            Err(flume::TryRecvError::Disconnected) => return,
         };
-        match job {
-            Ok(job) => job(&mut memory),
-            Err(_) => return,
+        let had_block = !memory.is_empty();
+        job(&mut memory);
+        if !had_block && !memory.is_empty() {
+            held.fetch_add(1, Ordering::SeqCst);
         }
     }
 }
@@ -273,6 +298,32 @@ mod tests {
         assert!(hasher.verify(Some(&hash), "a-long-passphrase").await.unwrap());
         assert!(!hasher.verify(Some(&hash), "another-passphrase").await.unwrap());
         assert!(!hasher.verify(None, "a-long-passphrase").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashing_threads_keep_one_block_each_and_free_it_when_idle() {
+        let hasher = PasswordHasher::new();
+        let stored = hasher.hash("correct horse").await.unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let checks: Vec<_> = (0..cores * 8).map(|_| hasher.verify(Some(&stored), "correct horse")).collect();
+        let watching = async {
+            let mut most = 0;
+            while hasher.queue.len() > 0 {
+                most = most.max(hasher.blocks_held());
+                tokio::task::yield_now().await;
+            }
+            most
+        };
+        let (results, most_held) = tokio::join!(futures::future::join_all(checks), watching);
+        assert!(results.into_iter().all(|r| r.unwrap()));
+        assert!(most_held <= cores, "{most_held} blocks held by {cores} threads");
+        // Once the queue is empty each thread frees its block before it
+        // waits; a thread may still be finishing its last job.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while hasher.blocks_held() > 0 {
+            assert!(std::time::Instant::now() < deadline, "{} blocks still held with nothing to do", hasher.blocks_held());
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     #[tokio::test]
