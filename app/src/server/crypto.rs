@@ -308,7 +308,7 @@ mod tests {
         let checks: Vec<_> = (0..cores * 8).map(|_| hasher.verify(Some(&stored), "correct horse")).collect();
         let watching = async {
             let mut most = 0;
-            while hasher.queue.len() > 0 {
+            while !hasher.queue.is_empty() {
                 most = most.max(hasher.blocks_held());
                 tokio::task::yield_now().await;
             }
