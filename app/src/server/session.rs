@@ -36,9 +36,21 @@ struct SessionAuth {
 /// pushed back (at most one session write per this much activity).
 const REFRESH_AFTER: Duration = Duration::minutes(10);
 
+/// Gives the session a new id before it is trusted with more (SECURITY.md
+/// rule 10), deleting the old one. A browser that came without a session
+/// gets a fresh id when the session is first saved anyway, so there is
+/// nothing to delete (tower-sessions would delete a made-up id: one wasted
+/// statement per claim link opened).
+pub async fn renew_id(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    if session.id().is_some() {
+        session.cycle_id().await?;
+    }
+    Ok(())
+}
+
 /// Signs the session in as `who`, under a new session id (SECURITY.md rule 10).
 pub async fn establish(session: &Session, who: &SignedIn, now: OffsetDateTime) -> Result<(), tower_sessions::session::Error> {
-    session.cycle_id().await?;
+    renew_id(session).await?;
     session.remove_value(SETUP_GRANT_KEY).await?;
     let now = now.unix_timestamp();
     session.insert(AUTH_KEY, SessionAuth { account_id: who.account_id, epoch: who.session_epoch, signed_in_at: now, refreshed_at: now }).await
@@ -74,7 +86,7 @@ pub async fn resolve_viewer(state: &AppState, session: &Session, now: OffsetDate
 
 /// Records that this browser opened a valid first-run setup link.
 pub async fn grant_setup(session: &Session) -> Result<(), tower_sessions::session::Error> {
-    session.cycle_id().await?;
+    renew_id(session).await?;
     session.insert(SETUP_GRANT_KEY, true).await
 }
 

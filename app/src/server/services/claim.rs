@@ -232,7 +232,7 @@ pub async fn open_link(
         Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), proof },
         Err(ClaimFailure::Unexpected(error)) => return Err(error),
     };
-    session.cycle_id().await?;
+    auth_session::renew_id(session).await?;
     session.insert(CLAIM_KEY, outcome).await?;
     Ok(LinkOpened::Recorded)
 }
@@ -433,7 +433,7 @@ pub async fn enter_code(
     let proof = ClaimProof::code(code);
     match lifecycle::inspect_claim(state, &proof, now).await {
         Ok(account_id) => {
-            session.cycle_id().await?;
+            auth_session::renew_id(session).await?;
             save(session, ClaimProgress::new(proof, account_id)).await?;
             Ok(CodeEntered::Started)
         }
@@ -467,7 +467,7 @@ pub async fn request_new_link(state: &AppState, session: &Session, now: OffsetDa
 /// rule 14), under a new session id.
 pub async fn begin_with_identity(session: &Session, account_id: AccountId, identity: SsoIdentity) -> Result<(), WizardError> {
     let progress = ClaimProgress::new(ClaimProof::Identity { account_id, identity }, account_id);
-    session.cycle_id().await?;
+    auth_session::renew_id(session).await?;
     save(session, progress).await
 }
 
