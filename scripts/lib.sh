@@ -219,3 +219,70 @@ ensure_local_secret_key() {
     export EMBARK_SECRET_KEY
   fi
 }
+
+# OpenLDAP for the directory-sync tests: Debian's slapd, installed without
+# configuring the system's own directory (nothing listens on port 389).
+ensure_openldap() {
+  if [ ! -x /usr/sbin/slapd ] || ! command -v ldapsearch >/dev/null; then
+    command -v debconf-set-selections >/dev/null && echo "slapd slapd/no_configuration boolean true" | as_root debconf-set-selections
+    apt_install slapd ldap-utils
+  fi
+  command -v openssl >/dev/null || apt_install openssl
+}
+
+# Starts a private OpenLDAP (scripts/test's peer) on ports $1 (ldap://, with
+# StartTLS) and $1+1 (ldaps://), from scratch in .data/$3 (default
+# ldap-test): a test CA
+# and a certificate for 127.0.0.1 and localhost, the entries of
+# end2end/support/directory.py (PEOPLE, default 300), and a size limit of 100
+# per search, as real directories have, so only paged searches see everyone.
+# Sets TEST_LDAP_PID and exports EMBARK_TEST_LDAP_* for the tests.
+start_test_directory() {
+  local port="$1" people="${2:-300}" dir="$DATA_DIR/${3:-ldap-test}"
+  rm -rf "$dir"
+  mkdir -p "$dir/db"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Embark test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+    -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+  cat > "$dir/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload memberof
+moduleload ppolicy
+pidfile $dir/slapd.pid
+TLSCACertificateFile $dir/ca.pem
+TLSCertificateFile $dir/server.pem
+TLSCertificateKeyFile $dir/server.key
+sizelimit size.soft=100 size.hard=100 size.prtotal=unlimited
+database mdb
+maxsize 4294967296
+suffix "dc=embark,dc=test"
+rootdn "cn=admin,dc=embark,dc=test"
+rootpw admin-secret-for-tests
+directory $dir/db
+index objectClass,mail,entryUUID,uid eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+overlay memberof
+overlay ppolicy
+CONF
+  python3 "$ROOT/end2end/support/directory.py" "$people" > "$dir/directory.ldif"
+  slapadd -q -f "$dir/slapd.conf" -l "$dir/directory.ldif" > "$dir/slapadd.log" 2>&1 \
+    || die "could not load the test directory; see $dir/slapadd.log"
+  /usr/sbin/slapd -d 0 -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$((port + 1))/" > "$dir/slapd.log" 2>&1 &
+  TEST_LDAP_PID=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$TEST_LDAP_PID" 2>/dev/null || die "the test OpenLDAP did not start; see $dir/slapd.log"
+    sleep 0.1
+  done
+  export EMBARK_TEST_LDAP_URL="ldap://127.0.0.1:$port"
+  export EMBARK_TEST_LDAPS_URL="ldaps://127.0.0.1:$((port + 1))"
+  export EMBARK_TEST_LDAP_CA="$dir/ca.pem"
+}

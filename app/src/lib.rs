@@ -105,6 +105,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("groups") ssr=SsrMode::Async view=admin::GroupsPage/>
                         <Route path=path!("groups/:id") ssr=SsrMode::Async view=admin::GroupPage/>
                         <Route path=path!("integrations") ssr=SsrMode::Async view=admin::IntegrationsPage/>
+                        <Route path=path!("integrations/directory") ssr=SsrMode::Async view=admin::DirectorySettingsPage/>
                         <Route path=path!("audit") ssr=SsrMode::Async view=admin::AuditLogPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                         <Route path=path!("settings/sso") ssr=SsrMode::Async view=admin::SsoSettingsPage/>

@@ -54,3 +54,54 @@ test('an admin imports a CSV to invite later, then Invite All delivers every cla
   }
   await expect(page.getByRole('heading', { name: /0 people are waiting/ })).toBeVisible();
 });
+
+test('Invite Selected takes an LDIF export from the directory and invites whom it names', async ({ page }) => {
+  await signIn(page, admin.email, admin.password);
+  // Two people wait uninvited (imported to invite later).
+  await page.goto('/admin/import');
+  await waitForHydration(page);
+  const csv = 'Email,External ID,Full name\nkatherine.johnson@acme.test,AD-1,Katherine Johnson\ndorothy.vaughan@acme.test,AD-2,Dorothy Vaughan\n';
+  await page.getByLabel('Spreadsheet of people (.csv or .xlsx)').setInputFiles({ name: 'pioneers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await page.getByLabel(/Invite later/).check();
+  await page.getByRole('button', { name: 'Apply: add 2 and update 0' }).click();
+  await expect(page.getByRole('status')).toContainText('2 people added, 0 updated');
+
+  // The directory's export names Katherine by mail, Dorothy by employeeID, and a printer.
+  const ldif = [
+    'version: 1',
+    'dn: uid=kjohnson,ou=people,dc=acme,dc=test',
+    'objectClass: inetOrgPerson',
+    'cn: Katherine Johnson',
+    'mail: katherine.johnson@acme.test',
+    '',
+    'dn: CN=Dorothy Vaughan,OU=Staff,DC=acme,DC=test',
+    'cn: Dorothy Vaughan',
+    'employeeID: AD-2',
+    '',
+    'dn: cn=printer-3,ou=devices,dc=acme,dc=test',
+    'cn: printer-3',
+    '',
+  ].join('\n');
+  await page.goto('/admin/invitations');
+  await waitForHydration(page);
+  await page.getByLabel('List of people to invite').setInputFiles({ name: 'directory.ldif', mimeType: 'text/plain', buffer: Buffer.from(ldif) });
+  await page.getByRole('button', { name: 'Check the list' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Invite Selected' })).toBeVisible();
+  const matched = page.getByRole('list', { name: 'What the list matched' });
+  await expect(matched.getByRole('listitem').filter({ hasText: /^2\s*Matched, ready to invite/ })).toBeVisible();
+  await expect(matched.getByRole('listitem').filter({ hasText: /^1\s*Not found/ })).toBeVisible();
+  // The printer is named with the line of its dn, and why it matched nobody.
+  await expect(page.getByRole('row', { name: /^11 printer-3 Has no email address or external ID/ })).toBeVisible();
+  await snapshot(page, 'admin-invite-selected-ldif');
+
+  await page.getByRole('button', { name: 'Preview the email' }).click();
+  await page.getByRole('button', { name: 'Send to 2 people…' }).click();
+  const sent = new Date();
+  await page.getByRole('button', { name: 'Yes, send 2 invitations' }).click();
+  await expect(page.getByRole('status')).toContainText('invitations queued');
+  for (const email of ['katherine.johnson@acme.test', 'dorothy.vaughan@acme.test']) {
+    expect((await emailTo(email, sent)).text).toMatch(/\/claim\/[A-Za-z0-9_-]{20,}/);
+  }
+});

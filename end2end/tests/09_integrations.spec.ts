@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { admin, signIn, snapshot, waitForHydration, watchForBrowserErrors } from '../support/helpers';
 
 // An admin connects an identity provider: creates its integration, copies
@@ -52,5 +53,64 @@ test('an admin connects an identity provider through an integration and revokes 
   // The person it added is in Embark, uninvited.
   await page.goto('/admin/people?status=uninvited');
   await expect(page.getByRole('link', { name: 'Lin Okta' }).first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+// An owner connects the directory (scripts/test's OpenLDAP, over ldaps://
+// with its test CA pasted) and tests the connection.
+test('an owner connects an OpenLDAP directory and tests the connection', async ({ page }) => {
+  const errors = watchForBrowserErrors(page);
+  const ldapsUrl = process.env.EMBARK_TEST_LDAPS_URL ?? '';
+  const ca = readFileSync(process.env.EMBARK_TEST_LDAP_CA ?? '', 'utf8');
+  await signIn(page, admin.email, admin.password);
+  await page.goto('/admin/integrations');
+  await page.getByRole('link', { name: 'Set up directory sync' }).click();
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { level: 1, name: 'Directory sync' })).toBeVisible();
+  await expect(page.getByText('Save the directory\'s settings first')).toBeVisible();
+
+  // The OpenLDAP suggestions fill in the filter and the attributes.
+  await page.getByRole('link', { name: 'OpenLDAP', exact: true }).click();
+  await expect(page.getByLabel('OpenLDAP (inetOrgPerson)')).toBeChecked();
+  await expect(page.getByLabel('External ID', { exact: true })).toHaveValue('entryUUID');
+  await expect(page.getByLabel('Search filter')).toHaveValue('(&(objectClass=inetOrgPerson)(!(pwdAccountLockedTime=000001010000Z)))');
+  await page.getByLabel('Server address').fill(ldapsUrl);
+  await page.getByLabel(/^TLS \(an ldaps/).check();
+  await page.getByLabel('CA certificate (optional)').fill(ca);
+  await page.getByLabel('Bind DN').fill('cn=embark-sync,ou=services,dc=embark,dc=test');
+  await page.getByLabel('Bind password', { exact: true }).fill('sync-secret-for-tests');
+  await page.getByLabel('Base DN').fill('dc=embark,dc=test');
+  await page.getByRole('button', { name: 'Save directory settings' }).click();
+  await expect(page.getByRole('status')).toContainText('the directory\'s settings are stored');
+
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const result = page.getByRole('status').filter({ hasText: 'Connected.' });
+  await expect(result).toContainText('The filter finds 290 people.');
+  await expect(result.getByRole('definition').filter({ hasText: /@embark\.test$/ })).toBeVisible();
+  await snapshot(page, 'admin-directory-sync-tested');
+  // The password is never shown again; the form says one is saved.
+  await expect(page.getByText('A password is saved and is never shown again.')).toBeVisible();
+
+  // Sync now: the directory's people, previewed like a spreadsheet import.
+  await page.getByRole('button', { name: 'Sync now: preview the changes' }).click();
+  await expect(page.getByRole('heading', { name: 'Import preview' })).toBeVisible();
+  await waitForHydration(page);
+  const counts = page.getByRole('list', { name: 'What the file contains' });
+  await expect(counts.getByRole('listitem').filter({ hasText: /^290\s*New/ })).toBeVisible();
+  await expect(counts.getByRole('listitem').filter({ hasText: /^0\s*Invalid/ })).toBeVisible();
+  await snapshot(page, 'admin-directory-sync-preview');
+  await page.getByLabel(/Invite later/).check();
+  await page.getByRole('button', { name: 'Apply: add 290 and update 0' }).click();
+  await expect(page.getByRole('status')).toContainText('290 people added, 0 updated');
+
+  // The people are in Embark with their details from the directory (the
+  // search index catches up in the background, so the search is repeated).
+  await expect(async () => {
+    await page.goto('/admin/people?q=Person%2000030');
+    await expect(page.getByRole('link', { name: 'Person 00030', exact: true })).toBeVisible({ timeout: 1000 });
+  }).toPass();
+  await page.getByRole('link', { name: 'Person 00030', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Person 00030' })).toBeVisible();
+  await expect(page.getByRole('definition').filter({ hasText: 'Account executive' })).toBeVisible();
   expect(errors).toEqual([]);
 });

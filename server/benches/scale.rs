@@ -257,6 +257,9 @@ async fn main() {
     if only.is_empty() || only == "http" {
         http().await;
     }
+    if only.is_empty() || only == "directory" {
+        directory_sync().await;
+    }
 }
 
 /// What `wrk --latency` reported.
@@ -836,4 +839,56 @@ async fn scim(server: &Server, pool: &PgPool) {
         .await;
     let deactivate_rate = WRITES as f64 / started.elapsed().as_secs_f64();
     println!("  POST /Users (create, {WRITES}, {IN_FLIGHT} in flight): {create_rate:.0}/s; PATCH active false (deactivate, {WRITES}): {deactivate_rate:.0}/s");
+}
+
+/// Directory sync against scripts/bench's OpenLDAP of 100,000 people
+/// (end2end/support/directory.py; every 25th locked, so 96,002 are read):
+/// the first sync (read, stage, preview, apply) and an unchanged re-sync.
+async fn directory_sync() {
+    let ldaps = std::env::var("EMBARK_BENCH_LDAPS_URL").expect("scripts/bench starts the directory");
+    let ca = std::fs::read_to_string(std::env::var("EMBARK_BENCH_LDAP_CA").expect("scripts/bench starts the directory")).unwrap();
+    let (url, pool) = fresh_database("directory").await;
+    let server = Server::start(&url, None).await;
+    let filter = "(&(objectClass=inetOrgPerson)(!(pwdAccountLockedTime=000001010000Z)))";
+    let form = [
+        ("kind", "open_ldap"),
+        ("url", ldaps.as_str()),
+        ("security", "ldaps"),
+        ("ca_certificate", ca.as_str()),
+        ("bind_dn", "cn=embark-sync,ou=services,dc=embark,dc=test"),
+        ("bind_password", "sync-secret-for-tests"),
+        ("base_dn", "dc=embark,dc=test"),
+        ("filter", filter),
+        ("attr_email", "mail"),
+        ("attr_external_id", "entryUUID"),
+        ("attr_full_name", "displayName, cn"),
+        ("attr_title", "title"),
+        ("attr_department", "departmentNumber"),
+        ("attr_location", "l"),
+        ("attr_phone", "telephoneNumber"),
+        ("attr_manager", "manager"),
+        ("attr_groups", "memberOf"),
+    ];
+    server.call("admin_save_directory_settings", &form).await;
+    let read: i64 = 96_002;
+    for (label, expect_new) in [("first sync", read), ("unchanged re-sync", 0)] {
+        settle(&pool).await;
+        let started = Instant::now();
+        server.call("admin_preview_directory_sync", &[]).await;
+        let preview = started.elapsed().as_secs_f64();
+        let batch: uuid::Uuid = sqlx::query_scalar("SELECT id FROM import_batch ORDER BY created_at DESC LIMIT 1").fetch_one(&pool).await.unwrap();
+        let created: i64 =
+            sqlx::query_scalar("SELECT (preview->'counts'->>'create')::bigint FROM import_batch WHERE id = $1").bind(batch).fetch_one(&pool).await.unwrap();
+        assert_eq!(created, expect_new, "{label}: new people in the preview");
+        server.call("admin_apply_import", &[("id", &batch.to_string()), ("invite", "later")]).await;
+        let total = started.elapsed().as_secs_f64();
+        assert_eq!(count(&pool, "SELECT count(*) FROM account WHERE email LIKE '%@embark.test'").await, read);
+        println!(
+            "directory sync of {read} people from OpenLDAP over ldaps:// ({label}): {total:.2} s end to end (read + stage + preview {preview:.2} s, apply {:.2} s); server peak memory {:.0} MB",
+            total - preview,
+            server.peak_memory_mb()
+        );
+    }
+    server.stop();
+    pool.close().await;
 }

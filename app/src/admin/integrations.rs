@@ -220,6 +220,11 @@ pub fn IntegrationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section aria-labelledby="directory-heading" class="actions">
+            <h2 id="directory-heading">"Active Directory or LDAP"</h2>
+            <p>"If your people are in an on-premises directory rather than a cloud identity provider, Embark can read them from it."</p>
+            <a class="button button-quiet" href="/admin/integrations/directory">"Set up directory sync"</a>
+        </section>
         <section aria-labelledby="new-integration-heading" class="actions">
             <h2 id="new-integration-heading">"New integration"</h2>
             <p>"People it adds wait in Unsent Invitations until you invite them, unless you turn on automatic invitations (Invite All does that for every integration)."</p>

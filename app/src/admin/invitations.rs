@@ -166,10 +166,11 @@ pub fn UnsentInvitationsPage() -> impl IntoView {
             <h2 id="selected-heading">"Invite Selected"</h2>
             <p>
                 "Upload a list of the people to invite: a .csv or .xlsx file with an “Email” or “External ID” column, "
-                "a .vcf file of contacts, or a .txt file with one email address, external ID or username per line. "
+                "a .vcf file of contacts, an .ldif export from your directory (Active Directory, OpenLDAP), "
+                "or a .txt file with one email address, external ID or username per line. "
                 <a href="/admin/invitations/template.csv" download="">"Download the template (.csv)"</a>
             </p>
-            <UploadForm kind=UploadKind::InviteSelection action="/admin/invitations/select" accept=".csv,.xlsx,.vcf,.vcard,.txt" label="List of people to invite" button="Check the list">
+            <UploadForm kind=UploadKind::InviteSelection action="/admin/invitations/select" accept=".csv,.xlsx,.vcf,.vcard,.txt,.ldif" label="List of people to invite" button="Check the list">
                 <p class="hint">"Up to 200,000 lines and 50 MB. Nothing is sent until you confirm."</p>
             </UploadForm>
         </section>

@@ -1,6 +1,7 @@
 //! The admin panel: its shell and pages.
 
 pub mod audit;
+pub mod directory;
 pub mod groups;
 pub mod import;
 pub mod integrations;
@@ -12,6 +13,7 @@ pub mod settings;
 pub mod sso;
 
 pub use audit::AuditLogPage;
+pub use directory::DirectorySettingsPage;
 pub use groups::{GroupPage, GroupsPage};
 pub use import::{ImportPage, ImportPreviewPage};
 pub use integrations::IntegrationsPage;

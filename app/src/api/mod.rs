@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod claim;
+pub mod directory;
 pub mod groups;
 pub mod home;
 pub mod import;

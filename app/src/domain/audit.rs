@@ -140,6 +140,7 @@ audit_actions! {
     RoleChanged = "account.role_changed", "Role changed", "changed the role of {target}";
     PeopleExported = "people.exported", "People exported", "exported people";
     AuditLogExported = "audit.exported", "Audit log exported", "exported the audit log";
+    DirectorySettingsChanged = "directory.settings_changed", "Directory sync settings changed", "changed the directory sync settings";
 }
 
 /// What kind of thing an audit entry is about. Each value is a label of the

@@ -4,6 +4,7 @@
 mod access_code;
 mod audit;
 pub mod claim_email;
+mod directory;
 mod email;
 mod field;
 mod forms;
@@ -16,6 +17,7 @@ mod status;
 
 pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, ACCESS_CODE_CHARS, USERNAME_MAX_CHARS, USERNAME_TAKEN};
 pub use audit::{account_label, log_cursor, Actor, AuditAction, AuditTarget, AuditTargetKind, LogQuery, PersonKey};
+pub use directory::{AttributeMap, DirectoryFields, DirectoryKind, DirectorySecurity, DirectorySettings, ACTIVE_DIRECTORY_FILTER, OPENLDAP_FILTER};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};
 pub use forms::{GroupSettings, IntegrationSettings, OrganizationSettings, PersonFields, PersonToAdd, PersonalMessage, SettingsFields};

@@ -221,6 +221,11 @@ impl SecretSealer {
         Self::for_purpose(server_key, b"embark/sso-client-secret-seal/v1")
     }
 
+    /// The sealer of the directory's bind password: its own key too.
+    pub fn for_directory_bind_password(server_key: &SecretString) -> Self {
+        Self::for_purpose(server_key, b"embark/directory-bind-password-seal/v1")
+    }
+
     fn for_purpose(server_key: &SecretString, purpose: &[u8]) -> Self {
         let hkdf = hkdf::Hkdf::<Sha256>::new(Some(purpose), server_key.expose_secret().as_bytes());
         let mut key = [0u8; 32];

@@ -5,6 +5,7 @@ pub mod client;
 pub mod context;
 pub mod crypto;
 pub mod db;
+pub mod ldap;
 pub mod mail;
 pub mod oidc;
 pub mod picture;

@@ -23,6 +23,8 @@ pub enum Format {
     Xlsx,
     VCard,
     Text,
+    /// LDAP Data Interchange Format: a directory export (RFC 2849).
+    Ldif,
 }
 
 /// Why a file could not be read at all. Each message tells the admin what to
@@ -61,11 +63,13 @@ pub enum SheetError {
     NoWorksheet,
     #[error("Contact {contact} of the vCard file could not be read: {detail}")]
     BadVCard { contact: usize, detail: String },
+    #[error("This LDIF file could not be read: {0}. Export the entries again from your directory (for example with ldapsearch -LLL or ldifde) and upload that file.")]
+    BadLdif(String),
 }
 
 /// The file types an upload form accepts, for its messages.
 pub const PEOPLE_FILE_TYPES: &[Format] = &[Format::Csv, Format::Xlsx];
-pub const SELECTION_FILE_TYPES: &[Format] = &[Format::Csv, Format::Xlsx, Format::VCard, Format::Text];
+pub const SELECTION_FILE_TYPES: &[Format] = &[Format::Csv, Format::Xlsx, Format::VCard, Format::Text, Format::Ldif];
 
 impl Format {
     fn extension(self) -> &'static str {
@@ -74,6 +78,7 @@ impl Format {
             Self::Xlsx => "xlsx",
             Self::VCard => "vcf",
             Self::Text => "txt",
+            Self::Ldif => "ldif",
         }
     }
 
@@ -85,7 +90,7 @@ impl Format {
         let Some(format) = named else {
             let names = match accepted.len() {
                 2 => ".csv or .xlsx",
-                _ => ".csv, .xlsx, .vcf or .txt",
+                _ => ".csv, .xlsx, .vcf, .txt or .ldif",
             };
             return Err(SheetError::UnsupportedType(file_name.to_owned(), names));
         };
@@ -97,7 +102,7 @@ impl Format {
         match format {
             Self::Xlsx if is_ole => Err(SheetError::EncryptedOrLegacy),
             Self::Xlsx if !is_zip => Err(SheetError::NotAWorkbook(file_name.to_owned())),
-            Self::Csv | Self::Text | Self::VCard if is_zip || is_ole => Err(SheetError::WorkbookNamedAsText(file_name.to_owned())),
+            Self::Csv | Self::Text | Self::VCard | Self::Ldif if is_zip || is_ole => Err(SheetError::WorkbookNamedAsText(file_name.to_owned())),
             _ => Ok(format),
         }
     }
@@ -125,6 +130,7 @@ pub fn for_each_row(format: Format, bytes: &[u8], mut on_row: impl FnMut(usize, 
         Format::Xlsx => read_xlsx(bytes, &mut counted),
         Format::Text => read_text(bytes, &mut counted),
         Format::VCard => read_vcard(bytes, &mut counted),
+        Format::Ldif => read_ldif(bytes, &mut counted),
     }
 }
 
@@ -235,6 +241,72 @@ fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
         sink(index + 1, vec![email, name])?;
     }
     Ok(())
+}
+
+/// Attributes an LDIF entry's email is read from, in order: `mail`, then
+/// Active Directory's sign-in name, which is an address at most companies.
+const LDIF_EMAIL_ATTRIBUTES: &[&str] = &["mail", "userprincipalname"];
+/// Attributes an entry's external ID is read from when it has no email, in
+/// order: the ids identity providers and directory syncs use, then the
+/// account names Embark also matches as usernames.
+const LDIF_EXTERNAL_ID_ATTRIBUTES: &[&str] = &["employeeid", "employeenumber", "entryuuid", "objectguid", "uid", "samaccountname"];
+
+/// LDIF entries become rows with three columns, "Email", "External ID" and
+/// "Full name", numbered by the line of their `dn:`. Change records
+/// (`changetype: modify`) and values read from URLs are refused: the file
+/// should be a plain export of entries.
+fn read_ldif(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
+    let body = text_body(bytes)?;
+    let mut dn_lines = Vec::new();
+    for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
+        if raw.len() > MAX_LINE_BYTES {
+            return Err(SheetError::LineTooLong(index + 1));
+        }
+        std::str::from_utf8(raw).map_err(|_| SheetError::NotUtf8(index + 1))?;
+        if raw.get(..3).is_some_and(|start| start.eq_ignore_ascii_case(b"dn:")) {
+            dn_lines.push(index + 1);
+        }
+    }
+    let text = std::str::from_utf8(body).map_err(|_| SheetError::NotUtf8(1))?;
+    let parsed = ldif_parser::LdifParser::parse_with_warnings(text).map_err(|e| SheetError::BadLdif(e.to_string()))?;
+    if parsed.skipped_url_references > 0 {
+        return Err(SheetError::BadLdif("it reads values from files or URLs (“attribute:< …”), which Embark does not open".to_owned()));
+    }
+    if parsed.entries.is_empty() && parsed.skipped_entries > 0 {
+        return Err(SheetError::BadLdif("no entry starts with a “dn:” line".to_owned()));
+    }
+    // Entries without a dn are skipped by the parser, so the dn lines number
+    // the entries; should they not line up, entries are numbered in order.
+    let numbered = dn_lines.len() == parsed.entries.len();
+    sink(0, vec!["Email".to_owned(), "External ID".to_owned(), "Full name".to_owned()])?;
+    for (index, entry) in parsed.entries.iter().enumerate() {
+        let first = |names: &[&str]| {
+            names.iter().find_map(|name| entry.get_attr(name).and_then(|values| values.iter().find(|v| !v.trim().is_empty())).map(|v| ldif_text(name, v)))
+        };
+        let email = first(LDIF_EMAIL_ATTRIBUTES).unwrap_or_default();
+        let external_id = first(LDIF_EXTERNAL_ID_ATTRIBUTES).unwrap_or_default();
+        let name = first(&["displayname", "cn"]).unwrap_or_else(|| entry.dn.clone());
+        sink(if numbered { dn_lines[index] } else { index + 1 }, vec![email, external_id, name])?;
+    }
+    Ok(())
+}
+
+/// An attribute's value as text. Active Directory's `objectGUID` is 16 bytes
+/// (base64 in LDIF) and is written the way Windows shows it.
+fn ldif_text(attribute: &str, value: &str) -> String {
+    use base64::Engine as _;
+    // The parser keeps a base64 value that is not UTF-8 as "base64:…"; a
+    // GUID whose 16 bytes happen to be UTF-8 arrives as text.
+    let binary = match value.strip_prefix("base64:") {
+        Some(encoded) => base64::engine::general_purpose::STANDARD.decode(encoded).ok(),
+        None if attribute == "objectguid" && value.len() == 16 => Some(value.as_bytes().to_vec()),
+        None => None,
+    };
+    match binary {
+        Some(bytes) if attribute == "objectguid" => crate::server::ldap::windows_guid(&bytes).unwrap_or_default(),
+        Some(_) => String::new(),
+        None => value.trim().to_owned(),
+    }
 }
 
 /// Checks the zip's directory before any XML is parsed: entry count, total
@@ -421,5 +493,28 @@ mod tests {
         let file = format!("Email\n{}\n", "a".repeat(MAX_LINE_BYTES + 1));
         assert_eq!(rows(Format::Csv, file.as_bytes()), Err(SheetError::LineTooLong(2)));
         assert_eq!(rows(Format::Text, file.as_bytes()), Err(SheetError::LineTooLong(2)));
+    }
+    #[test]
+    fn ldif_entries_yield_email_external_id_and_name_by_their_dn_line() {
+        let file = "version: 1\n# exported\ndn: uid=ada,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\ncn: Ada\n  Lovelace\nMail: ada@example.com\nentryUUID: 0d9c2b7e-1f7a-4d2a-9a3e-5b8f3c1d2e4f\n\n\
+                    dn: cn=Grace,ou=people,dc=example,dc=com\ncn: Grace Hopper\nemployeeID: E-7\n\n\
+                    dn:: Y249Tm9tYWlsLGRjPWV4YW1wbGUsZGM9Y29t\nobjectGUID:: EjRWeJq83vASNFZ4mrze8A==\n";
+        let read = rows(Format::Ldif, file.as_bytes()).unwrap();
+        assert_eq!(read[0].1, vec!["Email", "External ID", "Full name"]);
+        assert_eq!(read[1], (3, vec!["ada@example.com".to_owned(), "0d9c2b7e-1f7a-4d2a-9a3e-5b8f3c1d2e4f".to_owned(), "Ada Lovelace".to_owned()]));
+        assert_eq!(read[2], (10, vec![String::new(), "E-7".to_owned(), "Grace Hopper".to_owned()]));
+        // A base64 dn, no name: the dn names it; the GUID reads as Windows shows it.
+        assert_eq!(read[3], (14, vec![String::new(), "78563412-bc9a-f0de-1234-56789abcdef0".to_owned(), "cn=Nomail,dc=example,dc=com".to_owned()]));
+    }
+
+    #[test]
+    fn ldif_change_records_and_url_values_are_refused() {
+        let modify = "dn: uid=ada,dc=example,dc=com\nchangetype: modify\nreplace: mail\nmail: x@example.com\n";
+        assert!(matches!(rows(Format::Ldif, modify.as_bytes()), Err(SheetError::BadLdif(_))));
+        let url = "dn: uid=ada,dc=example,dc=com\njpegPhoto:< file:///etc/passwd\n";
+        assert!(matches!(rows(Format::Ldif, url.as_bytes()), Err(SheetError::BadLdif(_))));
+        assert!(matches!(rows(Format::Ldif, b"mail: ada@example.com\n"), Err(SheetError::BadLdif(_))));
+        assert_eq!(Format::detect("people.LDIF", b"dn: x", SELECTION_FILE_TYPES), Ok(Format::Ldif));
+        assert!(matches!(Format::detect("people.ldif", b"dn: x", PEOPLE_FILE_TYPES), Err(SheetError::UnsupportedType(..))));
     }
 }

@@ -10,6 +10,8 @@ pub struct AppState {
     pub sealer: SecretSealer,
     /// Seals the single sign-on client secret (its own key).
     pub sso_sealer: SecretSealer,
+    /// Seals the LDAP directory's bind password (its own key).
+    pub directory_sealer: SecretSealer,
     /// The organisation's OpenID provider: HTTP client and cached keys.
     pub oidc: super::oidc::OidcClient,
     /// The configured public base URL without a trailing slash: the only

@@ -353,6 +353,19 @@ async fn invite_selected_reports_every_kind_of_line_and_sends_once_to_those_wait
     let id = invite_selection::select(&app.state, "list.txt", b"other@example.com\nW2\n".to_vec(), &Actor::system(), now()).await.unwrap();
     let report = invite_selection::view(&app.state, id, None, now()).await.unwrap().report;
     assert_eq!((report.ready, report.already_invited), (1, 1));
+
+    // So does a directory's LDIF export: by mail, by employeeID, and an entry
+    // with neither, reported with the line of its dn.
+    let ldif = "version: 1\ndn: uid=other,ou=people,dc=example,dc=com\ncn: Other\nmail: other@example.com\n\n\
+                dn: CN=By Id,OU=Staff,DC=example,DC=com\nemployeeID: W2\n\n\
+                dn: cn=printer,ou=devices,dc=example,dc=com\ncn: printer\n";
+    let id = invite_selection::select(&app.state, "directory.ldif", ldif.as_bytes().to_vec(), &Actor::system(), now()).await.unwrap();
+    let report = invite_selection::view(&app.state, id, None, now()).await.unwrap().report;
+    assert_eq!((report.ready, report.already_invited, report.unmatched), (1, 1, 1));
+    assert_eq!((report.unmatched_lines[0].line, report.unmatched_lines[0].text.as_str()), (9, "printer"));
+    let refused =
+        invite_selection::select(&app.state, "changes.ldif", b"dn: uid=x,dc=example,dc=com\nchangetype: delete\n".to_vec(), &Actor::system(), now()).await;
+    assert!(matches!(refused, Err(SelectionError::Sheet(SheetError::BadLdif(_)))), "{refused:?}");
 }
 
 fn upload(app: &TestApp, client: &reqwest::Client, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::RequestBuilder {

@@ -11,6 +11,7 @@ mod auth;
 mod bulk;
 mod claim;
 mod crash;
+mod directory;
 mod exports;
 mod hardening;
 mod integrity;

@@ -119,11 +119,22 @@ pub const INVALID_ROWS_SHOWN: i64 = 100;
 /// Reads, checks and stages `bytes`, then classifies every row against the
 /// directory. Changes nothing in the directory.
 pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
+    stage(state, file_name, file_name, bytes, actor, now).await
+}
+
+/// [`preview`] of rows another source wrote as CSV (a directory sync),
+/// shown under `label` instead of a file name.
+pub async fn preview_rows(state: &AppState, label: &str, csv: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
+    stage(state, label, "rows.csv", csv, actor, now).await
+}
+
+/// `label` names the batch on its page; `file_name` says how to read `bytes`.
+async fn stage(state: &AppState, label: &str, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
     let mut steps = crate::server::timing::Steps::start("import preview");
     let batch_id = Uuid::now_v7();
     imports::delete_stale(&state.pool, now).await?;
     let mut tx = state.pool.begin().await?;
-    imports::create_batch(&mut tx, batch_id, file_name, actor.id, now).await?;
+    imports::create_batch(&mut tx, batch_id, label, actor.id, now).await?;
     // Parsing is CPU work, kept off the request threads. The parsing thread
     // also encodes its rows for the staging COPY, chunk by chunk, so the
     // file is read and PostgreSQL stores it at the same time. A problem

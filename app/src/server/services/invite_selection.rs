@@ -1,5 +1,5 @@
-//! Invite Selected: an admin uploads a list of people (CSV, XLSX, vCard or
-//! plain text, by email or external ID), sees who it matches, then invites
+//! Invite Selected: an admin uploads a list of people (CSV, XLSX, vCard,
+//! LDIF or plain text, by email or external ID), sees who it matches, then invites
 //! those who are waiting for an invitation.
 
 use crate::api::invitations::{ListedLine, SelectionReport, SelectionView};

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod claim;
 pub mod demo;
 pub mod directory;
+pub mod directory_sync;
 pub mod groups;
 pub mod health;
 pub mod import;

@@ -1,0 +1,304 @@
+//! Integrations → Directory sync: the organisation's LDAP directory (Active
+//! Directory or OpenLDAP), and "Test connection", which shows how many
+//! people the filter finds and how Embark reads the first, or exactly why it
+//! could not connect.
+
+// A server function takes the form's fields one by one.
+#![allow(clippy::too_many_arguments)]
+
+use crate::api::directory::{ConnectionTest, DirectorySettingsView};
+use crate::components::{action_error, field_message, FormError};
+use crate::domain::{DirectoryKind, DirectorySecurity};
+use crate::error::AppError;
+use crate::pages::errors::LoadError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const PAGE_PATH: &str = "/admin/integrations/directory";
+
+/// Owners only. Shows the last connection test's result once.
+#[server(endpoint = "admin_directory_settings")]
+pub async fn fetch_directory_settings() -> Result<(DirectorySettingsView, Option<ConnectionTest>), AppError> {
+    use crate::server::{context, services::directory_sync};
+    context::require_owner()?;
+    let state = context::state()?;
+    let browser = context::session().await?;
+    Ok(directory_sync::settings_view(&state, &browser).await?)
+}
+
+/// Owners only.
+#[server(endpoint = "admin_save_directory_settings")]
+pub async fn save_directory_settings(
+    kind: String,
+    url: String,
+    security: String,
+    ca_certificate: String,
+    bind_dn: String,
+    bind_password: String,
+    base_dn: String,
+    filter: String,
+    attr_email: String,
+    attr_external_id: String,
+    attr_full_name: String,
+    attr_title: String,
+    attr_department: String,
+    attr_location: String,
+    attr_phone: String,
+    attr_manager: String,
+    attr_groups: String,
+) -> Result<(), AppError> {
+    use crate::domain::{DirectoryFields, DirectorySettings};
+    use crate::server::{context, services::directory_sync};
+    let owner = context::require_owner()?;
+    let state = context::state()?;
+    let settings = DirectorySettings::parse(&DirectoryFields {
+        kind: &kind,
+        url: &url,
+        security: &security,
+        ca_certificate: &ca_certificate,
+        bind_dn: &bind_dn,
+        bind_password: &bind_password,
+        base_dn: &base_dn,
+        filter: &filter,
+        attributes: [&attr_email, &attr_external_id, &attr_full_name, &attr_title, &attr_department, &attr_location, &attr_phone, &attr_manager, &attr_groups],
+    })
+    .map_err(context::invalid)?;
+    directory_sync::save_settings(&state, &owner.actor(), &settings, time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("{PAGE_PATH}?done=saved"));
+    Ok(())
+}
+
+/// Owners only. Tests the saved settings; the page shows the result.
+#[server(endpoint = "admin_test_directory_connection")]
+pub async fn test_directory_connection() -> Result<(), AppError> {
+    use crate::server::{context, services::directory_sync};
+    context::require_owner()?;
+    let state = context::state()?;
+    let browser = context::session().await?;
+    directory_sync::test_connection(&state, &browser).await?;
+    leptos_axum::redirect(&format!("{PAGE_PATH}#test-result"));
+    Ok(())
+}
+
+/// Owners only. Reads the directory into an import preview and opens it.
+#[server(endpoint = "admin_preview_directory_sync")]
+pub async fn preview_directory_sync() -> Result<(), AppError> {
+    use crate::server::{context, services::directory_sync};
+    let owner = context::require_owner()?;
+    let state = context::state()?;
+    let batch = directory_sync::preview_sync(&state, &owner.actor(), time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("/admin/import/{batch}"));
+    Ok(())
+}
+
+#[component]
+pub fn DirectorySettingsPage() -> impl IntoView {
+    let save = ServerAction::<SaveDirectorySettings>::new();
+    let test = ServerAction::<TestDirectoryConnection>::new();
+    let sync = ServerAction::<PreviewDirectorySync>::new();
+    let settings = Resource::new(move || (save.version().get(), test.version().get()), |_| fetch_directory_settings());
+    let query = use_query_map();
+    let saved = move || query.with(|q| q.get("done")).is_some();
+    // "Fill in the suggestions for …": shown in the form, saved only with it.
+    let suggested = move || query.with(|q| q.get("suggest")).and_then(|kind| DirectoryKind::parse(&kind));
+    view! {
+        <Title text="Directory sync"/>
+        <p class="breadcrumb"><a href="/admin/integrations">"Integrations"</a> " › Directory sync"</p>
+        <h1>"Directory sync"</h1>
+        <p>"Read the people of your organisation's directory (Active Directory or OpenLDAP): Embark connects to it, reads who the filter finds, \
+            and keeps their details here. Embark only reads the directory; it never changes it."</p>
+        <Show when=saved>
+            <div class="notice notice-ok" role="status"><strong>"Saved: "</strong>"the directory's settings are stored. Test the connection below."</div>
+        </Show>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let suggest = suggested();
+                Suspend::new(async move {
+                    match settings.await {
+                        Ok((mut settings, tested)) => {
+                            if let Some(kind) = suggest {
+                                settings.kind = kind;
+                                settings.filter = kind.suggested_filter().to_owned();
+                                settings.attributes = kind.suggested_attributes();
+                            }
+                            let configured = settings.configured;
+                            view! {
+                                {tested.map(test_result_view)}
+                                {settings_form(settings, save)}
+                                {test_section(configured, test)}
+                                {sync_section(configured, sync)}
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirectorySettings>) -> impl IntoView {
+    let error = action_error(save);
+    let password_hint = if settings.has_bind_password {
+        "A password is saved and is never shown again. Leave this empty to keep it, or type a new one to replace it."
+    } else {
+        "The bind account's password. It is stored encrypted."
+    };
+    let (kind, security) = (settings.kind, settings.security);
+    view! {
+        <FormError error/>
+        <ActionForm action=save attr:class="form-narrow settings-form">
+            <h2>"Connection"</h2>
+            <fieldset class="field">
+                <legend>"Kind of directory"</legend>
+                {DirectoryKind::ALL.into_iter().map(|option| {
+                    let id = format!("field-kind-{}", option.as_str());
+                    view! {
+                        <div class="radio">
+                            <input type="radio" id=id.clone() name="kind" value=option.as_str() checked=option == kind/>
+                            <label for=id>{option.label()}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                <p class="hint">"Fill in the suggested filter and attributes for "
+                    <a href=format!("{PAGE_PATH}?suggest=active_directory")>"Active Directory"</a>" (leaves out disabled accounts) or "
+                    <a href=format!("{PAGE_PATH}?suggest=open_ldap")>"OpenLDAP"</a>" (leaves out locked accounts). Nothing is saved until you press Save."</p>
+            </fieldset>
+            <div class="field">
+                <label for="field-url">"Server address"</label>
+                <p class="hint" id="field-url-hint">"ldaps://host (port 636 unless you add one) for TLS; ldap://host (port 389) for StartTLS."</p>
+                <input id="field-url" name="url" type="text" required=true autocomplete="off" value=settings.url.clone() aria-describedby="field-url-hint"
+                    placeholder="ldaps://dc1.example.com"/>
+                {field_message(error, "url")}
+            </div>
+            <fieldset class="field">
+                <legend>"Protection"</legend>
+                {DirectorySecurity::ALL.into_iter().map(|option| {
+                    let id = format!("field-security-{}", option.as_str());
+                    view! {
+                        <div class="radio">
+                            <input type="radio" id=id.clone() name="security" value=option.as_str() checked=option == security/>
+                            <label for=id>{option.label()}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                {field_message(error, "security")}
+            </fieldset>
+            <div class="field">
+                <label for="field-ca_certificate">"CA certificate (optional)"</label>
+                <p class="hint" id="field-ca_certificate-hint">"If your directory's certificate is issued by your own certificate authority, paste that authority's certificate (PEM). \
+                    Embark then trusts only it for this connection; left empty, the server's usual authorities are trusted."</p>
+                <textarea id="field-ca_certificate" name="ca_certificate" rows="4" aria-describedby="field-ca_certificate-hint"
+                    placeholder="-----BEGIN CERTIFICATE-----">{settings.ca_certificate.clone()}</textarea>
+                {field_message(error, "ca_certificate")}
+            </div>
+            <div class="field">
+                <label for="field-bind_dn">"Bind DN"</label>
+                <p class="hint" id="field-bind_dn-hint">"The account Embark reads the directory as: a service account that may read people, nothing more."</p>
+                <input id="field-bind_dn" name="bind_dn" type="text" required=true autocomplete="off" value=settings.bind_dn.clone()
+                    aria-describedby="field-bind_dn-hint" placeholder="CN=Embark,OU=Service Accounts,DC=example,DC=com"/>
+                {field_message(error, "bind_dn")}
+            </div>
+            <div class="field">
+                <label for="field-bind_password">"Bind password"</label>
+                <p class="hint" id="field-bind_password-hint">{password_hint}</p>
+                <input id="field-bind_password" name="bind_password" type="password" autocomplete="new-password" required=!settings.has_bind_password
+                    aria-describedby="field-bind_password-hint"/>
+                {field_message(error, "bind_password")}
+            </div>
+            <h2>"Who is read"</h2>
+            <div class="field">
+                <label for="field-base_dn">"Base DN"</label>
+                <input id="field-base_dn" name="base_dn" type="text" required=true autocomplete="off" value=settings.base_dn.clone() placeholder="DC=example,DC=com"/>
+                {field_message(error, "base_dn")}
+            </div>
+            <div class="field">
+                <label for="field-filter">"Search filter"</label>
+                <textarea id="field-filter" name="filter" rows="2" required=true>{settings.filter.clone()}</textarea>
+                {field_message(error, "filter")}
+            </div>
+            <fieldset class="field">
+                <legend>"Attributes"</legend>
+                <p class="hint">"Which attribute holds each detail. Name several separated by commas and the first one present is used."</p>
+                {settings.attributes.fields().into_iter().map(|(name, label, value)| {
+                    let id = format!("field-{name}");
+                    view! {
+                        <div class="field">
+                            <label for=id.clone()>{label}</label>
+                            <input id=id name=name type="text" autocomplete="off" value=value.to_owned()/>
+                            {field_message(error, name)}
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <button type="submit" class="button">"Save directory settings"</button>
+        </ActionForm>
+    }
+}
+
+fn test_section(configured: bool, test: ServerAction<TestDirectoryConnection>) -> impl IntoView {
+    let error = action_error(test);
+    view! {
+        <section aria-labelledby="test-heading" class="actions">
+            <h2 id="test-heading">"Test connection"</h2>
+            {if configured {
+                view! {
+                    <p>"Connects with the saved settings, binds, and counts the people the filter finds. Changes nothing. Save your changes first."</p>
+                    <FormError error/>
+                    <ActionForm action=test>
+                        <button type="submit" class="button button-quiet">"Test connection"</button>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! { <p>"Save the directory's settings first; then you can test them here."</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn sync_section(configured: bool, sync: ServerAction<PreviewDirectorySync>) -> impl IntoView {
+    let error = action_error(sync);
+    configured.then(|| {
+        view! {
+            <section aria-labelledby="sync-heading" class="actions">
+                <h2 id="sync-heading">"Sync now"</h2>
+                <p>"Reads everyone the filter finds and shows what would change in Embark: who is new, whose details changed, and which entries \
+                    cannot be used and why. Nothing changes until you apply it."</p>
+                <FormError error/>
+                <ActionForm action=sync>
+                    <button type="submit" class="button">"Sync now: preview the changes"</button>
+                </ActionForm>
+            </section>
+        }
+    })
+}
+
+fn test_result_view(result: ConnectionTest) -> impl IntoView {
+    match result {
+        ConnectionTest::Connected { found, example } => view! {
+            <div class="notice notice-ok" role="status" id="test-result">
+                <strong>"Connected. "</strong>
+                {match found {
+                    0 => "The filter finds nobody under the base DN: check both.".to_owned(),
+                    1 => "The filter finds 1 person.".to_owned(),
+                    n => format!("The filter finds {n} people."),
+                }}
+                {example.map(|example| view! {
+                    <p>"The first, as Embark reads it: "<code>{example.dn}</code></p>
+                    <dl class="facts" aria-label="Example person">
+                        {example.details.into_iter().map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }).collect_view()}
+                    </dl>
+                })}
+            </div>
+        }
+        .into_any(),
+        ConnectionTest::Failed(reason) => view! {
+            <div class="notice notice-error" role="alert" id="test-result">
+                <strong>"The connection failed: "</strong>{reason}
+            </div>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,297 @@
+//! Reading a real OpenLDAP directory (scripts/test starts slapd with TLS
+//! from a test CA, a size limit of 100 entries per search, and the people of
+//! end2end/support/directory.py; `EMBARK_TEST_LDAP_*` name it): paged
+//! searches past the size limit, the attribute mapping, filter escaping, and
+//! a reason of its own for each way a connection fails.
+
+use app::domain::{AttributeMap, DirectorySecurity as Security, OPENLDAP_FILTER};
+use app::server::ldap::{self, Directory, DirectoryEntry, LdapError};
+
+const BASE_DN: &str = "dc=embark,dc=test";
+const BIND_DN: &str = "cn=embark-sync,ou=services,dc=embark,dc=test";
+const BIND_PASSWORD: &str = "sync-secret-for-tests";
+/// directory.py's 300 people, O'Brien and their report, less the 12 locked.
+const ACTIVE_PEOPLE: usize = 290;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} names the test directory (scripts/test starts it)"))
+}
+
+fn test_ca() -> String {
+    std::fs::read_to_string(env("EMBARK_TEST_LDAP_CA")).unwrap()
+}
+
+fn settings<'a>(url: &'a str, security: Security, ca: Option<&'a str>, map: &'a AttributeMap) -> Directory<'a> {
+    Directory {
+        url,
+        security,
+        ca_certificate_pem: ca,
+        bind_dn: BIND_DN,
+        bind_password: BIND_PASSWORD,
+        anonymous: false,
+        base_dn: BASE_DN,
+        filter: OPENLDAP_FILTER,
+        attributes: map,
+    }
+}
+
+async fn read_everyone(settings: &Directory<'_>) -> Result<Vec<DirectoryEntry>, LdapError> {
+    let mut entries = Vec::new();
+    let count = ldap::read_all(settings, |entry| entries.push(entry)).await?;
+    assert_eq!(count, entries.len());
+    Ok(entries)
+}
+
+#[tokio::test]
+async fn a_paged_search_over_ldaps_reads_every_active_person_past_the_size_limit() {
+    let (url, ca, map) = (env("EMBARK_TEST_LDAPS_URL"), test_ca(), AttributeMap::openldap());
+    let entries = read_everyone(&settings(&url, Security::Ldaps, Some(&ca), &map)).await.unwrap();
+    assert_eq!(entries.len(), ACTIVE_PEOPLE, "the directory answers 100 entries to a search that is not paged");
+
+    let person = entries.iter().find(|e| e.dn == "uid=p00030,ou=sales,ou=people,dc=embark,dc=test").expect("p00030 is read");
+    assert_eq!(person.email.as_deref(), Some("p00030@embark.test"));
+    assert_eq!(person.full_name.as_deref(), Some("Person 00030"));
+    assert_eq!(person.title.as_deref(), Some("Account executive"));
+    assert_eq!(person.department.as_deref(), Some("Sales"));
+    assert_eq!(person.location.as_deref(), Some("Oslo"));
+    assert_eq!(person.phone.as_deref(), Some("+33 1 00 00030"));
+    assert_eq!(person.manager_dn.as_deref(), Some("uid=p00010,ou=sales,ou=people,dc=embark,dc=test"));
+    assert_eq!(person.group_dns, vec!["cn=sales-all,ou=groups,dc=embark,dc=test".to_owned()]);
+    // entryUUID, an operational attribute, is read because it is named.
+    assert!(person.external_id.as_deref().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()), "{:?}", person.external_id);
+
+    // Locked accounts are left out by the OpenLDAP filter.
+    assert!(!entries.iter().any(|e| e.dn.starts_with("uid=p00025,")));
+    let obrien = entries.iter().find(|e| e.email.as_deref() == Some("pat.obrien@embark.test")).unwrap();
+    // OpenLDAP names the entry with `\2B` where its LDIF said `\+`.
+    assert_eq!(ldap::dn_key(&obrien.dn), ldap::dn_key(r"cn=O\2C Brien\+x,ou=sales,ou=people,dc=embark,dc=test"));
+    assert_eq!(obrien.full_name.as_deref(), Some("Pat O'Brien"));
+}
+
+#[tokio::test]
+async fn starttls_and_a_plain_connection_the_admin_chose_both_read_the_directory() {
+    let (url, ca, map) = (env("EMBARK_TEST_LDAP_URL"), test_ca(), AttributeMap::openldap());
+    let probe = ldap::probe(&settings(&url, Security::StartTls, Some(&ca), &map)).await.unwrap();
+    assert_eq!(probe.found, ACTIVE_PEOPLE);
+    assert!(probe.example.is_some_and(|e| e.email.is_some()));
+    let probe = ldap::probe(&settings(&url, Security::Plain, None, &map)).await.unwrap();
+    assert_eq!(probe.found, ACTIVE_PEOPLE);
+}
+
+#[tokio::test]
+async fn a_dn_put_into_a_filter_is_escaped() {
+    let (url, ca, map) = (env("EMBARK_TEST_LDAPS_URL"), test_ca(), AttributeMap::openldap());
+    let obrien = r"cn=O\2C Brien\+x,ou=sales,ou=people,dc=embark,dc=test";
+    let filter = format!("(&(objectClass=inetOrgPerson)(manager={}))", ldap::escape_filter_value(obrien));
+    let reports = read_everyone(&Directory { filter: &filter, ..settings(&url, Security::Ldaps, Some(&ca), &map) }).await.unwrap();
+    assert_eq!(reports.iter().map(|e| e.email.as_deref()).collect::<Vec<_>>(), vec![Some("robin.report@embark.test")]);
+    // Unescaped, the DN's backslashes make the filter invalid.
+    let raw = format!("(&(objectClass=inetOrgPerson)(manager={obrien}))");
+    let refused = ldap::probe(&Directory { filter: &raw, ..settings(&url, Security::Ldaps, Some(&ca), &map) }).await;
+    assert_eq!(refused, Err(LdapError::BadFilter));
+}
+
+#[tokio::test]
+async fn each_way_a_connection_fails_has_its_own_reason() {
+    let (ldaps, ldap_url, ca, map) = (env("EMBARK_TEST_LDAPS_URL"), env("EMBARK_TEST_LDAP_URL"), test_ca(), AttributeMap::openldap());
+    let good = || settings(&ldaps, Security::Ldaps, Some(&ca), &map);
+
+    let wrong_password = ldap::probe(&Directory { bind_password: "not the password", ..good() }).await;
+    assert_eq!(wrong_password, Err(LdapError::InvalidCredentials));
+
+    // The test CA is not among the system's authorities.
+    match ldap::probe(&Directory { ca_certificate_pem: None, ..good() }).await {
+        Err(LdapError::Certificate(reason)) => assert!(reason.contains("does not trust"), "{reason}"),
+        other => panic!("an untrusted certificate must be refused as such: {other:?}"),
+    }
+    match ldap::probe(&Directory { ca_certificate_pem: Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"), ..good() }).await {
+        Err(LdapError::BadCaCertificate(_)) => {}
+        other => panic!("a pasted CA that is not a certificate must be named: {other:?}"),
+    }
+
+    // Nothing listens on port 1.
+    match ldap::probe(&Directory { url: "ldaps://127.0.0.1:1", ..good() }).await {
+        Err(LdapError::Unreachable { address, reason }) => {
+            assert_eq!(address, "127.0.0.1:1");
+            assert!(reason.contains("connection refused"), "{reason}");
+        }
+        other => panic!("an unreachable directory must be named: {other:?}"),
+    }
+    // A server that accepts the connection and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("ldap://{}", silent.local_addr().unwrap());
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let timed_out = ldap::probe(&Directory { url: &silent_url, security: Security::Plain, ..good() }).await;
+    assert!(matches!(timed_out, Err(LdapError::TimedOut(_))), "{timed_out:?}");
+    holder.abort();
+
+    assert_eq!(ldap::probe(&Directory { security: Security::StartTls, ..good() }).await, Err(LdapError::SchemeMismatch));
+    assert_eq!(ldap::probe(&Directory { url: "https://127.0.0.1", ..good() }).await, Err(LdapError::BadUrl("https://127.0.0.1".to_owned())));
+    assert_eq!(ldap::probe(&Directory { bind_dn: " ", ..good() }).await, Err(LdapError::NoBindDn));
+    assert_eq!(
+        ldap::probe(&Directory { base_dn: "ou=nowhere,dc=embark,dc=test", ..good() }).await,
+        Err(LdapError::NoSuchBase("ou=nowhere,dc=embark,dc=test".to_owned()))
+    );
+    assert_eq!(ldap::probe(&Directory { filter: "(objectClass=inetOrgPerson", ..good() }).await, Err(LdapError::BadFilter));
+    // StartTLS is checked against the same authorities as ldaps://.
+    match ldap::probe(&settings(&ldap_url, Security::StartTls, None, &map)).await {
+        Err(LdapError::Certificate(_)) => {}
+        other => panic!("StartTLS with an untrusted certificate: {other:?}"),
+    }
+}
+
+fn settings_form<'a>(url: &'a str, ca: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", "open_ldap"),
+        ("url", url),
+        ("security", "ldaps"),
+        ("ca_certificate", ca),
+        ("bind_dn", BIND_DN),
+        ("bind_password", password),
+        ("base_dn", BASE_DN),
+        ("filter", OPENLDAP_FILTER),
+        ("attr_email", "mail"),
+        ("attr_external_id", "entryUUID"),
+        ("attr_full_name", "displayName, cn"),
+        ("attr_title", "title"),
+        ("attr_department", "departmentNumber"),
+        ("attr_location", "l"),
+        ("attr_phone", "telephoneNumber"),
+        ("attr_manager", "manager"),
+        ("attr_groups", "memberOf"),
+    ]
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn an_owner_saves_the_directory_and_tests_the_connection(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use reqwest::StatusCode;
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    app.create_claimed_employee("eve@example.com").await;
+    let (url, ca) = (env("EMBARK_TEST_LDAPS_URL"), test_ca());
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+
+    let employee = new_client();
+    app.sign_in(&employee, "eve@example.com", PASSWORD).await;
+    assert_eq!(app.call(&employee, "admin_save_directory_settings", &settings_form(&url, &ca, BIND_PASSWORD)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.call(&employee, "admin_test_directory_connection", &[]).await.status(), StatusCode::FORBIDDEN);
+
+    // Nothing saved yet: a test says so; a first save needs the password.
+    let unsaved = app.call(&owner, "admin_test_directory_connection", &[]).await;
+    assert_eq!(unsaved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unsaved.text().await.unwrap().contains("Save the directory"));
+    let no_password = app.call(&owner, "admin_save_directory_settings", &settings_form(&url, &ca, "")).await;
+    assert_eq!(no_password.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_password.text().await.unwrap().contains("bind_password"));
+    let plain_to_ldaps = app.call(&owner, "admin_save_directory_settings", &settings_form("ldap://127.0.0.1:1", &ca, BIND_PASSWORD)).await;
+    assert_eq!(plain_to_ldaps.status(), StatusCode::UNPROCESSABLE_ENTITY, "TLS needs an ldaps:// address");
+
+    assert_eq!(app.call(&owner, "admin_save_directory_settings", &settings_form(&url, &ca, BIND_PASSWORD)).await.status(), StatusCode::OK);
+    // The password is kept sealed, never as typed.
+    let sealed: Vec<u8> = sqlx::query_scalar("SELECT bind_password_sealed FROM directory_configuration").fetch_one(&app.state.pool).await.unwrap();
+    assert!(!sealed.windows(BIND_PASSWORD.len()).any(|w| w == BIND_PASSWORD.as_bytes()));
+    let audited: String =
+        sqlx::query_scalar("SELECT details::text FROM audit_event WHERE action = 'directory.settings_changed'").fetch_one(&app.state.pool).await.unwrap();
+    assert!(!audited.contains(BIND_PASSWORD), "{audited}");
+
+    assert_eq!(app.call(&owner, "admin_test_directory_connection", &[]).await.status(), StatusCode::OK);
+    let shown: serde_json::Value = app.call(&owner, "admin_directory_settings", &[]).await.json().await.unwrap();
+    assert_eq!(shown[0]["has_bind_password"], true);
+    assert_eq!(shown[1]["Connected"]["found"], ACTIVE_PEOPLE);
+    let example = &shown[1]["Connected"]["example"];
+    assert!(example["details"].as_array().unwrap().iter().any(|d| d[0] == "Email" && d[1].as_str().unwrap().ends_with("@embark.test")), "{example}");
+    // Shown once.
+    let again: serde_json::Value = app.call(&owner, "admin_directory_settings", &[]).await.json().await.unwrap();
+    assert!(again[1].is_null());
+
+    // Saving again without a password keeps it; a wrong one is reported as such.
+    assert_eq!(app.call(&owner, "admin_save_directory_settings", &settings_form(&url, &ca, "")).await.status(), StatusCode::OK);
+    app.call(&owner, "admin_test_directory_connection", &[]).await;
+    let shown: serde_json::Value = app.call(&owner, "admin_directory_settings", &[]).await.json().await.unwrap();
+    assert_eq!(shown[1]["Connected"]["found"], ACTIVE_PEOPLE);
+    assert_eq!(app.call(&owner, "admin_save_directory_settings", &settings_form(&url, &ca, "wrong")).await.status(), StatusCode::OK);
+    app.call(&owner, "admin_test_directory_connection", &[]).await;
+    let shown: serde_json::Value = app.call(&owner, "admin_directory_settings", &[]).await.json().await.unwrap();
+    assert!(shown[1]["Failed"].as_str().unwrap().contains("invalid credentials"), "{shown}");
+}
+
+/// Changes one attribute of one entry in the test directory, as its
+/// administrator.
+async fn set_in_directory(dn: &str, attribute: &str, value: &str) {
+    let (connection, mut admin) = ldap3::LdapConnAsync::new(&env("EMBARK_TEST_LDAP_URL")).await.unwrap();
+    ldap3::drive!(connection);
+    admin.simple_bind("cn=admin,dc=embark,dc=test", "admin-secret-for-tests").await.unwrap().success().unwrap();
+    admin.modify(dn, vec![ldap3::Mod::Replace(attribute, std::collections::HashSet::from([value]))]).await.unwrap().success().unwrap();
+    admin.unbind().await.unwrap();
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_sync_is_previewed_as_an_import_and_applied_all_or_nothing(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use app::domain::{AccountStatus, Actor};
+    use app::server::services::{directory_sync, import};
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (url, ca) = (env("EMBARK_TEST_LDAPS_URL"), test_ca());
+    assert_eq!(app.call(&owner, "admin_save_directory_settings", &settings_form(&url, &ca, BIND_PASSWORD)).await.status(), reqwest::StatusCode::OK);
+    let now = time::OffsetDateTime::now_utc;
+
+    let first = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let preview = import::load(&app.state, first).await.unwrap();
+    assert_eq!((preview.new, preview.updated, preview.unchanged, preview.invalid), (ACTIVE_PEOPLE as i64, 0, 0, 0), "{:?}", preview.invalid_lines);
+    let mut groups = preview.new_groups.clone();
+    groups.sort();
+    assert_eq!(groups, vec!["engineering-all", "managers", "sales-all"]);
+    let people: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE email LIKE '%@embark.test'").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(people, 0, "a preview changes nobody");
+
+    let applied = import::apply(&app.state, first, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!(applied.created, ACTIVE_PEOPLE as i64);
+    let (status, title, department, manager): (AccountStatus, String, String, Option<String>) = sqlx::query_as(
+        "SELECT a.status, a.title, a.department, m.email FROM account a LEFT JOIN account m ON m.id = a.manager_id WHERE a.email = 'p00030@embark.test'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (status, title.as_str(), department.as_str(), manager.as_deref()),
+        (AccountStatus::Uninvited, "Account executive", "Sales", Some("p00010@embark.test"))
+    );
+    let robin_manager: Option<String> =
+        sqlx::query_scalar("SELECT m.email FROM account a JOIN account m ON m.id = a.manager_id WHERE a.email = 'robin.report@embark.test'")
+            .fetch_optional(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(robin_manager.as_deref(), Some("pat.obrien@embark.test"), "a manager DN with escapes is resolved");
+    let managers: i64 = sqlx::query_scalar("SELECT count(*) FROM group_membership gm JOIN account_group g ON g.id = gm.group_id WHERE g.name = 'managers'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(managers, 20);
+
+    // Nothing changed in the directory: nothing to do.
+    let again = import::load(&app.state, directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap()).await.unwrap();
+    assert_eq!((again.new, again.updated, again.unchanged), (0, 0, ACTIVE_PEOPLE as i64));
+
+    // A title changed in the directory is an update.
+    let dn = "uid=p00042,ou=sales,ou=people,dc=embark,dc=test";
+    set_in_directory(dn, "title", "Head of sales").await;
+    let changed = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await;
+    set_in_directory(dn, "title", "Account executive").await;
+    let changed = import::load(&app.state, changed.unwrap()).await.unwrap();
+    assert_eq!((changed.new, changed.updated, changed.unchanged), (0, 1, ACTIVE_PEOPLE as i64 - 1));
+
+    // A directory that cannot be read says why, and stages nothing.
+    sqlx::query("UPDATE directory_configuration SET base_dn = 'ou=nowhere,dc=embark,dc=test'").execute(&app.state.pool).await.unwrap();
+    let refused = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await;
+    assert!(matches!(refused, Err(directory_sync::DirectoryError::Directory(LdapError::NoSuchBase(_)))), "{refused:?}");
+}
