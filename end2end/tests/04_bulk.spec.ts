@@ -89,6 +89,7 @@ test('Invite Selected takes an LDIF export from the directory and invites whom i
   await page.getByRole('button', { name: 'Check the list' }).click();
 
   await expect(page.getByRole('heading', { name: 'Invite Selected' })).toBeVisible();
+  await expect(page.getByText('“directory.ldif” lists 3 entries.')).toBeVisible();
   const matched = page.getByRole('list', { name: 'What the list matched' });
   await expect(matched.getByRole('listitem').filter({ hasText: /^2\s*Matched, ready to invite/ })).toBeVisible();
   await expect(matched.getByRole('listitem').filter({ hasText: /^1\s*Not found/ })).toBeVisible();

@@ -291,7 +291,7 @@ fn selection_view(selection: SelectionView, message: Option<String>, confirm: bo
         </ActionForm>
     };
     view! {
-        <p>{format!("“{}” lists {} {}.", report.file_name, report.listed, if report.listed == 1 { "line" } else { "lines" })}</p>
+        <p>{listed_summary(&report.file_name, report.listed)}</p>
         <ul class="stat-grid" aria-label="What the list matched">
             <li class="stat"><span class="stat-figure">{report.ready}</span><span class="stat-label">"Matched, ready to invite"</span></li>
             <li class="stat"><span class="stat-figure">{report.already_invited}</span><span class="stat-label">"Already invited"</span></li>
@@ -329,4 +329,16 @@ fn lines_table(title: &'static str, lines: &[ListedLine], total: usize) -> impl 
             {(total > lines.len()).then(|| view! { <p>{format!("…and {} more.", total - lines.len())}</p> })}
         </section>
     }
+}
+
+/// "“staff.ldif” lists 3 entries": a directory export lists entries, a vCard
+/// file contacts, anything else lines.
+fn listed_summary(file_name: &str, listed: usize) -> String {
+    let extension = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    let (one, many) = match extension.as_str() {
+        "ldif" => ("entry", "entries"),
+        "vcf" | "vcard" => ("contact", "contacts"),
+        _ => ("line", "lines"),
+    };
+    format!("“{file_name}” lists {listed} {}.", if listed == 1 { one } else { many })
 }

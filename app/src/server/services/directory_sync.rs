@@ -14,6 +14,7 @@ use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::directory::{self, ConfigurationRow};
 use crate::server::ldap::{self, Directory, DirectoryEntry};
 use crate::server::services::import::{self, ImportError};
+use crate::server::spreadsheet::MAX_ROWS;
 use crate::server::{context, AppState};
 use serde_json::json;
 use std::collections::HashMap;
@@ -29,6 +30,9 @@ pub enum DirectoryError {
     PasswordNeeded,
     #[error("directory sync is not set up")]
     NotConfigured,
+    // The figure is spreadsheet::MAX_ROWS.
+    #[error("The filter finds more than 200,000 people, more than one sync reads. Narrow the base DN or the filter.")]
+    TooMany,
     #[error(transparent)]
     Directory(#[from] ldap::LdapError),
     #[error(transparent)]
@@ -55,6 +59,7 @@ impl From<DirectoryError> for AppError {
             DirectoryError::PasswordNeeded => context::invalid(FieldError::new("bind_password", "Enter the bind account's password.")),
             DirectoryError::NotConfigured => context::refused("Save the directory's settings first, then test the connection."),
             DirectoryError::Directory(problem) => context::refused(problem.to_string()),
+            too_many @ DirectoryError::TooMany => context::refused(too_many.to_string()),
             DirectoryError::Import(problem) => problem.into(),
             DirectoryError::Unexpected(e) => context::internal(e),
         }
@@ -160,8 +165,18 @@ fn directory<'a>(saved: &'a ConfigurationRow, password: &'a str) -> Directory<'a
 pub async fn preview_sync(state: &AppState, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, DirectoryError> {
     let saved = directory::configuration(&state.pool).await?.ok_or(DirectoryError::NotConfigured)?;
     let password = state.directory_sealer.open(&saved.bind_password_sealed)?;
+    // At most what the import takes; the rest is only counted, so a filter
+    // that finds a whole forest cannot fill the server's memory.
     let mut entries = Vec::new();
-    ldap::read_all(&directory(&saved, &password), |entry| entries.push(entry)).await?;
+    let found = ldap::read_all(&directory(&saved, &password), |entry| {
+        if entries.len() < MAX_ROWS {
+            entries.push(entry);
+        }
+    })
+    .await?;
+    if found > MAX_ROWS {
+        return Err(DirectoryError::TooMany);
+    }
     let sheet = tokio::task::spawn_blocking(move || as_import_sheet(&entries)).await.map_err(anyhow::Error::from)??;
     let label = format!("Directory sync of {}", timestamp_label(now));
     Ok(import::preview_rows(state, &label, sheet, actor, now).await?)
