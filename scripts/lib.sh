@@ -223,9 +223,9 @@ ensure_local_secret_key() {
 # OpenLDAP for the directory-sync tests: Debian's slapd, installed without
 # configuring the system's own directory (nothing listens on port 389).
 ensure_openldap() {
-  if [ ! -x /usr/sbin/slapd ] || ! command -v ldapsearch >/dev/null; then
+  if [ ! -x /usr/sbin/slapd ]; then
     command -v debconf-set-selections >/dev/null && echo "slapd slapd/no_configuration boolean true" | as_root debconf-set-selections
-    apt_install slapd ldap-utils
+    apt_install slapd
   fi
   command -v openssl >/dev/null || apt_install openssl
 }

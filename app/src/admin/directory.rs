@@ -7,7 +7,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::directory::{ConnectionTest, DirectorySettingsView};
-use crate::components::{action_error, field_message, FormError};
+use crate::components::{action_error, field_error, field_message, FormError, TextField};
 use crate::domain::{DirectoryKind, DirectorySecurity};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
@@ -166,13 +166,8 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                     <a href=format!("{PAGE_PATH}?suggest=active_directory")>"Active Directory"</a>" (leaves out disabled accounts) or "
                     <a href=format!("{PAGE_PATH}?suggest=open_ldap")>"OpenLDAP"</a>" (leaves out locked accounts). Nothing is saved until you press Save."</p>
             </fieldset>
-            <div class="field">
-                <label for="field-url">"Server address"</label>
-                <p class="hint" id="field-url-hint">"ldaps://host (port 636 unless you add one) for TLS; ldap://host (port 389) for StartTLS."</p>
-                <input id="field-url" name="url" type="text" required=true autocomplete="off" value=settings.url.clone() aria-describedby="field-url-hint"
-                    placeholder="ldaps://dc1.example.com"/>
-                {field_message(error, "url")}
-            </div>
+            <TextField label="Server address" name="url" required=true autocomplete="off" value=settings.url.clone() error=field_error(error, "url")
+                hint="ldaps://host (port 636 unless you add one) for TLS, e.g. ldaps://dc1.example.com; ldap://host (port 389) for StartTLS."/>
             <fieldset class="field">
                 <legend>"Protection"</legend>
                 {DirectorySecurity::ALL.into_iter().map(|option| {
@@ -194,26 +189,13 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                     placeholder="-----BEGIN CERTIFICATE-----">{settings.ca_certificate.clone()}</textarea>
                 {field_message(error, "ca_certificate")}
             </div>
-            <div class="field">
-                <label for="field-bind_dn">"Bind DN"</label>
-                <p class="hint" id="field-bind_dn-hint">"The account Embark reads the directory as: a service account that may read people, nothing more."</p>
-                <input id="field-bind_dn" name="bind_dn" type="text" required=true autocomplete="off" value=settings.bind_dn.clone()
-                    aria-describedby="field-bind_dn-hint" placeholder="CN=Embark,OU=Service Accounts,DC=example,DC=com"/>
-                {field_message(error, "bind_dn")}
-            </div>
-            <div class="field">
-                <label for="field-bind_password">"Bind password"</label>
-                <p class="hint" id="field-bind_password-hint">{password_hint}</p>
-                <input id="field-bind_password" name="bind_password" type="password" autocomplete="new-password" required=!settings.has_bind_password
-                    aria-describedby="field-bind_password-hint"/>
-                {field_message(error, "bind_password")}
-            </div>
+            <TextField label="Bind DN" name="bind_dn" required=true autocomplete="off" value=settings.bind_dn.clone() error=field_error(error, "bind_dn")
+                hint="The account Embark reads the directory as: a service account that may read people, nothing more (e.g. CN=Embark,OU=Service Accounts,DC=example,DC=com)."/>
+            <TextField label="Bind password" name="bind_password" input_type="password" autocomplete="new-password" required=!settings.has_bind_password
+                hint=password_hint error=field_error(error, "bind_password")/>
             <h2>"Who is read"</h2>
-            <div class="field">
-                <label for="field-base_dn">"Base DN"</label>
-                <input id="field-base_dn" name="base_dn" type="text" required=true autocomplete="off" value=settings.base_dn.clone() placeholder="DC=example,DC=com"/>
-                {field_message(error, "base_dn")}
-            </div>
+            <TextField label="Base DN" name="base_dn" required=true autocomplete="off" value=settings.base_dn.clone() error=field_error(error, "base_dn")
+                hint="Where people are found, e.g. DC=example,DC=com."/>
             <div class="field">
                 <label for="field-filter">"Search filter"</label>
                 <textarea id="field-filter" name="filter" rows="2" required=true>{settings.filter.clone()}</textarea>
@@ -222,15 +204,8 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
             <fieldset class="field">
                 <legend>"Attributes"</legend>
                 <p class="hint">"Which attribute holds each detail. Name several separated by commas and the first one present is used."</p>
-                {settings.attributes.fields().into_iter().map(|(name, label, value)| {
-                    let id = format!("field-{name}");
-                    view! {
-                        <div class="field">
-                            <label for=id.clone()>{label}</label>
-                            <input id=id name=name type="text" autocomplete="off" value=value.to_owned()/>
-                            {field_message(error, name)}
-                        </div>
-                    }
+                {settings.attributes.fields().into_iter().map(|(name, label, value)| view! {
+                    <TextField label name autocomplete="off" value=value.to_owned() error=field_error(error, name)/>
                 }).collect_view()}
             </fieldset>
             <button type="submit" class="button">"Save directory settings"</button>

@@ -98,6 +98,20 @@ impl DirectorySecurity {
     }
 }
 
+/// The attribute fields' form names and labels, in the order of
+/// [`AttributeMap::values`].
+pub const ATTRIBUTE_FIELDS: [(&str, &str); 9] = [
+    ("attr_email", "Email"),
+    ("attr_external_id", "External ID"),
+    ("attr_full_name", "Full name"),
+    ("attr_title", "Title"),
+    ("attr_department", "Department"),
+    ("attr_location", "Location"),
+    ("attr_phone", "Phone"),
+    ("attr_manager", "Manager (a DN)"),
+    ("attr_groups", "Groups (DNs, e.g. memberOf)"),
+];
+
 /// Which attribute holds each of a person's details. Each names one
 /// attribute or several separated by commas, the first present winning
 /// (`mail, userPrincipalName`); an empty one is not read.
@@ -145,19 +159,15 @@ impl AttributeMap {
         }
     }
 
+    /// The nine values, in [`ATTRIBUTE_FIELDS`] order.
+    pub fn values(&self) -> [&str; 9] {
+        [&self.email, &self.external_id, &self.full_name, &self.title, &self.department, &self.location, &self.phone, &self.manager, &self.groups]
+    }
+
     /// Each field's form name, label and value.
     pub fn fields(&self) -> [(&'static str, &'static str, &str); 9] {
-        [
-            ("attr_email", "Email", &self.email),
-            ("attr_external_id", "External ID", &self.external_id),
-            ("attr_full_name", "Full name", &self.full_name),
-            ("attr_title", "Title", &self.title),
-            ("attr_department", "Department", &self.department),
-            ("attr_location", "Location", &self.location),
-            ("attr_phone", "Phone", &self.phone),
-            ("attr_manager", "Manager (a DN)", &self.manager),
-            ("attr_groups", "Groups (DNs, e.g. memberOf)", &self.groups),
-        ]
+        let values = self.values();
+        std::array::from_fn(|i| (ATTRIBUTE_FIELDS[i].0, ATTRIBUTE_FIELDS[i].1, values[i]))
     }
 
     /// The attribute names of one field, in order.
@@ -177,7 +187,7 @@ pub struct DirectoryFields<'a> {
     pub bind_password: &'a str,
     pub base_dn: &'a str,
     pub filter: &'a str,
-    /// The nine attribute fields, in [`AttributeMap::fields`] order.
+    /// The nine attribute fields, in [`ATTRIBUTE_FIELDS`] order.
     pub attributes: [&'a str; 9],
 }
 
@@ -245,21 +255,18 @@ impl DirectorySettings {
         if !filter.starts_with('(') || !filter.ends_with(')') || !one_line(filter, 4_000) || !balanced(filter) {
             errors.push(FieldError::new("filter", "Enter an LDAP search filter in parentheses, e.g. (objectClass=inetOrgPerson)."));
         }
-        let mut attributes = kind.unwrap_or_default().suggested_attributes();
-        {
-            let AttributeMap { email, external_id, full_name, title, department, location, phone, manager, groups } = &mut attributes;
-            let targets: [&mut String; 9] = [email, external_id, full_name, title, department, location, phone, manager, groups];
-            for ((target, raw), (name, label, _)) in targets.into_iter().zip(fields.attributes).zip(AttributeMap::openldap().fields()) {
-                let cleaned = AttributeMap::names(raw).collect::<Vec<_>>().join(", ");
-                let valid = AttributeMap::names(raw).all(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') && n.len() <= 100);
-                if !valid {
-                    errors.push(FieldError::new(name, format!("{label}: attribute names are letters, digits and hyphens, separated by commas.")));
-                } else if cleaned.is_empty() && matches!(name, "attr_email" | "attr_external_id") {
-                    errors.push(FieldError::new(name, format!("{label}: name the attribute Embark reads it from.")));
-                }
-                *target = cleaned;
+        let [email, external_id, full_name, title, department, location, phone, manager, groups] = std::array::from_fn(|i| {
+            let ((name, label), raw) = (ATTRIBUTE_FIELDS[i], fields.attributes[i]);
+            let cleaned = AttributeMap::names(raw).collect::<Vec<_>>().join(", ");
+            let valid = AttributeMap::names(raw).all(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') && n.len() <= 100);
+            if !valid {
+                errors.push(FieldError::new(name, format!("{label}: attribute names are letters, digits and hyphens, separated by commas.")));
+            } else if cleaned.is_empty() && matches!(name, "attr_email" | "attr_external_id") {
+                errors.push(FieldError::new(name, format!("{label}: name the attribute Embark reads it from.")));
             }
-        }
+            cleaned
+        });
+        let attributes = AttributeMap { email, external_id, full_name, title, department, location, phone, manager, groups };
         match (kind, security) {
             (Some(kind), Some(security)) if errors.is_empty() => Ok(Self {
                 kind,

@@ -10,7 +10,6 @@
 use crate::domain::{AttributeMap, DirectorySecurity};
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConnAsync, LdapConnSettings, ResultEntry, Scope, SearchEntry};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +24,7 @@ const PAGE_SIZE: i32 = 500;
 /// Every attribute the search asks for (operational ones such as
 /// `entryUUID` and `memberOf` are only returned when named).
 fn requested_attributes(map: &AttributeMap) -> Vec<String> {
-    let specs = [&map.email, &map.external_id, &map.full_name, &map.title, &map.department, &map.location, &map.phone, &map.manager, &map.groups];
-    let mut names: Vec<String> = specs.iter().flat_map(|spec| AttributeMap::names(spec)).map(str::to_owned).collect();
+    let mut names: Vec<String> = map.values().into_iter().flat_map(AttributeMap::names).map(str::to_owned).collect();
     names.sort_unstable_by_key(|n| n.to_ascii_lowercase());
     names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     if names.is_empty() {
@@ -42,17 +40,16 @@ pub struct Directory<'a> {
     pub security: DirectorySecurity,
     /// PEM certificates of the authorities to trust instead of the system's.
     pub ca_certificate_pem: Option<&'a str>,
-    /// Empty for an anonymous bind, which `anonymous` must then allow.
+    /// Never empty: Embark does not bind anonymously.
     pub bind_dn: &'a str,
     pub bind_password: &'a str,
-    pub anonymous: bool,
     pub base_dn: &'a str,
     pub filter: &'a str,
     pub attributes: &'a AttributeMap,
 }
 
 /// One person as the directory describes them, mapped.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectoryEntry {
     pub dn: String,
     pub email: Option<String>,
@@ -81,7 +78,7 @@ pub enum LdapError {
     BadUrl(String),
     #[error("An ldaps:// address is encrypted from the first byte; StartTLS and unencrypted connections need an ldap:// address.")]
     SchemeMismatch,
-    #[error("There is no bind DN. Enter the DN of the account Embark reads the directory as, or allow an anonymous bind.")]
+    #[error("There is no bind DN. Enter the DN of the account Embark reads the directory as.")]
     NoBindDn,
     #[error("The CA certificate could not be read ({0}). Paste it in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.")]
     BadCaCertificate(String),
@@ -105,13 +102,6 @@ pub enum LdapError {
     Refused { operation: &'static str, code: u32, message: String },
     #[error("The directory sent an answer Embark could not read ({0}).")]
     Protocol(String),
-}
-
-/// A value made safe to put inside a search filter (RFC 4515: `*`, `(`,
-/// `)`, `\` and NUL become `\2a`, `\28`, `\29`, `\5c`, `\00`). Every value
-/// Embark itself puts into a filter goes through this.
-pub fn escape_filter_value(value: &str) -> String {
-    ldap3::ldap_escape(value).into_owned()
 }
 
 /// One attribute-value pair of a DN, unescaped (RFC 4514), and whether it
@@ -288,7 +278,7 @@ async fn connect(settings: &Directory<'_>) -> Result<ldap3::Ldap, LdapError> {
         (true, DirectorySecurity::Ldaps) | (false, DirectorySecurity::StartTls | DirectorySecurity::Plain) => {}
         _ => return Err(LdapError::SchemeMismatch),
     }
-    if settings.bind_dn.trim().is_empty() && !settings.anonymous {
+    if settings.bind_dn.trim().is_empty() {
         return Err(LdapError::NoBindDn);
     }
     let mut options = LdapConnSettings::new().set_conn_timeout(CONNECT_TIMEOUT).set_starttls(settings.security == DirectorySecurity::StartTls);
@@ -431,12 +421,6 @@ fn map_entry(entry: SearchEntry, map: &AttributeMap) -> DirectoryEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn filter_values_are_escaped_per_rfc_4515() {
-        assert_eq!(escape_filter_value(r"cn=O\2C Brien\+x,ou=sales"), r"cn=O\5c2C Brien\5c+x,ou=sales");
-        assert_eq!(escape_filter_value("a*(b)\0"), r"a\2a\28b\29\00");
-    }
 
     #[test]
     fn dns_compare_whatever_their_escapes() {

@@ -222,16 +222,9 @@ fn read_text(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
 /// vCards become rows with two columns, "Email" and "Full name": each
 /// contact's first email and its formatted name.
 fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
-    let body = text_body(bytes)?;
-    if let Some(index) = body.split(|&b| b == b'\n').position(|l| l.len() > MAX_LINE_BYTES) {
-        return Err(SheetError::LineTooLong(index + 1));
-    }
-    if std::str::from_utf8(body).is_err() {
-        let line = body.split(|&b| b == b'\n').position(|l| std::str::from_utf8(l).is_err()).map_or(1, |i| i + 1);
-        return Err(SheetError::NotUtf8(line));
-    }
+    let body = whole_text(bytes)?;
     sink(0, vec!["Email".to_owned(), "Full name".to_owned()])?;
-    let parser = ical::VcardParser::new(std::io::BufReader::new(body));
+    let parser = ical::VcardParser::new(std::io::BufReader::new(body.as_bytes()));
     for (index, contact) in parser.enumerate() {
         let contact = contact.map_err(|e| SheetError::BadVCard { contact: index + 1, detail: e.to_string() })?;
         let email = contact.properties.iter().find(|p| p.name.eq_ignore_ascii_case("EMAIL")).and_then(|p| p.value.clone()).unwrap_or_default();
@@ -241,6 +234,19 @@ fn read_vcard(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
         sink(index + 1, vec![email, name])?;
     }
     Ok(())
+}
+
+/// A text file read whole (vCard, LDIF): no line over the limit, and UTF-8,
+/// or the first line that is not.
+fn whole_text(bytes: &[u8]) -> Result<&str, SheetError> {
+    let body = text_body(bytes)?;
+    if let Some(index) = body.split(|&b| b == b'\n').position(|l| l.len() > MAX_LINE_BYTES) {
+        return Err(SheetError::LineTooLong(index + 1));
+    }
+    std::str::from_utf8(body).map_err(|_| {
+        let line = body.split(|&b| b == b'\n').position(|l| std::str::from_utf8(l).is_err()).map_or(1, |i| i + 1);
+        SheetError::NotUtf8(line)
+    })
 }
 
 /// Attributes an LDIF entry's email is read from, in order: `mail`, then
@@ -256,18 +262,9 @@ const LDIF_EXTERNAL_ID_ATTRIBUTES: &[&str] = &["employeeid", "employeenumber", "
 /// (`changetype: modify`) and values read from URLs are refused: the file
 /// should be a plain export of entries.
 fn read_ldif(bytes: &[u8], sink: &mut RowSink<'_>) -> Result<(), SheetError> {
-    let body = text_body(bytes)?;
-    let mut dn_lines = Vec::new();
-    for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
-        if raw.len() > MAX_LINE_BYTES {
-            return Err(SheetError::LineTooLong(index + 1));
-        }
-        std::str::from_utf8(raw).map_err(|_| SheetError::NotUtf8(index + 1))?;
-        if raw.get(..3).is_some_and(|start| start.eq_ignore_ascii_case(b"dn:")) {
-            dn_lines.push(index + 1);
-        }
-    }
-    let text = std::str::from_utf8(body).map_err(|_| SheetError::NotUtf8(1))?;
+    let text = whole_text(bytes)?;
+    let dn_lines: Vec<usize> =
+        text.split('\n').enumerate().filter(|(_, line)| line.get(..3).is_some_and(|start| start.eq_ignore_ascii_case("dn:"))).map(|(i, _)| i + 1).collect();
     let parsed = ldif_parser::LdifParser::parse_with_warnings(text).map_err(|e| SheetError::BadLdif(e.to_string()))?;
     if parsed.skipped_url_references > 0 {
         return Err(SheetError::BadLdif("it reads values from files or URLs (“attribute:< …”), which Embark does not open".to_owned()));

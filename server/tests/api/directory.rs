@@ -28,7 +28,6 @@ fn settings<'a>(url: &'a str, security: Security, ca: Option<&'a str>, map: &'a 
         ca_certificate_pem: ca,
         bind_dn: BIND_DN,
         bind_password: BIND_PASSWORD,
-        anonymous: false,
         base_dn: BASE_DN,
         filter: OPENLDAP_FILTER,
         attributes: map,
@@ -82,7 +81,7 @@ async fn starttls_and_a_plain_connection_the_admin_chose_both_read_the_directory
 async fn a_dn_put_into_a_filter_is_escaped() {
     let (url, ca, map) = (env("EMBARK_TEST_LDAPS_URL"), test_ca(), AttributeMap::openldap());
     let obrien = r"cn=O\2C Brien\+x,ou=sales,ou=people,dc=embark,dc=test";
-    let filter = format!("(&(objectClass=inetOrgPerson)(manager={}))", ldap::escape_filter_value(obrien));
+    let filter = format!("(&(objectClass=inetOrgPerson)(manager={}))", ldap3::ldap_escape(obrien));
     let reports = read_everyone(&Directory { filter: &filter, ..settings(&url, Security::Ldaps, Some(&ca), &map) }).await.unwrap();
     assert_eq!(reports.iter().map(|e| e.email.as_deref()).collect::<Vec<_>>(), vec![Some("robin.report@embark.test")]);
     // Unescaped, the DN's backslashes make the filter invalid.

@@ -57,9 +57,8 @@ impl From<DirectoryError> for AppError {
     fn from(error: DirectoryError) -> Self {
         match error {
             DirectoryError::PasswordNeeded => context::invalid(FieldError::new("bind_password", "Enter the bind account's password.")),
-            DirectoryError::NotConfigured => context::refused("Save the directory's settings first, then test the connection."),
-            DirectoryError::Directory(problem) => context::refused(problem.to_string()),
-            too_many @ DirectoryError::TooMany => context::refused(too_many.to_string()),
+            DirectoryError::NotConfigured => context::refused("Save the directory's settings first."),
+            refused @ (DirectoryError::Directory(_) | DirectoryError::TooMany) => context::refused(refused.to_string()),
             DirectoryError::Import(problem) => problem.into(),
             DirectoryError::Unexpected(e) => context::internal(e),
         }
@@ -131,19 +130,15 @@ pub async fn save_settings(state: &AppState, actor: &Actor, settings: &Directory
 
 /// Binds with the saved settings and counts whom the filter finds; the
 /// result waits in the admin's session for the settings page to show.
-pub async fn test_connection(state: &AppState, session: &Session) -> Result<ConnectionTest, DirectoryError> {
+pub async fn test_connection(state: &AppState, session: &Session) -> Result<(), DirectoryError> {
     let saved = directory::configuration(&state.pool).await?.ok_or(DirectoryError::NotConfigured)?;
-    let result = match probe(state, &saved).await? {
+    let password = state.directory_sealer.open(&saved.bind_password_sealed)?;
+    let result = match ldap::probe(&directory(&saved, &password)).await {
         Ok(probe) => ConnectionTest::Connected { found: probe.found, example: probe.example.map(|e| example(&saved, e)) },
         Err(error) => ConnectionTest::Failed(error.to_string()),
     };
     session.insert(TEST_RESULT_KEY, &result).await?;
-    Ok(result)
-}
-
-async fn probe(state: &AppState, saved: &ConfigurationRow) -> anyhow::Result<Result<ldap::Probe, ldap::LdapError>> {
-    let password = state.directory_sealer.open(&saved.bind_password_sealed)?;
-    Ok(ldap::probe(&directory(saved, &password)).await)
+    Ok(())
 }
 
 fn directory<'a>(saved: &'a ConfigurationRow, password: &'a str) -> Directory<'a> {
@@ -153,7 +148,6 @@ fn directory<'a>(saved: &'a ConfigurationRow, password: &'a str) -> Directory<'a
         ca_certificate_pem: saved.ca_certificate.as_deref(),
         bind_dn: &saved.bind_dn,
         bind_password: password,
-        anonymous: false,
         base_dn: &saved.base_dn,
         filter: &saved.filter,
         attributes: &saved.attributes.0,
