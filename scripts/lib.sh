@@ -271,10 +271,27 @@ access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
 overlay memberof
 overlay ppolicy
+# A second, empty naming context that tests change freely (each under an
+# OU of its own), so the people above stay as every test expects them.
+database mdb
+maxsize 268435456
+suffix "dc=scratch,dc=test"
+rootdn "cn=admin,dc=scratch,dc=test"
+rootpw admin-secret-for-tests
+directory $dir/scratch
+index objectClass,mail,entryUUID,uid eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+overlay memberof
+overlay ppolicy
 CONF
+  mkdir -p "$dir/scratch"
   python3 "$ROOT/end2end/support/directory.py" "$people" > "$dir/directory.ldif"
-  slapadd -q -f "$dir/slapd.conf" -l "$dir/directory.ldif" > "$dir/slapadd.log" 2>&1 \
+  slapadd -q -f "$dir/slapd.conf" -b "dc=embark,dc=test" -l "$dir/directory.ldif" > "$dir/slapadd.log" 2>&1 \
     || die "could not load the test directory; see $dir/slapadd.log"
+  printf 'dn: dc=scratch,dc=test\nobjectClass: dcObject\nobjectClass: organization\ndc: scratch\no: Scratch\n' \
+    | slapadd -q -f "$dir/slapd.conf" -b "dc=scratch,dc=test" >> "$dir/slapadd.log" 2>&1 \
+    || die "could not create the test directory's scratch context; see $dir/slapadd.log"
   /usr/sbin/slapd -d 0 -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$((port + 1))/" > "$dir/slapd.log" 2>&1 &
   TEST_LDAP_PID=$!
   for _ in $(seq 1 100); do

@@ -91,17 +91,33 @@ test('an owner connects an OpenLDAP directory and tests the connection', async (
   // The password is never shown again; the form says one is saved.
   await expect(page.getByText('A password is saved and is never shown again.')).toBeVisible();
 
+  // What a sync does: deactivate people who leave, every hour.
+  await page.getByLabel(/^Deactivate them/).check();
+  await page.getByLabel('Sync automatically').selectOption({ label: 'Every hour' });
+  await page.getByRole('button', { name: 'Save what a sync does' }).click();
+  await expect(page.getByRole('status')).toContainText('what a sync does is stored');
+  await expect(page.getByLabel(/^Deactivate them/)).toBeChecked();
+  const syncNow = page.getByRole('region', { name: 'Sync now' });
+  await expect(syncNow.getByRole('definition').first()).toHaveText('Never');
+
   // Sync now: the directory's people, previewed like a spreadsheet import.
   await page.getByRole('button', { name: 'Sync now: preview the changes' }).click();
-  await expect(page.getByRole('heading', { name: 'Import preview' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sync preview' })).toBeVisible();
   await waitForHydration(page);
-  const counts = page.getByRole('list', { name: 'What the file contains' });
+  const counts = page.getByRole('list', { name: 'What the directory lists' });
   await expect(counts.getByRole('listitem').filter({ hasText: /^290\s*New/ })).toBeVisible();
+  await expect(counts.getByRole('listitem').filter({ hasText: /^0\s*Left the directory/ })).toBeVisible();
   await expect(counts.getByRole('listitem').filter({ hasText: /^0\s*Invalid/ })).toBeVisible();
+  await expect(page.getByText('The new people are added uninvited and wait in Unsent Invitations')).toBeVisible();
   await snapshot(page, 'admin-directory-sync-preview');
-  await page.getByLabel(/Invite later/).check();
-  await page.getByRole('button', { name: 'Apply: add 290 and update 0' }).click();
+  await page.getByRole('button', { name: 'Apply: add 290, update 0, deactivate 0' }).click();
   await expect(page.getByRole('status')).toContainText('290 people added, 0 updated');
+
+  // The schedule counts from this first applied sync.
+  await page.getByRole('link', { name: '← Directory sync' }).click();
+  await expect(syncNow.getByRole('definition').first()).toHaveText(/UTC$/);
+  await expect(syncNow.getByRole('definition').nth(1)).toHaveText(/UTC$/);
+  await snapshot(page, 'admin-directory-sync-scheduled');
 
   // The people are in Embark with their details from the directory (the
   // search index catches up in the background, so the search is repeated).

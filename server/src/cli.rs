@@ -58,6 +58,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let leptos_options = leptos::config::get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {}", config.listen))?;
     startup::spawn_housekeeping(pool.clone());
+    startup::spawn_directory_sync(state.clone());
     app::server::services::search_index::spawn_worker(pool);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let outbox_workers = match state.mailer.clone() {

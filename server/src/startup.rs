@@ -250,3 +250,22 @@ pub fn spawn_housekeeping(pool: PgPool) {
         }
     });
 }
+
+/// Runs the directory's scheduled sync when it is due. Each server checks
+/// every minute; the database decides which one runs it (see
+/// `db::directory::claim_due_sync`). A sync cut short by a restart applied
+/// nothing: its apply is one transaction.
+pub fn spawn_directory_sync(state: app::server::AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match app::server::services::directory_sync::run_scheduled(&state, time::OffsetDateTime::now_utc()).await {
+                Ok(Some(outcome)) => tracing::info!(%outcome, "scheduled directory sync"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "scheduled directory sync failed"),
+            }
+        }
+    });
+}

@@ -6,9 +6,9 @@
 // A server function takes the form's fields one by one.
 #![allow(clippy::too_many_arguments)]
 
-use crate::api::directory::{ConnectionTest, DirectorySettingsView};
+use crate::api::directory::{ConnectionTest, DirectorySettingsView, SyncStatus};
 use crate::components::{action_error, field_error, field_message, FormError, TextField};
-use crate::domain::{DirectoryKind, DirectorySecurity};
+use crate::domain::{DirectoryDeparture, DirectoryKind, DirectorySecurity, SyncRules, SYNC_INTERVALS};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
 use leptos::prelude::*;
@@ -38,6 +38,7 @@ pub async fn save_directory_settings(
     bind_password: String,
     base_dn: String,
     filter: String,
+    group_filter: Option<String>,
     attr_email: String,
     attr_external_id: String,
     attr_full_name: String,
@@ -61,11 +62,25 @@ pub async fn save_directory_settings(
         bind_password: &bind_password,
         base_dn: &base_dn,
         filter: &filter,
+        group_filter: group_filter.as_deref().unwrap_or_default(),
         attributes: [&attr_email, &attr_external_id, &attr_full_name, &attr_title, &attr_department, &attr_location, &attr_phone, &attr_manager, &attr_groups],
     })
     .map_err(context::invalid)?;
     directory_sync::save_settings(&state, &owner.actor(), &settings, time::OffsetDateTime::now_utc()).await?;
     leptos_axum::redirect(&format!("{PAGE_PATH}?done=saved"));
+    Ok(())
+}
+
+/// Owners only. What a sync does: `departures` is deactivate or report,
+/// `every` minutes between scheduled syncs (empty: none).
+#[server(endpoint = "admin_save_directory_rules")]
+pub async fn save_directory_rules(departures: String, invite_automatically: Option<String>, every: String) -> Result<(), AppError> {
+    use crate::server::{context, services::directory_sync};
+    let owner = context::require_owner()?;
+    let state = context::state()?;
+    let rules = SyncRules::parse(&departures, invite_automatically.is_some(), &every).map_err(context::invalid)?;
+    directory_sync::save_rules(&state, &owner.actor(), &rules, time::OffsetDateTime::now_utc()).await?;
+    leptos_axum::redirect(&format!("{PAGE_PATH}?done=rules#rules-heading"));
     Ok(())
 }
 
@@ -95,11 +110,14 @@ pub async fn preview_directory_sync() -> Result<(), AppError> {
 #[component]
 pub fn DirectorySettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveDirectorySettings>::new();
+    let rules = ServerAction::<SaveDirectoryRules>::new();
     let test = ServerAction::<TestDirectoryConnection>::new();
     let sync = ServerAction::<PreviewDirectorySync>::new();
-    let settings = Resource::new(move || (save.version().get(), test.version().get()), |_| fetch_directory_settings());
+    let settings = Resource::new(move || (save.version().get(), rules.version().get(), test.version().get()), |_| fetch_directory_settings());
     let query = use_query_map();
-    let saved = move || query.with(|q| q.get("done")).is_some();
+    let done = move || query.with(|q| q.get("done"));
+    let saved = move || done().as_deref() == Some("saved");
+    let rules_saved = move || done().as_deref() == Some("rules");
     // "Fill in the suggestions for …": shown in the form, saved only with it.
     let suggested = move || query.with(|q| q.get("suggest")).and_then(|kind| DirectoryKind::parse(&kind));
     view! {
@@ -110,6 +128,9 @@ pub fn DirectorySettingsPage() -> impl IntoView {
             and keeps their details here. Embark only reads the directory; it never changes it."</p>
         <Show when=saved>
             <div class="notice notice-ok" role="status"><strong>"Saved: "</strong>"the directory's settings are stored. Test the connection below."</div>
+        </Show>
+        <Show when=rules_saved>
+            <div class="notice notice-ok" role="status"><strong>"Saved: "</strong>"what a sync does is stored."</div>
         </Show>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
@@ -123,11 +144,13 @@ pub fn DirectorySettingsPage() -> impl IntoView {
                                 settings.attributes = kind.suggested_attributes();
                             }
                             let configured = settings.configured;
+                            let (sync_rules, status) = (settings.rules, settings.status.clone());
                             view! {
                                 {tested.map(test_result_view)}
                                 {settings_form(settings, save)}
                                 {test_section(configured, test)}
-                                {sync_section(configured, sync)}
+                                {configured.then(|| rules_form(sync_rules, rules))}
+                                {sync_section(configured, status, sync)}
                             }
                             .into_any()
                         }
@@ -201,6 +224,13 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                 <textarea id="field-filter" name="filter" rows="2" required=true>{settings.filter.clone()}</textarea>
                 {field_message(error, "filter")}
             </div>
+            <div class="field">
+                <label for="field-group_filter">"Group filter (optional)"</label>
+                <p class="hint" id="field-group_filter-hint">"For a directory whose people carry no memberOf: the group entries to read under the base DN, \
+                    whose member (or uniqueMember) values name their people, e.g. (objectClass=groupOfNames). Each becomes an Embark group of that name."</p>
+                <textarea id="field-group_filter" name="group_filter" rows="2" aria-describedby="field-group_filter-hint">{settings.group_filter.clone()}</textarea>
+                {field_message(error, "group_filter")}
+            </div>
             <fieldset class="field">
                 <legend>"Attributes"</legend>
                 <p class="hint">"Which attribute holds each detail. Name several separated by commas and the first one present is used."</p>
@@ -233,14 +263,65 @@ fn test_section(configured: bool, test: ServerAction<TestDirectoryConnection>) -
     }
 }
 
-fn sync_section(configured: bool, sync: ServerAction<PreviewDirectorySync>) -> impl IntoView {
+fn rules_form(rules: SyncRules, save: ServerAction<SaveDirectoryRules>) -> impl IntoView {
+    let error = action_error(save);
+    view! {
+        <section aria-labelledby="rules-heading">
+            <h2 id="rules-heading">"What a sync does"</h2>
+            <FormError error/>
+            <ActionForm action=save attr:class="form-narrow settings-form">
+                <fieldset class="field">
+                    <legend>"People the directory no longer lists (disabled, deleted, or outside the filter)"</legend>
+                    {DirectoryDeparture::ALL.into_iter().map(|option| {
+                        let id = format!("field-departures-{}", option.as_str());
+                        view! {
+                            <div class="radio">
+                                <input type="radio" id=id.clone() name="departures" value=option.as_str() checked=option == rules.departures/>
+                                <label for=id>{option.label()}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    <p class="hint">"Only people who came from the directory are concerned; people with an admin role are always only reported."</p>
+                    {field_message(error, "departures")}
+                </fieldset>
+                <div class="field checkbox">
+                    <input type="checkbox" id="field-invite_automatically" name="invite_automatically" value="on"
+                        checked=rules.invite_automatically aria-describedby="field-invite_automatically-hint"/>
+                    <label for="field-invite_automatically">"Invite people automatically as soon as a sync adds them"</label>
+                    <p class="hint" id="field-invite_automatically-hint">"Off: they are added uninvited and wait in Unsent Invitations. \
+                        Invite All turns this on."</p>
+                </div>
+                <div class="field">
+                    <label for="field-every">"Sync automatically"</label>
+                    <select id="field-every" name="every" aria-describedby="field-every-hint">
+                        {SYNC_INTERVALS.into_iter().map(|(minutes, label)| {
+                            let value = minutes.map(|m| m.to_string()).unwrap_or_default();
+                            view! { <option value=value selected=minutes == rules.every_minutes>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="field-every-hint">"Scheduled syncs start after you have applied a first sync yourself, and apply what they find. \
+                        One that would deactivate more than 10 people and more than a tenth of the directory waits for you instead."</p>
+                    {field_message(error, "every")}
+                </div>
+                <button type="submit" class="button">"Save what a sync does"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn sync_section(configured: bool, status: SyncStatus, sync: ServerAction<PreviewDirectorySync>) -> impl IntoView {
     let error = action_error(sync);
     configured.then(|| {
         view! {
             <section aria-labelledby="sync-heading" class="actions">
                 <h2 id="sync-heading">"Sync now"</h2>
-                <p>"Reads everyone the filter finds and shows what would change in Embark: who is new, whose details changed, and which entries \
-                    cannot be used and why. Nothing changes until you apply it."</p>
+                <dl class="facts" aria-label="Sync status">
+                    <dt>"Last applied"</dt><dd>{status.last_applied.unwrap_or_else(|| "Never".to_owned())}</dd>
+                    <dt>"Next scheduled sync"</dt><dd>{status.next_scheduled.unwrap_or_else(|| "None".to_owned())}</dd>
+                    {status.last_run.map(|(at, outcome)| view! { <dt>"Last scheduled sync"</dt><dd>{format!("{at}: {outcome}")}</dd> })}
+                </dl>
+                <p>"Reads everyone the filter finds and shows what would change in Embark: who is new, whose details changed, who left the \
+                    directory, and which entries cannot be used and why. Nothing changes until you apply it."</p>
                 <FormError error/>
                 <ActionForm action=sync>
                     <button type="submit" class="button">"Sync now: preview the changes"</button>

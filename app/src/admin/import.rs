@@ -1,7 +1,7 @@
 //! Importing people from a spreadsheet: upload → dry-run preview → invite
 //! now or later → apply, all or nothing.
 
-use crate::api::import::{Applied, ImportView};
+use crate::api::import::{Applied, DirectorySyncView, ImportView};
 use crate::api::uploads::UploadKind;
 use crate::components::{action_error, FormError, UploadForm};
 use crate::error::AppError;
@@ -105,24 +105,34 @@ pub fn ImportPreviewPage() -> impl IntoView {
 }
 
 fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl IntoView {
-    let changes = import.new + import.updated;
+    let deactivating = import.directory.as_ref().map_or(0, |plan| plan.deactivating);
+    let changes = import.new + import.updated + deactivating;
     let report = format!("/admin/import/{}/problems.csv", import.id);
+    let is_sync = import.directory.is_some();
+    let invites_new = import.directory.as_ref().is_some_and(|plan| plan.invites_new);
+    let (noun, what) = if is_sync { ("Sync", "What the directory lists") } else { ("Import", "What the file contains") };
     view! {
-        <h1>{if import.applied.is_some() { "Import applied" } else { "Import preview" }}</h1>
+        <h1>{format!("{noun} {}", if import.applied.is_some() { "applied" } else { "preview" })}</h1>
         <p>{format!("“{}”", import.file_name)}</p>
-        {import.applied.map(|Applied { created, updated, invited }| view! {
+        {is_sync.then(|| view! { <p><a href="/admin/integrations/directory">"← Directory sync"</a></p> })}
+        {import.applied.map(|Applied { created, updated, invited, deactivated }| view! {
             <div class="notice notice-ok" role="status">
                 <strong>"Done: "</strong>
                 {format!("{created} people added, {updated} updated")}
+                {(deactivated > 0).then(|| format!(", {deactivated} deactivated"))}
                 {if invited > 0 { format!(", {invited} invited. Follow delivery on the Outgoing mail page.") } else { ". Invite them from Unsent Invitations when you are ready.".to_owned() }}
             </div>
         })}
-        <ul class="stat-grid" aria-label="What the file contains">
+        <ul class="stat-grid" aria-label=what>
             <li class="stat"><span class="stat-figure">{import.new}</span><span class="stat-label">"New"</span></li>
             <li class="stat"><span class="stat-figure">{import.updated}</span><span class="stat-label">"Updated"</span></li>
             <li class="stat"><span class="stat-figure">{import.unchanged}</span><span class="stat-label">"Unchanged"</span></li>
+            {import.directory.as_ref().map(|plan| view! {
+                <li class="stat"><span class="stat-figure">{plan.leaving}</span><span class="stat-label">"Left the directory"</span></li>
+            })}
             <li class="stat"><span class="stat-figure">{import.invalid}</span><span class="stat-label">"Invalid (skipped)"</span></li>
         </ul>
+        {import.directory.clone().map(|plan| leaving_view(plan, import.applied.is_some()))}
         {(!import.new_groups.is_empty()).then(|| view! {
             <p>{format!("New groups: {}.", import.new_groups.join(", "))}</p>
         })}
@@ -130,13 +140,17 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
             <section aria-labelledby="invalid-heading">
                 <h2 id="invalid-heading">{format!("{} invalid {}", import.invalid, if import.invalid == 1 { "row" } else { "rows" })}</h2>
                 <p>
-                    "These rows will be skipped. Fix them in your spreadsheet and import it again; rows already imported then count as unchanged. "
+                    {if is_sync {
+                        "These entries will be skipped. Fix them in the directory; the next sync picks them up. "
+                    } else {
+                        "These rows will be skipped. Fix them in your spreadsheet and import it again; rows already imported then count as unchanged. "
+                    }}
                     <a href=report.clone() download="">"Download the error report (.csv)"</a>
                 </p>
                 <table class="data-table">
-                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Email or External ID"</th><th scope="col">"Problem"</th></tr></thead>
+                    <thead><tr><th scope="col">{if is_sync { "Entry" } else { "Line" }}</th><th scope="col">"Email or External ID"</th><th scope="col">"Problem"</th></tr></thead>
                     <tbody>
-                        {import.invalid_lines.iter().map(|r| view! { <tr><td>{r.line}</td><td>{r.label.clone()}</td><td>{r.problem.clone()}</td></tr> }).collect_view()}
+                        {import.invalid_lines.iter().map(|r| view! { <tr><td>{if is_sync { r.line - 1 } else { r.line }}</td><td>{r.label.clone()}</td><td>{r.problem.clone()}</td></tr> }).collect_view()}
                     </tbody>
                 </table>
                 {(import.invalid > import.invalid_lines.len() as i64).then(|| view! {
@@ -146,7 +160,19 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
         })}
         {match (import.applied.is_some(), changes > 0) {
             (true, _) => view! { <p><a class="button button-quiet" href="/admin/people">"Go to People"</a></p> }.into_any(),
-            (false, false) => view! { <p>"Nothing in this file would change Embark."</p> }.into_any(),
+            (false, false) => view! { <p>{if is_sync { "Nothing in the directory would change Embark." } else { "Nothing in this file would change Embark." }}</p> }.into_any(),
+            (false, true) if is_sync => view! {
+                <ActionForm action=apply attr:class="form-narrow">
+                    <input type="hidden" name="id" value=import.id.to_string()/>
+                    <input type="hidden" name="invite" value="later"/>
+                    <p>{if invites_new {
+                        "This directory invites people automatically: the new people get their claim email when you apply."
+                    } else {
+                        "The new people are added uninvited and wait in Unsent Invitations (Invite All, or turn on inviting automatically on the Directory sync page)."
+                    }}</p>
+                    <button type="submit" class="button">{format!("Apply: add {}, update {}, deactivate {}", import.new, import.updated, deactivating)}</button>
+                </ActionForm>
+            }.into_any(),
             (false, true) => view! {
                 <ActionForm action=apply attr:class="form-narrow">
                     <input type="hidden" name="id" value=import.id.to_string()/>
@@ -164,4 +190,34 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
             }.into_any(),
         }}
     }
+}
+
+/// Who a directory sync no longer finds, and what applying does to them.
+fn leaving_view(plan: DirectorySyncView, applied: bool) -> impl IntoView {
+    (plan.leaving > 0).then(|| {
+        let (will, did) = if plan.deactivates { ("will be deactivated", "deactivated") } else { ("will only be reported", "reported") };
+        let fate = move |deactivated: bool| match (deactivated, applied) {
+            (true, false) => format!("Is deactivated when you apply ({will})"),
+            (true, true) => format!("Deactivated ({did})"),
+            (false, _) if plan.deactivates => "Stays active: has an admin role, deactivate them yourself if they left".to_owned(),
+            (false, _) => "Stays as is (this directory only reports departures)".to_owned(),
+        };
+        view! {
+            <section aria-labelledby="leaving-heading">
+                <h2 id="leaving-heading">{match plan.leaving { 1 => "1 person left the directory".to_owned(), n => format!("{n} people left the directory") }}</h2>
+                <p>"They came from the directory and the filter no longer finds them: they were disabled, deleted, or moved out of the base DN or the filter."</p>
+                <table class="data-table">
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"What happens"</th></tr></thead>
+                    <tbody>
+                        {plan.leaving_shown.iter().map(|person| view! {
+                            <tr><td>{person.name.clone()}</td><td>{person.email.clone().unwrap_or_default()}</td><td>{fate(person.deactivated)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {(plan.leaving > plan.leaving_shown.len() as i64).then(|| view! {
+                    <p>{format!("Showing the first {} by name.", plan.leaving_shown.len())}</p>
+                })}
+            </section>
+        }
+    })
 }

@@ -1,6 +1,6 @@
 //! Directory sync as its settings page shows it.
 
-use crate::domain::{AttributeMap, DirectoryKind, DirectorySecurity};
+use crate::domain::{AttributeMap, DirectoryKind, DirectorySecurity, SyncRules};
 use serde::{Deserialize, Serialize};
 
 /// The directory's settings, for the form (the bind password is never sent
@@ -17,7 +17,20 @@ pub struct DirectorySettingsView {
     pub has_bind_password: bool,
     pub base_dn: String,
     pub filter: String,
+    pub group_filter: String,
     pub attributes: AttributeMap,
+    pub rules: SyncRules,
+    pub status: SyncStatus,
+}
+
+/// When the directory was last synced and what the schedule did, as the
+/// page shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub last_applied: Option<String>,
+    pub next_scheduled: Option<String>,
+    /// (when, what it came to).
+    pub last_run: Option<(String, String)>,
 }
 
 /// What "Test connection" found: how many people the filter finds and the

@@ -16,6 +16,33 @@ pub struct Applied {
     pub created: i64,
     pub updated: i64,
     pub invited: i64,
+    /// People a directory sync deactivated because they left the directory.
+    #[serde(default)]
+    pub deactivated: i64,
+}
+
+/// Someone a directory sync no longer finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeavingPerson {
+    pub name: String,
+    pub email: Option<String>,
+    /// Whether applying deactivates them (or only reports them).
+    pub deactivated: bool,
+}
+
+/// What a directory sync's preview adds to an import's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectorySyncView {
+    /// The directory deactivates people who leave it (else only reports).
+    pub deactivates: bool,
+    /// New people are invited when the sync is applied.
+    pub invites_new: bool,
+    /// How many people the directory no longer lists.
+    pub leaving: i64,
+    /// Of those, how many applying deactivates.
+    pub deactivating: i64,
+    /// The first of them, by name.
+    pub leaving_shown: Vec<LeavingPerson>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,4 +58,6 @@ pub struct ImportView {
     pub invalid_lines: Vec<InvalidLine>,
     /// Set once applied.
     pub applied: Option<Applied>,
+    /// Set for a directory sync.
+    pub directory: Option<DirectorySyncView>,
 }

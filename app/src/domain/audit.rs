@@ -48,6 +48,11 @@ impl Actor {
         Self { id: None, label: format!("Visitor at {client}"), integration: None, role: None }
     }
 
+    /// A scheduled directory sync, which no person started.
+    pub fn directory_sync() -> Self {
+        Self { id: None, label: "Directory sync".to_owned(), integration: None, role: None }
+    }
+
     /// The command line, run by whoever operates the server.
     pub fn command_line() -> Self {
         Self { id: None, label: "command line".to_owned(), integration: None, role: None }
@@ -141,6 +146,7 @@ audit_actions! {
     PeopleExported = "people.exported", "People exported", "exported people";
     AuditLogExported = "audit.exported", "Audit log exported", "exported the audit log";
     DirectorySettingsChanged = "directory.settings_changed", "Directory sync settings changed", "changed the directory sync settings";
+    DirectorySynced = "directory.synced", "Directory synced", "applied a directory sync: {target}";
 }
 
 /// What kind of thing an audit entry is about. Each value is a label of the

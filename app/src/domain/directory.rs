@@ -98,6 +98,85 @@ impl DirectorySecurity {
     }
 }
 
+/// What a sync does with people it no longer finds (they left the filter,
+/// were disabled or deleted from the directory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "directory_departure", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryDeparture {
+    /// Deactivated, like the admin action: sessions, links and queued mail
+    /// end at once.
+    Deactivate,
+    /// Only listed in the sync's preview; an admin decides.
+    #[default]
+    Report,
+}
+
+impl DirectoryDeparture {
+    pub const ALL: [DirectoryDeparture; 2] = [Self::Report, Self::Deactivate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deactivate => "deactivate",
+            Self::Report => "report",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Report => "Only report them in the sync's preview (you deactivate them yourself)",
+            Self::Deactivate => "Deactivate them: their sessions, claim links and unsent invitations end at once",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == raw)
+    }
+}
+
+/// How often a scheduled sync runs, in minutes, as offered on the page;
+/// None is "only when an admin presses Sync now".
+pub const SYNC_INTERVALS: [(Option<i32>, &str); 6] = [
+    (None, "Only when I press Sync now"),
+    (Some(15), "Every 15 minutes"),
+    (Some(60), "Every hour"),
+    (Some(240), "Every 4 hours"),
+    (Some(720), "Every 12 hours"),
+    (Some(1440), "Once a day"),
+];
+
+/// What a sync does besides reading: valid by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncRules {
+    pub departures: DirectoryDeparture,
+    pub invite_automatically: bool,
+    /// One of [`SYNC_INTERVALS`].
+    pub every_minutes: Option<i32>,
+}
+
+impl SyncRules {
+    /// The rules form: `every` is empty or a number of minutes the page offers.
+    pub fn parse(departures: &str, invite_automatically: bool, every: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let departures = DirectoryDeparture::parse(departures);
+        if departures.is_none() {
+            errors.push(FieldError::new("departures", "Choose what happens to people who leave the directory."));
+        }
+        let every_minutes = match every.trim() {
+            "" => Some(None),
+            minutes => minutes.parse::<i32>().ok().filter(|m| SYNC_INTERVALS.iter().any(|(offered, _)| *offered == Some(*m))).map(Some),
+        };
+        if every_minutes.is_none() {
+            errors.push(FieldError::new("every", "Choose how often Embark syncs."));
+        }
+        match (departures, every_minutes) {
+            (Some(departures), Some(every_minutes)) if errors.is_empty() => Ok(Self { departures, invite_automatically, every_minutes }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The attribute fields' form names and labels, in the order of
 /// [`AttributeMap::values`].
 pub const ATTRIBUTE_FIELDS: [(&str, &str); 9] = [
@@ -187,6 +266,8 @@ pub struct DirectoryFields<'a> {
     pub bind_password: &'a str,
     pub base_dn: &'a str,
     pub filter: &'a str,
+    /// Empty: groups come only from the people's group attribute.
+    pub group_filter: &'a str,
     /// The nine attribute fields, in [`ATTRIBUTE_FIELDS`] order.
     pub attributes: [&'a str; 9],
 }
@@ -203,6 +284,9 @@ pub struct DirectorySettings {
     pub bind_password: Option<String>,
     pub base_dn: String,
     pub filter: String,
+    /// Finds group entries whose `member` / `uniqueMember` values name
+    /// their people, for directories without `memberOf`.
+    pub group_filter: Option<String>,
     pub attributes: AttributeMap,
 }
 
@@ -255,6 +339,12 @@ impl DirectorySettings {
         if !filter.starts_with('(') || !filter.ends_with(')') || !one_line(filter, 4_000) || !balanced(filter) {
             errors.push(FieldError::new("filter", "Enter an LDAP search filter in parentheses, e.g. (objectClass=inetOrgPerson)."));
         }
+        let group_filter = fields.group_filter.trim();
+        if !group_filter.is_empty()
+            && (!group_filter.starts_with('(') || !group_filter.ends_with(')') || !one_line(group_filter, 4_000) || !balanced(group_filter))
+        {
+            errors.push(FieldError::new("group_filter", "Enter an LDAP search filter in parentheses, e.g. (objectClass=groupOfNames), or leave it empty."));
+        }
         let [email, external_id, full_name, title, department, location, phone, manager, groups] = std::array::from_fn(|i| {
             let ((name, label), raw) = (ATTRIBUTE_FIELDS[i], fields.attributes[i]);
             let cleaned = AttributeMap::names(raw).collect::<Vec<_>>().join(", ");
@@ -277,6 +367,7 @@ impl DirectorySettings {
                 bind_password: (!fields.bind_password.is_empty()).then(|| fields.bind_password.to_owned()),
                 base_dn: base_dn.to_owned(),
                 filter: filter.to_owned(),
+                group_filter: (!group_filter.is_empty()).then(|| group_filter.to_owned()),
                 attributes,
             }),
             _ => Err(errors),
@@ -315,6 +406,7 @@ mod tests {
             bind_password: "secret",
             base_dn: "dc=example,dc=com",
             filter: OPENLDAP_FILTER,
+            group_filter: "",
             attributes,
         }
     }
@@ -352,5 +444,21 @@ mod tests {
             typed.filter = filter;
             assert!(DirectorySettings::parse(&typed).unwrap_err().for_field("filter").is_some(), "{filter:?}");
         }
+        typed.filter = OPENLDAP_FILTER;
+        typed.group_filter = "objectClass=groupOfNames";
+        assert!(DirectorySettings::parse(&typed).unwrap_err().for_field("group_filter").is_some());
+        typed.group_filter = " (objectClass=groupOfNames) ";
+        assert_eq!(DirectorySettings::parse(&typed).unwrap().group_filter.as_deref(), Some("(objectClass=groupOfNames)"));
+    }
+
+    #[test]
+    fn sync_rules_take_only_what_the_page_offers() {
+        let rules = SyncRules::parse("deactivate", true, "60").unwrap();
+        assert_eq!(rules, SyncRules { departures: DirectoryDeparture::Deactivate, invite_automatically: true, every_minutes: Some(60) });
+        assert_eq!(SyncRules::parse("report", false, "").unwrap().every_minutes, None);
+        for every in ["7", "-15", "sixty", "99999"] {
+            assert!(SyncRules::parse("report", false, every).unwrap_err().for_field("every").is_some(), "{every}");
+        }
+        assert!(SyncRules::parse("delete", false, "").unwrap_err().for_field("departures").is_some());
     }
 }

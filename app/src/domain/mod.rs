@@ -17,7 +17,10 @@ mod status;
 
 pub use access_code::{group_code, AccessCode, Username, ACCESS_CODE_ALPHABET, ACCESS_CODE_CHARS, USERNAME_MAX_CHARS, USERNAME_TAKEN};
 pub use audit::{account_label, log_cursor, Actor, AuditAction, AuditTarget, AuditTargetKind, LogQuery, PersonKey};
-pub use directory::{AttributeMap, DirectoryFields, DirectoryKind, DirectorySecurity, DirectorySettings, ACTIVE_DIRECTORY_FILTER, OPENLDAP_FILTER};
+pub use directory::{
+    AttributeMap, DirectoryDeparture, DirectoryFields, DirectoryKind, DirectorySecurity, DirectorySettings, SyncRules, ACTIVE_DIRECTORY_FILTER,
+    OPENLDAP_FILTER, SYNC_INTERVALS,
+};
 pub use email::EmailAddress;
 pub use field::{FieldError, FieldErrors};
 pub use forms::{GroupSettings, IntegrationSettings, OrganizationSettings, PersonFields, PersonToAdd, PersonalMessage, SettingsFields};

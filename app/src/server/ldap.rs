@@ -48,6 +48,13 @@ pub struct Directory<'a> {
     pub attributes: &'a AttributeMap,
 }
 
+/// A group entry and the DNs its `member` / `uniqueMember` values name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryGroup {
+    pub dn: String,
+    pub member_dns: Vec<String>,
+}
+
 /// One person as the directory describes them, mapped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectoryEntry {
@@ -209,7 +216,8 @@ pub async fn probe(settings: &Directory<'_>) -> Result<Probe, LdapError> {
     .await?;
     let mut example = None;
     if let Some(dn) = first_dn {
-        search(&mut ldap, settings, &dn, Scope::Base, "(objectClass=*)", requested_attributes(settings.attributes), |entry| example = Some(entry)).await?;
+        let map = settings.attributes;
+        search(&mut ldap, settings, &dn, Scope::Base, "(objectClass=*)", requested_attributes(map), |entry| example = Some(map_entry(entry, map))).await?;
     }
     let _ = ldap.unbind().await;
     Ok(Probe { found, example })
@@ -217,11 +225,41 @@ pub async fn probe(settings: &Directory<'_>) -> Result<Probe, LdapError> {
 
 /// Reads every entry the filter finds, page by page, handing each to
 /// `on_entry` mapped, and returns how many there were.
-pub async fn read_all(settings: &Directory<'_>, on_entry: impl FnMut(DirectoryEntry)) -> Result<usize, LdapError> {
+pub async fn read_all(settings: &Directory<'_>, mut on_entry: impl FnMut(DirectoryEntry)) -> Result<usize, LdapError> {
     let mut ldap = connect(settings).await?;
-    let count = search(&mut ldap, settings, settings.base_dn, Scope::Subtree, settings.filter, requested_attributes(settings.attributes), on_entry).await?;
+    let map = settings.attributes;
+    let count =
+        search(&mut ldap, settings, settings.base_dn, Scope::Subtree, settings.filter, requested_attributes(map), |entry| on_entry(map_entry(entry, map)))
+            .await?;
     let _ = ldap.unbind().await;
     Ok(count)
+}
+
+/// Reads every group entry `group_filter` finds under the base DN with the
+/// DNs of its members, for directories whose people carry no `memberOf`.
+/// (Active Directory hands out at most 1,500 values of a large group's
+/// `member` at a time; read its groups through `memberOf` instead.)
+pub async fn read_groups(settings: &Directory<'_>, group_filter: &str) -> Result<Vec<DirectoryGroup>, LdapError> {
+    let mut ldap = connect(settings).await?;
+    let mut groups = Vec::new();
+    let attributes = vec!["member".to_owned(), "uniqueMember".to_owned()];
+    search(&mut ldap, settings, settings.base_dn, Scope::Subtree, group_filter, attributes, |entry| {
+        // `uniqueMember` may end in an optional UID (`…#'0101'B`).
+        let member_dns = entry
+            .attrs
+            .into_iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("member") || name.eq_ignore_ascii_case("uniqueMember"))
+            .flat_map(|(_, values)| values)
+            .map(|dn| match dn.rsplit_once("#'") {
+                Some((dn, uid)) if uid.ends_with("'B") => dn.to_owned(),
+                _ => dn,
+            })
+            .collect();
+        groups.push(DirectoryGroup { dn: entry.dn, member_dns });
+    })
+    .await?;
+    let _ = ldap.unbind().await;
+    Ok(groups)
 }
 
 /// One paged search (referrals are skipped: Active Directory returns some
@@ -233,7 +271,7 @@ async fn search(
     scope: Scope,
     filter: &str,
     attributes: Vec<String>,
-    mut on_entry: impl FnMut(DirectoryEntry),
+    mut on_entry: impl FnMut(SearchEntry),
 ) -> Result<usize, LdapError> {
     let adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> = vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(PAGE_SIZE))];
     let mut search = ldap
@@ -245,7 +283,7 @@ async fn search(
     loop {
         match search.next().await {
             Ok(Some(raw)) => {
-                on_entry(map_entry(construct(raw)?, settings.attributes));
+                on_entry(construct(raw)?);
                 count += 1;
             }
             Ok(None) => break,

@@ -142,6 +142,7 @@ fn table() -> Vec<ServerFnRow> {
             ],
         ),
         ("admin_test_directory_connection", Owner, vec![]),
+        ("admin_save_directory_rules", Owner, vec![("departures", "report"), ("every", "")]),
         ("admin_preview_directory_sync", Owner, vec![]),
         // Last: it ends the caller's session.
         ("sign_out", Anyone, vec![]),

@@ -294,3 +294,289 @@ async fn a_sync_is_previewed_as_an_import_and_applied_all_or_nothing(pool: sqlx:
     let refused = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await;
     assert!(matches!(refused, Err(directory_sync::DirectoryError::Directory(LdapError::NoSuchBase(_)))), "{refused:?}");
 }
+
+/// The test directory's administrator, for changing what Embark reads.
+async fn directory_admin() -> ldap3::Ldap {
+    let (connection, mut admin) = ldap3::LdapConnAsync::new(&env("EMBARK_TEST_LDAP_URL")).await.unwrap();
+    ldap3::drive!(connection);
+    admin.simple_bind("cn=admin,dc=scratch,dc=test", "admin-secret-for-tests").await.unwrap().success().unwrap();
+    admin
+}
+
+/// A directory of `people` of its own, in an OU of the scratch naming
+/// context that no other test reads: person n is `uid=pn` with the email
+/// `pn@<ou>.test`. Returns the OU's DN (the base DN to sync).
+async fn scratch_directory(people: usize) -> (String, String) {
+    let ou = format!("t{}", uuid::Uuid::new_v4().simple());
+    let base = format!("ou={ou},dc=scratch,dc=test");
+    let mut admin = directory_admin().await;
+    admin
+        .add(&base, vec![("objectClass", std::collections::HashSet::from(["organizationalUnit"])), ("ou", [ou.as_str()].into())])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    for n in 0..people {
+        add_person(&mut admin, &base, &ou, n).await;
+    }
+    admin.unbind().await.unwrap();
+    (base, ou)
+}
+
+async fn add_person(admin: &mut ldap3::Ldap, base: &str, ou: &str, n: usize) {
+    let (uid, name, mail) = (format!("p{n}"), format!("Scratch Person {n}"), format!("p{n}@{ou}.test"));
+    let attributes = vec![
+        ("objectClass", std::collections::HashSet::from(["inetOrgPerson"])),
+        ("uid", [uid.as_str()].into()),
+        ("cn", [name.as_str()].into()),
+        ("sn", ["Person"].into()),
+        ("mail", [mail.as_str()].into()),
+        ("title", ["Engineer"].into()),
+    ];
+    admin.add(&format!("uid={uid},{base}"), attributes).await.unwrap().success().unwrap();
+}
+
+/// Saves the directory with `base` and the sync rules, as an owner would.
+async fn set_up_directory(app: &crate::helpers::TestApp, owner: &reqwest::Client, base: &str, departures: &str, every: &str, invite: bool) {
+    let (url, ca) = (env("EMBARK_TEST_LDAPS_URL"), test_ca());
+    let mut form = settings_form(&url, &ca, BIND_PASSWORD);
+    form.retain(|(name, _)| *name != "base_dn");
+    form.push(("base_dn", base));
+    assert_eq!(app.call(owner, "admin_save_directory_settings", &form).await.status(), reqwest::StatusCode::OK);
+    let mut rules = vec![("departures", departures), ("every", every)];
+    if invite {
+        rules.push(("invite_automatically", "on"));
+    }
+    let saved = app.call(owner, "admin_save_directory_rules", &rules).await;
+    assert_eq!(saved.status(), reqwest::StatusCode::OK, "{}", saved.text().await.unwrap());
+}
+
+async fn status_of(pool: &sqlx::PgPool, email: &str) -> app::domain::AccountStatus {
+    sqlx::query_scalar("SELECT status FROM account WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use app::domain::{AccountId, AccountStatus, Actor};
+    use app::server::services::{directory_sync, import, lifecycle};
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    app.create_claimed_employee("by-hand@example.com").await;
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (base, ou) = scratch_directory(5).await;
+    let email = |n: usize| format!("p{n}@{ou}.test");
+    let now = time::OffsetDateTime::now_utc;
+    let pool = &app.state.pool;
+
+    let bad = app.call(&owner, "admin_save_directory_rules", &[("departures", "vanish"), ("every", "7")]).await;
+    assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("departures") && bad.contains("every"), "{bad}");
+
+    set_up_directory(&app, &owner, &base, "report", "", false).await;
+    let first = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let preview = import::load(&app.state, first).await.unwrap();
+    assert_eq!(preview.new, 5);
+    assert_eq!(preview.directory.as_ref().map(|plan| plan.leaving), Some(0), "nobody added by hand leaves a directory");
+    import::apply(&app.state, first, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!(status_of(pool, &email(0)).await, AccountStatus::Uninvited, "created uninvited");
+    // p1 is invited: leaving ends their link and the email still queued.
+    let p1: AccountId = sqlx::query_scalar("SELECT id FROM account WHERE email = $1").bind(email(1)).fetch_one(pool).await.unwrap();
+    lifecycle::invite(&app.state, p1, &lifecycle::Invitation::default(), &Actor::system(), now()).await.unwrap();
+    // p3 became an admin: a sync only ever reports them.
+    sqlx::query("UPDATE account SET role = 'people_admin' WHERE email = $1").bind(email(3)).execute(pool).await.unwrap();
+
+    // p1 is deleted from the directory, p2 locked, p3 (an admin) deleted.
+    let mut admin = directory_admin().await;
+    admin.delete(&format!("uid=p1,{base}")).await.unwrap().success().unwrap();
+    admin
+        .modify(&format!("uid=p2,{base}"), vec![ldap3::Mod::Add("pwdAccountLockedTime", std::collections::HashSet::from(["000001010000Z"]))])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    admin.delete(&format!("uid=p3,{base}")).await.unwrap().success().unwrap();
+    admin.unbind().await.unwrap();
+
+    // Only reported.
+    let reported = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let preview = import::load(&app.state, reported).await.unwrap();
+    let plan = preview.directory.clone().unwrap();
+    assert_eq!((plan.leaving, plan.deactivating, plan.deactivates), (3, 0, false));
+    let mut names: Vec<_> = plan.leaving_shown.iter().map(|p| p.email.clone().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, vec![email(1), email(2), email(3)]);
+    import::apply(&app.state, reported, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!(status_of(pool, &email(1)).await, AccountStatus::Invited, "reporting changes nobody");
+
+    // Deactivated, like the admin action; the admin and the person added by hand stay.
+    set_up_directory(&app, &owner, &base, "deactivate", "", false).await;
+    let deactivating = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let plan = import::load(&app.state, deactivating).await.unwrap().directory.unwrap();
+    assert_eq!((plan.leaving, plan.deactivating), (3, 2));
+    let admin_row = plan.leaving_shown.iter().find(|p| p.email.as_deref() == Some(email(3).as_str())).unwrap();
+    assert!(!admin_row.deactivated);
+    let applied = import::apply(&app.state, deactivating, None, &Actor::directory_sync(), now()).await.unwrap();
+    assert_eq!(applied.deactivated, 2);
+    for (who, expected) in [
+        (email(0), AccountStatus::Uninvited),
+        (email(1), AccountStatus::Deactivated),
+        (email(2), AccountStatus::Deactivated),
+        (email(3), AccountStatus::Uninvited),
+        (email(4), AccountStatus::Uninvited),
+        ("by-hand@example.com".to_owned(), AccountStatus::Claimed),
+    ] {
+        assert_eq!(status_of(pool, &who).await, expected, "{who}");
+    }
+    let live_links: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM claim_credential WHERE account_id = $1 AND state = 'active'").bind(p1).fetch_one(pool).await.unwrap();
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE account_id = $1 AND state = 'queued'").bind(p1).fetch_one(pool).await.unwrap();
+    assert_eq!((live_links, queued), (0, 0), "deactivation by a sync ends links and queued mail");
+    let (actor, details): (String, serde_json::Value) =
+        sqlx::query_as("SELECT actor_label, details FROM audit_event WHERE action = 'directory.synced' ORDER BY occurred_at DESC, id DESC LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "Directory sync");
+    assert_eq!((details["deactivated"].as_i64(), details["left_directory"].as_i64()), (Some(2), Some(3)), "{details}");
+    let deactivated_by: String = sqlx::query_scalar("SELECT actor_label FROM audit_event WHERE action = 'account.deactivated' AND target_id = $1")
+        .bind(p1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(deactivated_by, "Directory sync");
+
+    // Those deactivated are not leaving again; nothing else changed.
+    let again = import::load(&app.state, directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap()).await.unwrap();
+    assert_eq!((again.new, again.updated, again.directory.map(|plan| plan.leaving)), (0, 0, Some(1)), "only the admin is still listed");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn invite_all_makes_the_directory_invite_the_people_it_adds_and_a_schedule_applies_syncs(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use app::domain::{AccountStatus, Actor};
+    use app::server::services::directory_sync::{self, ScheduledOutcome};
+    use app::server::services::{import, lifecycle};
+    use time::Duration;
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (base, ou) = scratch_directory(24).await;
+    let email = |n: usize| format!("p{n}@{ou}.test");
+    let pool = &app.state.pool;
+    let start = time::OffsetDateTime::now_utc();
+
+    set_up_directory(&app, &owner, &base, "deactivate", "15", false).await;
+    assert_eq!(directory_sync::run_scheduled(&app.state, start + Duration::days(1)).await.unwrap(), None, "the first sync is always previewed");
+    let first = directory_sync::preview_sync(&app.state, &Actor::system(), start).await.unwrap();
+    import::apply(&app.state, first, None, &Actor::system(), start).await.unwrap();
+    assert_eq!(status_of(pool, &email(0)).await, AccountStatus::Uninvited);
+
+    // Invite All turns inviting automatically on, audited.
+    let invited =
+        lifecycle::invite_many(&app.state, lifecycle::InviteScope::AllUninvited, &lifecycle::Invitation::default(), &Actor::system(), start).await.unwrap();
+    assert_eq!(invited, 24);
+    let on: bool = sqlx::query_scalar("SELECT invite_automatically FROM directory_configuration").fetch_one(pool).await.unwrap();
+    assert!(on);
+    let because: String =
+        sqlx::query_scalar("SELECT details->>'because' FROM audit_event WHERE action = 'directory.settings_changed' AND details ? 'because'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(because, "invite_all");
+
+    // Someone joins the directory; the schedule is not due before 15 minutes.
+    let mut admin = directory_admin().await;
+    add_person(&mut admin, &base, &ou, 24).await;
+    assert_eq!(directory_sync::run_scheduled(&app.state, start + Duration::minutes(14)).await.unwrap(), None);
+    let due = start + Duration::minutes(16);
+    let outcome = directory_sync::run_scheduled(&app.state, due).await.unwrap();
+    assert_eq!(outcome, Some(ScheduledOutcome::Applied { created: 1, updated: 0, deactivated: 0, invited: 1, refused: 0 }));
+    assert_eq!(directory_sync::run_scheduled(&app.state, due).await.unwrap(), None, "claimed once");
+    assert_eq!(status_of(pool, &email(24)).await, AccountStatus::Invited, "invited as the directory adds them");
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE recipient = $1").bind(email(24)).fetch_one(pool).await.unwrap();
+    assert_eq!(queued, 1);
+
+    // Nothing changed: nothing applied, nothing audited.
+    let syncs = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_event WHERE action = 'directory.synced'").fetch_one(pool).await.unwrap() };
+    let before = syncs().await;
+    let quiet = directory_sync::run_scheduled(&app.state, due + Duration::minutes(16)).await.unwrap();
+    assert_eq!(quiet, Some(ScheduledOutcome::NoChanges { refused: 0 }));
+    assert_eq!(syncs().await, before);
+
+    // Half the directory leaves at once: the schedule waits for an admin.
+    for n in 0..12 {
+        admin.delete(&format!("uid=p{n},{base}")).await.unwrap().success().unwrap();
+    }
+    admin.unbind().await.unwrap();
+    let held = directory_sync::run_scheduled(&app.state, due + Duration::minutes(32)).await.unwrap();
+    assert_eq!(held, Some(ScheduledOutcome::Held { deactivating: 12 }));
+    assert_eq!(status_of(pool, &email(0)).await, AccountStatus::Invited, "nobody deactivated");
+    let shown: serde_json::Value = app.call(&owner, "admin_directory_settings", &[]).await.json().await.unwrap();
+    let last_run = shown[0]["status"]["last_run"][1].as_str().unwrap();
+    assert!(last_run.starts_with("Not applied: 12 people left the directory"), "{last_run}");
+    // The admin looks and applies it.
+    let batch = directory_sync::preview_sync(&app.state, &Actor::system(), due + Duration::minutes(33)).await.unwrap();
+    assert_eq!(import::apply(&app.state, batch, None, &Actor::system(), due + Duration::minutes(33)).await.unwrap().deactivated, 12);
+    assert_eq!(status_of(pool, &email(0)).await, AccountStatus::Deactivated);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_directory_that_finds_nobody_changes_nothing(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use app::domain::Actor;
+    use app::server::services::directory_sync;
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (base, _) = scratch_directory(0).await;
+    set_up_directory(&app, &owner, &base, "deactivate", "", false).await;
+    let refused = directory_sync::preview_sync(&app.state, &Actor::system(), time::OffsetDateTime::now_utc()).await;
+    assert!(matches!(refused, Err(directory_sync::DirectoryError::NobodyFound)), "{refused:?}");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn groups_can_come_from_group_entries_and_their_members(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use app::domain::Actor;
+    use app::server::services::{directory_sync, import};
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (base, ou) = scratch_directory(3).await;
+    let mut admin = directory_admin().await;
+    let members = [format!("uid=p0,{base}"), format!("UID=p2,{base}")];
+    let group = vec![
+        ("objectClass", std::collections::HashSet::from(["groupOfNames"])),
+        ("cn", ["Night shift, Oslo"].into()),
+        ("member", members.iter().map(String::as_str).collect()),
+    ];
+    admin.add(&format!("cn=Night shift\\, Oslo,{base}"), group).await.unwrap().success().unwrap();
+    admin.unbind().await.unwrap();
+
+    // The people's memberOf is not read: only the group entries say who is in.
+    let (url, ca) = (env("EMBARK_TEST_LDAPS_URL"), test_ca());
+    let mut form = settings_form(&url, &ca, BIND_PASSWORD);
+    form.retain(|(name, _)| !matches!(*name, "base_dn" | "attr_groups"));
+    form.extend([("base_dn", base.as_str()), ("attr_groups", ""), ("group_filter", "(objectClass=groupOfNames)")]);
+    assert_eq!(app.call(&owner, "admin_save_directory_settings", &form).await.status(), reqwest::StatusCode::OK);
+    let now = time::OffsetDateTime::now_utc();
+    let batch = directory_sync::preview_sync(&app.state, &Actor::system(), now).await.unwrap();
+    assert_eq!(import::load(&app.state, batch).await.unwrap().new_groups, vec!["Night shift Oslo"]);
+    import::apply(&app.state, batch, None, &Actor::system(), now).await.unwrap();
+    let mut in_group: Vec<String> = sqlx::query_scalar(
+        "SELECT a.email FROM group_membership gm JOIN account_group g ON g.id = gm.group_id JOIN account a ON a.id = gm.account_id \
+         WHERE g.name = 'Night shift Oslo'",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    in_group.sort();
+    assert_eq!(in_group, vec![format!("p0@{ou}.test"), format!("p2@{ou}.test")]);
+}

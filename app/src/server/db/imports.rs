@@ -2,7 +2,7 @@
 //! against the directory, then applied with a fixed number of set-based
 //! statements however many rows there are.
 
-use crate::domain::{AccountId, Actor, SignInMethod};
+use crate::domain::{AccountId, Actor, Role, SignInMethod};
 use sqlx::postgres::{PgConnection, PgCopyIn};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
@@ -374,7 +374,9 @@ pub async fn mark_applied(tx: &mut Transaction<'_, Postgres>, id: Uuid, result: 
 
 /// Creates the batch's new accounts (uninvited) and updates the matched ones:
 /// a non-empty cell replaces the stored value, an empty cell keeps it.
-pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
+/// `in_directory`: the batch is a directory sync, whose people it links to
+/// the directory (see [`link_to_directory`]).
+pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, in_directory: bool, now: OffsetDateTime) -> sqlx::Result<()> {
     // Usernames made from names become unique: the first of a name keeps
     // it when nobody has it, the others get the next numbers after the
     // highest one in use ("ada.lovelace", "ada.lovelace2", …).
@@ -407,16 +409,17 @@ pub async fn apply_people(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid, no
     // is checked once the whole statement has run).
     sqlx::query!(
         "INSERT INTO account (id, status, role, email, email_normalized, external_id, username, username_normalized, full_name, title, \
-         department, location, phone, manager_id, sign_in_method, created_at, updated_at) \
+         department, location, phone, manager_id, sign_in_method, in_directory, created_at, updated_at) \
          SELECT r.new_id, 'uninvited', 'employee', r.email, r.email_normalized, r.external_id, \
                 r.username, r.username_normalized, \
                 r.full_name, r.title, r.department, r.location, r.phone, coalesce(r.manager_account_id, mr.new_id), \
-                coalesce(r.sign_in_method, 'password'), $2, $2 \
+                coalesce(r.sign_in_method, 'password'), $3, $2, $2 \
          FROM import_row r \
          LEFT JOIN import_row mr ON mr.batch_id = r.batch_id AND mr.email_normalized = r.manager_email_normalized AND mr.action = 'create' \
          WHERE r.batch_id = $1 AND r.action = 'create'",
         batch_id,
         now,
+        in_directory,
     )
     .execute(&mut **tx)
     .await?;
@@ -510,4 +513,52 @@ pub async fn account_ids(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> 
     sqlx::query_scalar!(r#"SELECT coalesce(account_id, new_id) AS "id!" FROM import_row WHERE batch_id = $1 AND action <> 'invalid'"#, batch_id)
         .fetch_all(&mut **tx)
         .await
+}
+
+/// The people a new batch created, for a directory that invites
+/// automatically.
+pub async fn created_account_ids(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!("SELECT new_id FROM import_row WHERE batch_id = $1 AND action = 'create'", batch_id).fetch_all(&mut **tx).await
+}
+
+/// Marks the people a directory sync matched as coming from the directory
+/// (those it created already are): from now on, leaving it is noticed.
+pub async fn link_to_directory(tx: &mut Transaction<'_, Postgres>, batch_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE account a SET in_directory = true FROM import_row r \
+         WHERE r.batch_id = $1 AND r.action IN ('update', 'unchanged') AND a.id = r.account_id AND NOT a.in_directory",
+        batch_id,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Someone a directory sync provided whom this sync no longer finds.
+#[derive(Debug, Clone)]
+pub struct Departure {
+    pub id: AccountId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+}
+
+/// The people who came from the directory, are not deactivated, and whom
+/// none of the batch's rows names (by account, email or external ID: a row
+/// refused for a problem of its own still says the person is there), by
+/// name.
+pub async fn departures(executor: impl PgExecutor<'_>, batch_id: Uuid) -> sqlx::Result<Vec<Departure>> {
+    sqlx::query_as!(
+        Departure,
+        r#"SELECT a.id AS "id: AccountId", a.full_name, a.email, a.role AS "role: Role"
+           FROM account a
+           WHERE a.in_directory AND a.status <> 'deactivated'
+             AND NOT EXISTS (SELECT 1 FROM import_row r WHERE r.batch_id = $1 AND r.account_id = a.id)
+             AND NOT EXISTS (SELECT 1 FROM import_row r WHERE r.batch_id = $1 AND r.email_normalized = a.email_normalized)
+             AND NOT EXISTS (SELECT 1 FROM import_row r WHERE r.batch_id = $1 AND r.external_id = a.external_id)
+           ORDER BY lower(a.full_name), a.id"#,
+        batch_id,
+    )
+    .fetch_all(executor)
+    .await
 }

@@ -5,14 +5,17 @@
 //! precise reason it could not; and a sync's preview, which reads everyone
 //! the filter finds into the spreadsheet import's staging, so the admin sees
 //! the same preview (new, updated, unchanged, refused with reasons) and the
-//! same all-or-nothing apply.
+//! same all-or-nothing apply, plus who left the directory. A schedule runs
+//! the same sync without a person: it applies what it finds, except that a
+//! sync that would deactivate many people at once waits for an admin.
 
-use crate::api::directory::{ConnectionTest, DirectorySettingsView, ExamplePerson};
-use crate::domain::{timestamp_label, Actor, AuditAction, AuditTarget, DirectoryKind, DirectorySecurity, DirectorySettings, FieldError};
+use crate::api::directory::{ConnectionTest, DirectorySettingsView, ExamplePerson, SyncStatus};
+use crate::api::import::ImportView;
+use crate::domain::{timestamp_label, Actor, AuditAction, AuditTarget, DirectoryKind, DirectorySecurity, DirectorySettings, FieldError, SyncRules};
 use crate::error::AppError;
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::directory::{self, ConfigurationRow};
-use crate::server::ldap::{self, Directory, DirectoryEntry};
+use crate::server::ldap::{self, Directory, DirectoryEntry, DirectoryGroup};
 use crate::server::services::import::{self, ImportError};
 use crate::server::spreadsheet::MAX_ROWS;
 use crate::server::{context, AppState};
@@ -30,6 +33,8 @@ pub enum DirectoryError {
     PasswordNeeded,
     #[error("directory sync is not set up")]
     NotConfigured,
+    #[error("The filter finds nobody under the base DN, so nothing was changed. Check both, and Test connection.")]
+    NobodyFound,
     // The figure is spreadsheet::MAX_ROWS.
     #[error("The filter finds more than 200,000 people, more than one sync reads. Narrow the base DN or the filter.")]
     TooMany,
@@ -58,7 +63,7 @@ impl From<DirectoryError> for AppError {
         match error {
             DirectoryError::PasswordNeeded => context::invalid(FieldError::new("bind_password", "Enter the bind account's password.")),
             DirectoryError::NotConfigured => context::refused("Save the directory's settings first."),
-            refused @ (DirectoryError::Directory(_) | DirectoryError::TooMany) => context::refused(refused.to_string()),
+            refused @ (DirectoryError::Directory(_) | DirectoryError::TooMany | DirectoryError::NobodyFound) => context::refused(refused.to_string()),
             DirectoryError::Import(problem) => problem.into(),
             DirectoryError::Unexpected(e) => context::internal(e),
         }
@@ -72,6 +77,12 @@ pub async fn settings_view(state: &AppState, session: &Session) -> Result<(Direc
     let view = match directory::configuration(&state.pool).await? {
         Some(c) => DirectorySettingsView {
             configured: true,
+            rules: c.rules(),
+            status: SyncStatus {
+                last_applied: c.last_applied_at.map(timestamp_label),
+                next_scheduled: c.next_sync_at.map(timestamp_label),
+                last_run: c.last_run_at.map(timestamp_label).zip(c.last_run_outcome),
+            },
             kind: c.kind,
             url: c.url,
             security: c.security,
@@ -80,12 +91,15 @@ pub async fn settings_view(state: &AppState, session: &Session) -> Result<(Direc
             has_bind_password: true,
             base_dn: c.base_dn,
             filter: c.filter,
+            group_filter: c.group_filter.unwrap_or_default(),
             attributes: c.attributes.0,
         },
         None => {
             let kind = DirectoryKind::ActiveDirectory;
             DirectorySettingsView {
                 configured: false,
+                rules: SyncRules::default(),
+                status: SyncStatus::default(),
                 kind,
                 url: String::new(),
                 security: DirectorySecurity::Ldaps,
@@ -94,6 +108,7 @@ pub async fn settings_view(state: &AppState, session: &Session) -> Result<(Direc
                 has_bind_password: false,
                 base_dn: String::new(),
                 filter: kind.suggested_filter().to_owned(),
+                group_filter: String::new(),
                 attributes: kind.suggested_attributes(),
             }
         }
@@ -117,6 +132,7 @@ pub async fn save_settings(state: &AppState, actor: &Actor, settings: &Directory
         "bind_password_replaced": settings.bind_password.is_some(),
         "base_dn": settings.base_dn,
         "filter": settings.filter,
+        "group_filter": settings.group_filter,
         "attributes": settings.attributes,
     });
     audit::record(
@@ -124,6 +140,18 @@ pub async fn save_settings(state: &AppState, actor: &Actor, settings: &Directory
         AuditEvent { actor, action: AuditAction::DirectorySettingsChanged, target: &AuditTarget::settings("Directory sync"), details, now },
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves what a sync does (departures, inviting, schedule), audited.
+pub async fn save_rules(state: &AppState, actor: &Actor, rules: &SyncRules, now: OffsetDateTime) -> Result<(), DirectoryError> {
+    let mut tx = state.pool.begin().await?;
+    if !directory::save_rules(&mut tx, rules, now).await? {
+        return Err(DirectoryError::NotConfigured);
+    }
+    let target = AuditTarget::settings("Directory sync");
+    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::DirectorySettingsChanged, target: &target, details: json!(rules), now }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -171,9 +199,131 @@ pub async fn preview_sync(state: &AppState, actor: &Actor, now: OffsetDateTime) 
     if found > MAX_ROWS {
         return Err(DirectoryError::TooMany);
     }
-    let sheet = tokio::task::spawn_blocking(move || as_import_sheet(&entries)).await.map_err(anyhow::Error::from)??;
+    // An empty answer is a mistake (a filter or base DN), never "everyone left".
+    if found == 0 {
+        return Err(DirectoryError::NobodyFound);
+    }
+    let groups = match &saved.group_filter {
+        Some(group_filter) => ldap::read_groups(&directory(&saved, &password), group_filter).await?,
+        None => Vec::new(),
+    };
+    let sheet = tokio::task::spawn_blocking(move || {
+        add_group_entries(&mut entries, groups);
+        as_import_sheet(&entries)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
     let label = format!("Directory sync of {}", timestamp_label(now));
-    Ok(import::preview_rows(state, &label, sheet, actor, now).await?)
+    Ok(import::preview_directory_rows(state, &label, sheet, saved.rules(), actor, now).await?)
+}
+
+/// A scheduled sync deactivates at most this many people on its own, or
+/// this share of the directory if that is more; beyond, it waits for an
+/// admin to preview and apply it (a filter typed wrong must not deactivate
+/// the company).
+const SCHEDULED_DEACTIVATIONS_ALONE: i64 = 10;
+const SCHEDULED_DEACTIVATIONS_SHARE_PERCENT: i64 = 10;
+
+/// What a scheduled sync came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduledOutcome {
+    Applied {
+        created: i64,
+        updated: i64,
+        deactivated: i64,
+        invited: i64,
+        refused: i64,
+    },
+    NoChanges {
+        refused: i64,
+    },
+    /// Too many departures to apply alone.
+    Held {
+        deactivating: i64,
+    },
+    Failed(String),
+}
+
+impl std::fmt::Display for ScheduledOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let refused = |refused: i64| match refused {
+            0 => String::new(),
+            1 => " 1 entry could not be used: press Sync now to see why.".to_owned(),
+            n => format!(" {n} entries could not be used: press Sync now to see why."),
+        };
+        match self {
+            Self::Applied { created, updated, deactivated, invited, refused: skipped } => {
+                write!(f, "Applied: {created} new, {updated} updated, {deactivated} deactivated, {invited} invited.{}", refused(*skipped))
+            }
+            Self::NoChanges { refused: skipped } => write!(f, "Nothing changed in the directory.{}", refused(*skipped)),
+            Self::Held { deactivating } => write!(
+                f,
+                "Not applied: {deactivating} people left the directory, more than a scheduled sync deactivates on its own. \
+                 Press Sync now to see who, and apply it yourself if that is right."
+            ),
+            Self::Failed(reason) => write!(f, "Failed: {reason}"),
+        }
+    }
+}
+
+/// Runs the scheduled sync if it is due and no other server has claimed
+/// it, and records what it came to for the settings page.
+pub async fn run_scheduled(state: &AppState, now: OffsetDateTime) -> Result<Option<ScheduledOutcome>, DirectoryError> {
+    if !directory::claim_due_sync(&state.pool, now).await? {
+        return Ok(None);
+    }
+    let outcome = match scheduled_sync(state, now).await {
+        Ok(outcome) => outcome,
+        Err(DirectoryError::Unexpected(error)) => {
+            directory::record_run(&state.pool, "Failed: an unexpected error (the server's log has it).", now).await?;
+            return Err(DirectoryError::Unexpected(error));
+        }
+        Err(refused) => ScheduledOutcome::Failed(refused.to_string()),
+    };
+    directory::record_run(&state.pool, &outcome.to_string(), now).await?;
+    Ok(Some(outcome))
+}
+
+async fn scheduled_sync(state: &AppState, now: OffsetDateTime) -> Result<ScheduledOutcome, DirectoryError> {
+    let actor = Actor::directory_sync();
+    let batch = preview_sync(state, &actor, now).await?;
+    let preview = import::load(state, batch).await?;
+    let deactivating = preview.directory.as_ref().map_or(0, |plan| plan.deactivating);
+    if too_many_leave(&preview, deactivating) {
+        return Ok(ScheduledOutcome::Held { deactivating });
+    }
+    if preview.new + preview.updated + deactivating == 0 {
+        return Ok(ScheduledOutcome::NoChanges { refused: preview.invalid });
+    }
+    let applied = import::apply(state, batch, None, &actor, now).await?;
+    Ok(ScheduledOutcome::Applied {
+        created: applied.created,
+        updated: applied.updated,
+        deactivated: applied.deactivated,
+        invited: applied.invited,
+        refused: preview.invalid,
+    })
+}
+
+fn too_many_leave(preview: &ImportView, deactivating: i64) -> bool {
+    let directory = preview.new + preview.updated + preview.unchanged + preview.invalid + deactivating;
+    deactivating > SCHEDULED_DEACTIVATIONS_ALONE && deactivating * 100 > directory * SCHEDULED_DEACTIVATIONS_SHARE_PERCENT
+}
+
+/// Adds each group entry to the people its member values name (by their DN,
+/// however its escapes are written), once each.
+fn add_group_entries(entries: &mut [DirectoryEntry], groups: Vec<DirectoryGroup>) {
+    let index: HashMap<String, usize> = entries.iter().enumerate().map(|(i, e)| (ldap::dn_key(&e.dn), i)).collect();
+    for group in groups {
+        for member in &group.member_dns {
+            if let Some(&i) = index.get(&ldap::dn_key(member)) {
+                let person = &mut entries[i];
+                if !person.group_dns.iter().any(|dn| ldap::dn_key(dn) == ldap::dn_key(&group.dn)) {
+                    person.group_dns.push(group.dn.clone());
+                }
+            }
+        }
+    }
 }
 
 /// The directory's people as the import reads a spreadsheet: one row each,
@@ -246,6 +396,21 @@ mod tests {
         assert_eq!(group_name("cn=Caf\\C3\\A9\\+Bar+ou=x,dc=y").as_deref(), Some("Café+Bar"));
         assert_eq!(group_name("dc=,dc=y"), None);
         assert_eq!(group_name("no dn"), None);
+    }
+
+    #[test]
+    fn group_entries_add_their_members_once() {
+        let mut people = vec![
+            DirectoryEntry { dn: "uid=a,dc=x".into(), group_dns: vec!["cn=Team,dc=x".into()], ..DirectoryEntry::default() },
+            DirectoryEntry { dn: "uid=b,dc=x".into(), ..DirectoryEntry::default() },
+        ];
+        let groups = vec![
+            DirectoryGroup { dn: "CN=Team,DC=x".into(), member_dns: vec!["UID=a,dc=x".into(), "uid=b,dc=x".into(), "uid=gone,dc=x".into()] },
+            DirectoryGroup { dn: "cn=Empty,dc=x".into(), member_dns: vec![] },
+        ];
+        add_group_entries(&mut people, groups);
+        assert_eq!(people[0].group_dns, vec!["cn=Team,dc=x".to_owned()], "already in it through memberOf");
+        assert_eq!(people[1].group_dns, vec!["CN=Team,DC=x".to_owned()]);
     }
 
     #[test]

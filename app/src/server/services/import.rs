@@ -3,12 +3,16 @@
 //! one transaction, wholly or not at all, optionally inviting everyone it
 //! names.
 
-use crate::api::import::{Applied, ImportView, InvalidLine};
-use crate::domain::{normalize_identifier, optional_line, AccountId, Actor, AuditAction, AuditTarget, EmailAddress, PersonName, SignInMethod, Username};
+use crate::api::import::{Applied, DirectorySyncView, ImportView, InvalidLine, LeavingPerson};
+use crate::domain::{
+    normalize_identifier, optional_line, AccountId, Actor, AuditAction, AuditTarget, DirectoryDeparture, EmailAddress, PersonName, Role, SignInMethod,
+    SyncRules, Username,
+};
 use crate::error::AppError;
 use crate::server::db::audit::{self, AuditEvent};
+use crate::server::db::directory;
 use crate::server::db::imports::{self, ActionCounts, ImportState, NamedGroup, StagedRow, GROUP_SEPARATOR};
-use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope};
+use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope, LifecycleError};
 use crate::server::services::search_index;
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
 use crate::server::{context, AppState};
@@ -119,17 +123,36 @@ pub const INVALID_ROWS_SHOWN: i64 = 100;
 /// Reads, checks and stages `bytes`, then classifies every row against the
 /// directory. Changes nothing in the directory.
 pub async fn preview(state: &AppState, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
-    stage(state, file_name, file_name, bytes, actor, now).await
+    stage(state, file_name, file_name, bytes, None, actor, now).await
 }
 
-/// [`preview`] of rows another source wrote as CSV (a directory sync),
-/// shown under `label` instead of a file name.
-pub async fn preview_rows(state: &AppState, label: &str, csv: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
-    stage(state, label, "rows.csv", csv, actor, now).await
+/// [`preview`] of a directory sync: the directory's people written as CSV
+/// rows, shown under `label` instead of a file name. The preview also lists
+/// who left the directory, and applying it follows `rules`.
+pub async fn preview_directory_rows(
+    state: &AppState,
+    label: &str,
+    csv: Vec<u8>,
+    rules: SyncRules,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<Uuid, ImportError> {
+    stage(state, label, "rows.csv", csv, Some(rules), actor, now).await
 }
+
+/// The people leaving the directory a preview names; the count has all.
+pub const LEAVING_SHOWN: usize = 100;
 
 /// `label` names the batch on its page; `file_name` says how to read `bytes`.
-async fn stage(state: &AppState, label: &str, file_name: &str, bytes: Vec<u8>, actor: &Actor, now: OffsetDateTime) -> Result<Uuid, ImportError> {
+async fn stage(
+    state: &AppState,
+    label: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    directory: Option<SyncRules>,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<Uuid, ImportError> {
     let mut steps = crate::server::timing::Steps::start("import preview");
     let batch_id = Uuid::now_v7();
     imports::delete_stale(&state.pool, now).await?;
@@ -175,8 +198,18 @@ async fn stage(state: &AppState, label: &str, file_name: &str, bytes: Vec<u8>, a
     let groups = summary.groups_of_applied_rows(&decisions.refused_rows_group_keys);
     let new_groups = imports::new_group_names(&mut *tx, &groups).await?;
     steps.lap("count and find new groups");
-    let stored =
-        StoredPreview { counts: decisions.counts, new_groups, matched: decisions.matched, groups, managers_outside_file: summary.managers_outside_file };
+    let directory = match directory {
+        Some(rules) => Some(directory_plan(rules, imports::departures(&mut *tx, batch_id).await?)),
+        None => None,
+    };
+    let stored = StoredPreview {
+        counts: decisions.counts,
+        new_groups,
+        matched: decisions.matched,
+        groups,
+        managers_outside_file: summary.managers_outside_file,
+        directory,
+    };
     imports::save_preview(&mut tx, batch_id, json!(stored)).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("commit");
@@ -196,6 +229,28 @@ struct StoredPreview {
     /// Every group the rows to apply name, existing or not.
     groups: Vec<NamedGroup>,
     managers_outside_file: Vec<String>,
+    /// A directory sync's departures and rules.
+    #[serde(default)]
+    directory: Option<DirectorySyncView>,
+}
+
+/// What applying a directory sync does beyond the import: who leaves, and
+/// whether they are deactivated. People with an admin role are only ever
+/// reported: a sync does not take the admin panel away from anyone.
+fn directory_plan(rules: SyncRules, departures: Vec<imports::Departure>) -> DirectorySyncView {
+    let deactivates = rules.departures == DirectoryDeparture::Deactivate;
+    let deactivated = |person: &imports::Departure| deactivates && person.role == Role::Employee;
+    DirectorySyncView {
+        deactivates,
+        invites_new: rules.invite_automatically,
+        leaving: i64::try_from(departures.len()).unwrap_or(i64::MAX),
+        deactivating: i64::try_from(departures.iter().filter(|p| deactivated(p)).count()).unwrap_or(i64::MAX),
+        leaving_shown: departures
+            .iter()
+            .take(LEAVING_SHOWN)
+            .map(|person| LeavingPerson { name: person.full_name.clone(), email: person.email.clone(), deactivated: deactivated(person) })
+            .collect(),
+    }
 }
 
 impl StoredPreview {
@@ -208,7 +263,7 @@ impl StoredPreview {
 /// A staged batch's preview, or what applying it did.
 pub async fn load(state: &AppState, batch_id: Uuid) -> Result<ImportView, ImportError> {
     let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
-    let StoredPreview { counts, new_groups, .. } = StoredPreview::read(batch.preview)?;
+    let StoredPreview { counts, new_groups, directory, .. } = StoredPreview::read(batch.preview)?;
     let invalid_lines = imports::invalid_rows(&state.pool, batch_id, Some(INVALID_ROWS_SHOWN))
         .await?
         .into_iter()
@@ -225,6 +280,7 @@ pub async fn load(state: &AppState, batch_id: Uuid) -> Result<ImportView, Import
         new_groups,
         invalid_lines,
         applied,
+        directory,
     })
 }
 
@@ -268,6 +324,7 @@ pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitat
     };
     steps.lap("classify matched rows again");
     let groups = previewed.groups;
+    let directory = previewed.directory;
     let previewed = previewed.counts;
     if counts.invalid > previewed.invalid || counts.create > previewed.create {
         return Err(ImportError::Changed(format!(
@@ -276,24 +333,65 @@ pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitat
             counts.create.saturating_sub(previewed.create).max(0)
         )));
     }
-    imports::apply_people(&mut tx, batch_id, now).await?;
+    // Who left is known before the new people exist.
+    let leaving = match &directory {
+        Some(plan) if plan.deactivates => {
+            let leaving: Vec<_> = imports::departures(&mut *tx, batch_id).await?.into_iter().filter(|p| p.role == Role::Employee).collect();
+            if i64::try_from(leaving.len()).unwrap_or(i64::MAX) > plan.deactivating {
+                return Err(ImportError::Changed(format!("{} people would now be deactivated, not {}", leaving.len(), plan.deactivating)));
+            }
+            leaving
+        }
+        _ => Vec::new(),
+    };
+    imports::apply_people(&mut tx, batch_id, directory.is_some(), now).await?;
     steps.lap("people");
     imports::apply_groups(&mut tx, batch_id, &groups, now).await?;
     steps.lap("groups");
     imports::audit_rows(&mut tx, batch_id, actor, now).await?;
     steps.lap("audit");
-    let invited = match invitation {
-        Some(invitation) => {
+    let mut deactivated = 0;
+    if directory.is_some() {
+        imports::link_to_directory(&mut tx, batch_id).await?;
+        // One by one, like the admin action: departures are few.
+        for person in leaving {
+            match lifecycle::deactivate_in(&mut tx, person.id, actor, now).await {
+                Ok(()) => deactivated += 1,
+                // Deactivated by someone else meanwhile.
+                Err(LifecycleError::WrongState(_)) => {}
+                Err(error) => return Err(anyhow::anyhow!(error).into()),
+            }
+        }
+        directory::mark_applied(&mut tx, now).await?;
+        steps.lap("directory links and departures");
+    }
+    let invited = match (invitation, &directory) {
+        (Some(invitation), _) => {
             let ids = imports::account_ids(&mut tx, batch_id).await?;
             let scope = InviteScope::Selected { source: BulkSource::Import(batch_id), ids: &ids };
             lifecycle::invite_many_in(state, &mut tx, scope, invitation, actor, now).await.map_err(|e| anyhow::anyhow!(e))?
         }
-        None => 0,
+        // A directory that invites automatically invites the people it adds.
+        (None, Some(plan)) if plan.invites_new => {
+            let ids = imports::created_account_ids(&mut tx, batch_id).await?;
+            let scope = InviteScope::Selected { source: BulkSource::Import(batch_id), ids: &ids };
+            lifecycle::invite_many_in(state, &mut tx, scope, &Invitation::default(), actor, now).await.map_err(|e| anyhow::anyhow!(e))?
+        }
+        _ => 0,
     };
-    let applied = Applied { created: counts.create, updated: counts.update, invited: i64::try_from(invited).unwrap_or(i64::MAX) };
-    let details = json!({ "created": applied.created, "updated": applied.updated, "invited": applied.invited, "skipped": counts.invalid });
+    let applied = Applied { created: counts.create, updated: counts.update, invited: i64::try_from(invited).unwrap_or(i64::MAX), deactivated };
+    let mut details = json!({ "created": applied.created, "updated": applied.updated, "invited": applied.invited, "skipped": counts.invalid });
+    let action = match &directory {
+        Some(plan) => {
+            details["unchanged"] = json!(counts.unchanged);
+            details["left_directory"] = json!(plan.leaving);
+            details["deactivated"] = json!(deactivated);
+            AuditAction::DirectorySynced
+        }
+        None => AuditAction::ImportApplied,
+    };
     let target = AuditTarget::import(batch_id, &file_name);
-    audit::record(&mut *tx, AuditEvent { actor, action: AuditAction::ImportApplied, target: &target, details, now }).await?;
+    audit::record(&mut *tx, AuditEvent { actor, action, target: &target, details, now }).await?;
     imports::mark_applied(&mut tx, batch_id, json!(applied), now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     steps.lap("invite and commit");

@@ -452,6 +452,14 @@ pub async fn invite_many_in(
             let details = json!({ "invite_automatically": true, "because": "invite_all" });
             audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::IntegrationChanged, target: &target, details, now }).await?;
         }
+        // The seeds' Active Directory Sync: "after inviting all accounts with
+        // the Invite All button … newly created accounts will be invited
+        // immediately".
+        if db::directory::invite_automatically_from_now(tx, now).await? {
+            let target = AuditTarget::settings("Directory sync");
+            let details = json!({ "invite_automatically": true, "because": "invite_all" });
+            audit::record(&mut **tx, AuditEvent { actor, action: AuditAction::DirectorySettingsChanged, target: &target, details, now }).await?;
+        }
     }
     let mut steps = crate::server::timing::Steps::start("bulk invitation");
     let invited = transitions::mark_many_invited(tx, ids, now).await?;
