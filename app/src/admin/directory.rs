@@ -33,6 +33,7 @@ pub async fn save_directory_settings(
     kind: String,
     url: String,
     security: String,
+    plain_understood: Option<String>,
     ca_certificate: String,
     bind_dn: String,
     bind_password: String,
@@ -57,6 +58,7 @@ pub async fn save_directory_settings(
         kind: &kind,
         url: &url,
         security: &security,
+        plain_understood: plain_understood.is_some(),
         ca_certificate: &ca_certificate,
         bind_dn: &bind_dn,
         bind_password: &bind_password,
@@ -203,6 +205,15 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                     }
                 }).collect_view()}
                 {field_message(error, "security")}
+                <div class="field checkbox">
+                    <input type="checkbox" id="field-plain_understood" name="plain_understood" value="on"
+                        checked=security == DirectorySecurity::Plain aria-describedby="field-plain_understood-hint"/>
+                    <div>
+                        <label for="field-plain_understood">"I understand that without encryption the bind password and everyone's details cross the network readable"</label>
+                        <p class="hint" id="field-plain_understood-hint">"Needed only for “No encryption”: for a directory on the same machine or a network you trust."</p>
+                    </div>
+                </div>
+                {field_message(error, "plain_understood")}
             </fieldset>
             <div class="field">
                 <label for="field-ca_certificate">"CA certificate (optional)"</label>
@@ -287,9 +298,11 @@ fn rules_form(rules: SyncRules, save: ServerAction<SaveDirectoryRules>) -> impl 
                 <div class="field checkbox">
                     <input type="checkbox" id="field-invite_automatically" name="invite_automatically" value="on"
                         checked=rules.invite_automatically aria-describedby="field-invite_automatically-hint"/>
-                    <label for="field-invite_automatically">"Invite people automatically as soon as a sync adds them"</label>
-                    <p class="hint" id="field-invite_automatically-hint">"Off: they are added uninvited and wait in Unsent Invitations. \
-                        Invite All turns this on."</p>
+                    <div>
+                        <label for="field-invite_automatically">"Invite people automatically as soon as a sync adds them"</label>
+                        <p class="hint" id="field-invite_automatically-hint">"Off: they are added uninvited and wait in Unsent Invitations. \
+                            Invite All turns this on."</p>
+                    </div>
                 </div>
                 <div class="field">
                     <label for="field-every">"Sync automatically"</label>

@@ -91,7 +91,6 @@ pub fn ImportPreviewPage() -> impl IntoView {
     let error = action_error(apply);
     view! {
         <Title text="Import preview"/>
-        <p><a href="/admin/import">"← Import people"</a></p>
         <FormError error/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -111,10 +110,13 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
     let is_sync = import.directory.is_some();
     let invites_new = import.directory.as_ref().is_some_and(|plan| plan.invites_new);
     let (noun, what) = if is_sync { ("Sync", "What the directory lists") } else { ("Import", "What the file contains") };
+    let (back, back_label) = if is_sync { ("/admin/integrations/directory", "← Directory sync") } else { ("/admin/import", "← Import people") };
+    let heading = format!("{noun} {}", if import.applied.is_some() { "applied" } else { "preview" });
     view! {
-        <h1>{format!("{noun} {}", if import.applied.is_some() { "applied" } else { "preview" })}</h1>
+        <Title text=heading.clone()/>
+        <p><a href=back>{back_label}</a></p>
+        <h1>{heading}</h1>
         <p>{format!("“{}”", import.file_name)}</p>
-        {is_sync.then(|| view! { <p><a href="/admin/integrations/directory">"← Directory sync"</a></p> })}
         {import.applied.map(|Applied { created, updated, invited, deactivated }| view! {
             <div class="notice notice-ok" role="status">
                 <strong>"Done: "</strong>

@@ -260,6 +260,8 @@ pub struct DirectoryFields<'a> {
     pub kind: &'a str,
     pub url: &'a str,
     pub security: &'a str,
+    /// "I understand" ticked beside an unencrypted connection.
+    pub plain_understood: bool,
     pub ca_certificate: &'a str,
     pub bind_dn: &'a str,
     /// Empty keeps the password already saved.
@@ -315,6 +317,9 @@ impl DirectorySettings {
                 errors.push(FieldError::new("url", "StartTLS and unencrypted connections need an ldap:// address."));
             }
             _ => {}
+        }
+        if security == Some(DirectorySecurity::Plain) && !fields.plain_understood {
+            errors.push(FieldError::new("plain_understood", "To connect without encryption, tick “I understand”; otherwise choose TLS or StartTLS."));
         }
         let ca = fields.ca_certificate.trim();
         if !ca.is_empty() && (!ca.contains("-----BEGIN CERTIFICATE-----") || ca.len() > 64 * 1024) {
@@ -401,6 +406,7 @@ mod tests {
             kind: "open_ldap",
             url,
             security,
+            plain_understood: false,
             ca_certificate: "",
             bind_dn: "cn=embark,dc=example,dc=com",
             bind_password: "secret",
@@ -423,6 +429,11 @@ mod tests {
             let errors = DirectorySettings::parse(&fields(url, security, ATTRIBUTES)).unwrap_err();
             assert!(errors.for_field("url").is_some(), "{url} {security}");
         }
+        // No encryption only with "I understand" ticked.
+        let mut plain = fields("ldap://dc1.example.com", "plain", ATTRIBUTES);
+        assert!(DirectorySettings::parse(&plain).unwrap_err().for_field("plain_understood").is_some());
+        plain.plain_understood = true;
+        assert!(DirectorySettings::parse(&plain).is_ok());
     }
 
     #[test]

@@ -482,11 +482,10 @@ async fn invite_all_makes_the_directory_invite_the_people_it_adds_and_a_schedule
     assert_eq!(invited, 24);
     let on: bool = sqlx::query_scalar("SELECT invite_automatically FROM directory_configuration").fetch_one(pool).await.unwrap();
     assert!(on);
-    let because: String =
-        sqlx::query_scalar("SELECT details->>'because' FROM audit_event WHERE action = 'directory.settings_changed' AND details ? 'because'")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let because: String = sqlx::query_scalar("SELECT details->>'because' FROM audit_event WHERE action = 'directory.settings_changed' AND details ? 'because'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert_eq!(because, "invite_all");
 
     // Someone joins the directory; the schedule is not due before 15 minutes.
@@ -507,6 +506,10 @@ async fn invite_all_makes_the_directory_invite_the_people_it_adds_and_a_schedule
     let quiet = directory_sync::run_scheduled(&app.state, due + Duration::minutes(16)).await.unwrap();
     assert_eq!(quiet, Some(ScheduledOutcome::NoChanges { refused: 0 }));
     assert_eq!(syncs().await, before);
+    // Scheduled syncs keep no staged rows, applied or not, nor unapplied previews.
+    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM import_row WHERE batch_id <> $1").bind(first).fetch_one(pool).await.unwrap();
+    let previews: i64 = sqlx::query_scalar("SELECT count(*) FROM import_batch WHERE state = 'previewed'").fetch_one(pool).await.unwrap();
+    assert_eq!((staged, previews), (0, 0));
 
     // Half the directory leaves at once: the schedule waits for an admin.
     for n in 0..12 {
@@ -579,4 +582,67 @@ async fn groups_can_come_from_group_entries_and_their_members(pool: sqlx::PgPool
     .unwrap();
     in_group.sort();
     assert_eq!(in_group, vec![format!("p0@{ou}.test"), format!("p2@{ou}.test")]);
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_changed_email_and_manager_are_updated_and_a_failed_apply_changes_nothing(pool: sqlx::PgPool) {
+    use crate::helpers::{new_client, spawn_app, PASSWORD};
+    use app::domain::Actor;
+    use app::server::services::{directory_sync, import, lifecycle};
+    let app = spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    let owner = new_client();
+    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (base, ou) = scratch_directory(4).await;
+    let pool = &app.state.pool;
+    let now = time::OffsetDateTime::now_utc;
+    set_up_directory(&app, &owner, &base, "deactivate", "", false).await;
+    let synced = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM account WHERE in_directory").fetch_one(pool).await.unwrap() };
+
+    // All or nothing: someone added by hand meanwhile takes one of the new
+    // people's email addresses, so the apply fails and adds nobody.
+    let first = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let taken =
+        lifecycle::NewPerson::employee(app::domain::PersonName::parse("Taken").unwrap(), app::domain::EmailAddress::parse(&format!("p2@{ou}.test")).unwrap());
+    let (by_hand, _) = lifecycle::create(&app.state, &taken, None, &Actor::system(), now()).await.unwrap();
+    let failed = import::apply(&app.state, first, None, &Actor::system(), now()).await;
+    assert!(matches!(failed, Err(import::ImportError::Changed(_))), "{failed:?}");
+    assert_eq!(synced().await, 0, "nobody was added");
+    let people: i64 = sqlx::query_scalar("SELECT count(*) FROM account WHERE email LIKE $1").bind(format!("%@{ou}.test")).fetch_one(pool).await.unwrap();
+    assert_eq!(people, 1, "only the person added by hand");
+    lifecycle::deactivate(&app.state, by_hand, &Actor::system(), now()).await.unwrap();
+    lifecycle::delete(&app.state, by_hand, &Actor::system(), now()).await.unwrap();
+
+    let first = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    import::apply(&app.state, first, None, &Actor::system(), now()).await.unwrap();
+    assert_eq!(synced().await, 4);
+
+    // p3 changes email (found again by entryUUID) and gets p0 as manager.
+    let mut admin = directory_admin().await;
+    let p3 = format!("uid=p3,{base}");
+    let (new_email, manager) = (format!("p3.renamed@{ou}.test"), format!("uid=p0,{base}"));
+    admin
+        .modify(
+            &p3,
+            vec![
+                ldap3::Mod::Replace("mail", std::collections::HashSet::from([new_email.as_str()])),
+                ldap3::Mod::Add("manager", std::collections::HashSet::from([manager.as_str()])),
+            ],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    admin.unbind().await.unwrap();
+    let resync = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let preview = import::load(&app.state, resync).await.unwrap();
+    assert_eq!((preview.new, preview.updated, preview.unchanged, preview.directory.map(|plan| plan.leaving)), (0, 1, 3, Some(0)));
+    import::apply(&app.state, resync, None, &Actor::system(), now()).await.unwrap();
+    let manager_email: Option<String> = sqlx::query_scalar("SELECT m.email FROM account a JOIN account m ON m.id = a.manager_id WHERE a.email = $1")
+        .bind(&new_email)
+        .fetch_optional(pool)
+        .await
+        .unwrap();
+    assert_eq!(manager_email, Some(format!("p0@{ou}.test")));
+    assert_eq!(synced().await, 4, "the same person, not a new one");
 }

@@ -74,6 +74,15 @@ pub async fn delete_stale(executor: impl PgExecutor<'_>, now: OffsetDateTime) ->
     Ok(())
 }
 
+/// Forgets a batch's staged rows, and the batch itself unless it was
+/// applied (an applied one keeps what it did, for its page and the log).
+pub async fn discard(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!("WITH gone AS (DELETE FROM import_batch WHERE id = $1 AND state <> 'applied') DELETE FROM import_row WHERE batch_id = $1", id,)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
 /// Starts the one COPY (CSV) that stages a whole file into `import_row`,
 /// the cheapest way into PostgreSQL: about a fifth of the time of an UNNEST
 /// insert at 100,000 rows (and a statement sqlx cannot check at compile

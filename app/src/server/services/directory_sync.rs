@@ -15,6 +15,7 @@ use crate::domain::{timestamp_label, Actor, AuditAction, AuditTarget, DirectoryK
 use crate::error::AppError;
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::directory::{self, ConfigurationRow};
+use crate::server::db::imports;
 use crate::server::ldap::{self, Directory, DirectoryEntry, DirectoryGroup};
 use crate::server::services::import::{self, ImportError};
 use crate::server::spreadsheet::MAX_ROWS;
@@ -287,6 +288,14 @@ pub async fn run_scheduled(state: &AppState, now: OffsetDateTime) -> Result<Opti
 async fn scheduled_sync(state: &AppState, now: OffsetDateTime) -> Result<ScheduledOutcome, DirectoryError> {
     let actor = Actor::directory_sync();
     let batch = preview_sync(state, &actor, now).await?;
+    let outcome = apply_unless_held(state, batch, &actor, now).await;
+    // Nobody opens a scheduled sync's preview: its staged rows (a whole
+    // directory, every 15 minutes perhaps) go at once, not after a day.
+    imports::discard(&state.pool, batch).await?;
+    outcome
+}
+
+async fn apply_unless_held(state: &AppState, batch: Uuid, actor: &Actor, now: OffsetDateTime) -> Result<ScheduledOutcome, DirectoryError> {
     let preview = import::load(state, batch).await?;
     let deactivating = preview.directory.as_ref().map_or(0, |plan| plan.deactivating);
     if too_many_leave(&preview, deactivating) {
@@ -295,7 +304,7 @@ async fn scheduled_sync(state: &AppState, now: OffsetDateTime) -> Result<Schedul
     if preview.new + preview.updated + deactivating == 0 {
         return Ok(ScheduledOutcome::NoChanges { refused: preview.invalid });
     }
-    let applied = import::apply(state, batch, None, &actor, now).await?;
+    let applied = import::apply(state, batch, None, actor, now).await?;
     Ok(ScheduledOutcome::Applied {
         created: applied.created,
         updated: applied.updated,
