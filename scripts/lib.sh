@@ -230,12 +230,30 @@ ensure_openldap() {
   command -v openssl >/dev/null || apt_install openssl
 }
 
+# One database of the test directory's slapd.conf: SUFFIX DIRECTORY MAXSIZE.
+test_directory_database() {
+  cat <<DB
+database mdb
+maxsize $3
+suffix "$1"
+rootdn "cn=admin,$1"
+rootpw admin-secret-for-tests
+directory $2
+index objectClass,mail,entryUUID,uid eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+overlay memberof
+overlay ppolicy
+DB
+}
+
 # Starts a private OpenLDAP (scripts/test's peer) on ports $1 (ldap://, with
 # StartTLS) and $1+1 (ldaps://), from scratch in .data/$3 (default
-# ldap-test): a test CA
-# and a certificate for 127.0.0.1 and localhost, the entries of
-# end2end/support/directory.py (PEOPLE, default 300), and a size limit of 100
-# per search, as real directories have, so only paged searches see everyone.
+# ldap-test): a test CA and a certificate for 127.0.0.1 and localhost, the
+# entries of end2end/support/directory.py (PEOPLE, default 300) under
+# dc=embark,dc=test, an empty dc=scratch,dc=test for tests that change the
+# directory, and a size limit of 100 per search, as real directories have,
+# so only paged searches see everyone.
 # Sets TEST_LDAP_PID and exports EMBARK_TEST_LDAP_* for the tests.
 start_test_directory() {
   local port="$1" people="${2:-300}" dir="$DATA_DIR/${3:-ldap-test}"
@@ -260,30 +278,10 @@ TLSCACertificateFile $dir/ca.pem
 TLSCertificateFile $dir/server.pem
 TLSCertificateKeyFile $dir/server.key
 sizelimit size.soft=100 size.hard=100 size.prtotal=unlimited
-database mdb
-maxsize 4294967296
-suffix "dc=embark,dc=test"
-rootdn "cn=admin,dc=embark,dc=test"
-rootpw admin-secret-for-tests
-directory $dir/db
-index objectClass,mail,entryUUID,uid eq
-access to attrs=userPassword by anonymous auth by * none
-access to * by users read by * none
-overlay memberof
-overlay ppolicy
+$(test_directory_database "dc=embark,dc=test" "$dir/db" 4294967296)
 # A second, empty naming context that tests change freely (each under an
 # OU of its own), so the people above stay as every test expects them.
-database mdb
-maxsize 268435456
-suffix "dc=scratch,dc=test"
-rootdn "cn=admin,dc=scratch,dc=test"
-rootpw admin-secret-for-tests
-directory $dir/scratch
-index objectClass,mail,entryUUID,uid eq
-access to attrs=userPassword by anonymous auth by * none
-access to * by users read by * none
-overlay memberof
-overlay ppolicy
+$(test_directory_database "dc=scratch,dc=test" "$dir/scratch" 268435456)
 CONF
   mkdir -p "$dir/scratch"
   python3 "$ROOT/end2end/support/directory.py" "$people" > "$dir/directory.ldif"

@@ -7,7 +7,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::directory::{ConnectionTest, DirectorySettingsView, SyncStatus};
-use crate::components::{action_error, field_error, field_message, FormError, TextField};
+use crate::components::{action_error, field_error, field_message, radio_options, FormError, TextField};
 use crate::domain::{DirectoryDeparture, DirectoryKind, DirectorySecurity, SyncRules, SYNC_INTERVALS};
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
@@ -178,15 +178,7 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
             <h2>"Connection"</h2>
             <fieldset class="field">
                 <legend>"Kind of directory"</legend>
-                {DirectoryKind::ALL.into_iter().map(|option| {
-                    let id = format!("field-kind-{}", option.as_str());
-                    view! {
-                        <div class="radio">
-                            <input type="radio" id=id.clone() name="kind" value=option.as_str() checked=option == kind/>
-                            <label for=id>{option.label()}</label>
-                        </div>
-                    }
-                }).collect_view()}
+                {radio_options("kind", DirectoryKind::ALL.map(|option| (option.as_str(), option.label())), kind.as_str())}
                 <p class="hint">"Fill in the suggested filter and attributes for "
                     <a href=format!("{PAGE_PATH}?suggest=active_directory")>"Active Directory"</a>" (leaves out disabled accounts) or "
                     <a href=format!("{PAGE_PATH}?suggest=open_ldap")>"OpenLDAP"</a>" (leaves out locked accounts). Nothing is saved until you press Save."</p>
@@ -195,15 +187,7 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                 hint="ldaps://host (port 636 unless you add one) for TLS, e.g. ldaps://dc1.example.com; ldap://host (port 389) for StartTLS."/>
             <fieldset class="field">
                 <legend>"Protection"</legend>
-                {DirectorySecurity::ALL.into_iter().map(|option| {
-                    let id = format!("field-security-{}", option.as_str());
-                    view! {
-                        <div class="radio">
-                            <input type="radio" id=id.clone() name="security" value=option.as_str() checked=option == security/>
-                            <label for=id>{option.label()}</label>
-                        </div>
-                    }
-                }).collect_view()}
+                {radio_options("security", DirectorySecurity::ALL.map(|option| (option.as_str(), option.label())), security.as_str())}
                 {field_message(error, "security")}
                 <div class="field checkbox">
                     <input type="checkbox" id="field-plain_understood" name="plain_understood" value="on"
@@ -283,15 +267,7 @@ fn rules_form(rules: SyncRules, save: ServerAction<SaveDirectoryRules>) -> impl 
             <ActionForm action=save attr:class="form-narrow settings-form">
                 <fieldset class="field">
                     <legend>"People the directory no longer lists (disabled, deleted, or outside the filter)"</legend>
-                    {DirectoryDeparture::ALL.into_iter().map(|option| {
-                        let id = format!("field-departures-{}", option.as_str());
-                        view! {
-                            <div class="radio">
-                                <input type="radio" id=id.clone() name="departures" value=option.as_str() checked=option == rules.departures/>
-                                <label for=id>{option.label()}</label>
-                            </div>
-                        }
-                    }).collect_view()}
+                    {radio_options("departures", DirectoryDeparture::ALL.map(|option| (option.as_str(), option.label())), rules.departures.as_str())}
                     <p class="hint">"Only people who came from the directory are concerned; people with an admin role are always only reported."</p>
                     {field_message(error, "departures")}
                 </fieldset>

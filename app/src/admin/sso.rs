@@ -3,7 +3,7 @@
 //! asserted (or exactly why it failed).
 
 use crate::api::sso::{SsoSettingsView, SsoTestResult};
-use crate::components::{action_error, field_message, FormError};
+use crate::components::{action_error, field_message, radio_options, FormError};
 use crate::domain::SsoPolicy;
 use crate::error::AppError;
 use crate::pages::errors::LoadError;
@@ -132,15 +132,7 @@ fn sso_form(settings: SsoSettingsView, save: ServerAction<SaveSsoSettings>) -> i
             </div>
             <fieldset class="field">
                 <legend>"Who signs in with single sign-on"</legend>
-                {SsoPolicy::ALL.into_iter().map(|option| {
-                    let id = format!("field-policy-{}", option.as_str());
-                    view! {
-                        <div class="radio">
-                            <input type="radio" id=id.clone() name="policy" value=option.as_str() checked=option == policy/>
-                            <label for=id>{option.label()}</label>
-                        </div>
-                    }
-                }).collect_view()}
+                {radio_options("policy", SsoPolicy::ALL.map(|option| (option.as_str(), option.label())), policy.as_str())}
                 <p class="hint">"Each person's own sign-in method is on their page in People."</p>
                 {field_message(error, "policy")}
             </fieldset>

@@ -43,6 +43,23 @@ fn header_bar(viewer: Viewer, auth: AuthContext) -> impl IntoView {
     }
 }
 
+/// Radio buttons for one form field, each with its own label; the one
+/// whose value is `checked` is chosen.
+pub fn radio_options(name: &'static str, options: impl IntoIterator<Item = (&'static str, &'static str)>, checked: &str) -> impl IntoView {
+    options
+        .into_iter()
+        .map(|(value, label)| {
+            let id = format!("field-{name}-{value}");
+            view! {
+                <div class="radio">
+                    <input type="radio" id=id.clone() name=name value=value checked=value == checked/>
+                    <label for=id>{label}</label>
+                </div>
+            }
+        })
+        .collect_view()
+}
+
 /// A labelled text input with its hint and error, wired for screen readers.
 #[component]
 pub fn TextField(

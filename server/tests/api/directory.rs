@@ -449,9 +449,15 @@ async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(po
         .unwrap();
     assert_eq!(deactivated_by, "Directory sync");
 
-    // Those deactivated are not leaving again; nothing else changed.
+    // Those deactivated are not leaving again, and an entry refused for a
+    // problem of its own (an unusable email) still counts as present.
+    let mut admin = directory_admin().await;
+    let broken = std::collections::HashSet::from(["not an email"]);
+    admin.modify(&format!("uid=p4,{base}"), vec![ldap3::Mod::Replace("mail", broken)]).await.unwrap().success().unwrap();
+    admin.unbind().await.unwrap();
     let again = import::load(&app.state, directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap()).await.unwrap();
-    assert_eq!((again.new, again.updated, again.directory.map(|plan| plan.leaving)), (0, 0, Some(1)), "only the admin is still listed");
+    assert_eq!((again.new, again.updated, again.invalid), (0, 0, 1));
+    assert_eq!(again.directory.map(|plan| plan.leaving), Some(1), "only the admin is still listed");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
