@@ -122,7 +122,11 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
                 <strong>"Done: "</strong>
                 {format!("{created} people added, {updated} updated")}
                 {(deactivated > 0).then(|| format!(", {deactivated} deactivated"))}
-                {if invited > 0 { format!(", {invited} invited. Follow delivery on the Outgoing mail page.") } else { ". Invite them from Unsent Invitations when you are ready.".to_owned() }}
+                {match (invited, created) {
+                    (0, 0) => ".".to_owned(),
+                    (0, _) => ". Invite them from Unsent Invitations when you are ready.".to_owned(),
+                    _ => format!(", {invited} invited. Follow delivery on the Outgoing mail page."),
+                }}
             </div>
         })}
         <ul class="stat-grid" aria-label=what>
@@ -167,7 +171,9 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
                 <ActionForm action=apply attr:class="form-narrow">
                     <input type="hidden" name="id" value=import.id.to_string()/>
                     <input type="hidden" name="invite" value="later"/>
-                    <p>{if invites_new {
+                    <p>{if import.new == 0 {
+                        ""
+                    } else if invites_new {
                         "This directory invites people automatically: the new people get their claim email when you apply."
                     } else {
                         "The new people are added uninvited and wait in Unsent Invitations (Invite All, or turn on inviting automatically on the Directory sync page)."
@@ -197,12 +203,11 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
 /// Who a directory sync no longer finds, and what applying does to them.
 fn leaving_view(plan: DirectorySyncView, applied: bool) -> impl IntoView {
     (plan.leaving > 0).then(|| {
-        let (will, did) = if plan.deactivates { ("will be deactivated", "deactivated") } else { ("will only be reported", "reported") };
         let fate = move |deactivated: bool| match (deactivated, applied) {
-            (true, false) => format!("Is deactivated when you apply ({will})"),
-            (true, true) => format!("Deactivated ({did})"),
-            (false, _) if plan.deactivates => "Stays active: has an admin role, deactivate them yourself if they left".to_owned(),
-            (false, _) => "Stays as is (this directory only reports departures)".to_owned(),
+            (true, false) => "Deactivated when you apply",
+            (true, true) => "Deactivated",
+            (false, _) if plan.deactivates => "Stays active: has an admin role, deactivate them yourself if they left",
+            (false, _) => "Stays as is (this directory only reports departures)",
         };
         view! {
             <section aria-labelledby="leaving-heading">
