@@ -482,7 +482,9 @@ async fn invite_all_makes_the_directory_invite_the_people_it_adds_and_a_schedule
     import::apply(&app.state, first, None, &Actor::system(), start).await.unwrap();
     assert_eq!(status_of(pool, &email(0)).await, AccountStatus::Uninvited);
 
-    // Invite All turns inviting automatically on, audited.
+    // Invite All turns inviting automatically on, audited; its confirmation says so.
+    let unsent = app::server::services::invitations::unsent(&app.state, None, start).await.unwrap();
+    assert_eq!(unsent.integrations_to_switch_on, ["directory sync"]);
     let invited =
         lifecycle::invite_many(&app.state, lifecycle::InviteScope::AllUninvited, &lifecycle::Invitation::default(), &Actor::system(), start).await.unwrap();
     assert_eq!(invited, 24);

@@ -28,7 +28,11 @@ pub async fn unsent(state: &AppState, preview_message: Option<&str>, now: Offset
         Some(message) => Some(sample_preview(state, first.iter().find_map(|p| p.email.as_deref().map(|e| (p.full_name.as_str(), e))), message, now).await?),
         None => None,
     };
-    let integrations_to_switch_on = crate::server::db::integrations::not_inviting(&state.pool).await?;
+    let mut integrations_to_switch_on = crate::server::db::integrations::not_inviting(&state.pool).await?;
+    // Directory sync too (the seeds' Active Directory Sync).
+    if crate::server::db::directory::configuration(&state.pool).await?.is_some_and(|directory| !directory.invite_automatically) {
+        integrations_to_switch_on.push("directory sync".to_owned());
+    }
     Ok(UnsentInvitations { waiting, without_email, first, preview, integrations_to_switch_on })
 }
 
