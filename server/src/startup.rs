@@ -5,7 +5,7 @@ use crate::session_store::HashedIdStore;
 use crate::{access_codes, bulk, exports, limits, middleware, routes, scim, sso};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::setup::SetupGate;
-use app::server::AppState;
+use app::server::{AppState, SharedState};
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -71,7 +71,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         Some(smtp) => Some(app::server::mail::Mailer::new(secrecy::ExposeSecret::expose_secret(&smtp.url), &smtp.from, smtp.connections)?),
         None => None,
     };
-    let state = AppState {
+    let state = AppState::new(SharedState {
         pool,
         hasher: PasswordHasher::new(),
         sealer: SecretSealer::new(&config.secret_key),
@@ -83,7 +83,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         mailer,
         trusted_proxies: config.trusted_proxies.clone().into(),
         scim_requests_per_second: config.scim_requests_per_second,
-    };
+    });
     let needs_setup = !app::server::services::setup::admin_exists(&state).await?;
     Ok((state, needs_setup.then_some(secret)))
 }

@@ -17,4 +17,4 @@ pub mod timing;
 pub mod uploads;
 pub mod work_queue;
 
-pub use state::AppState;
+pub use state::{AppState, SharedState};

@@ -1,10 +1,39 @@
 use super::crypto::{PasswordHasher, SecretSealer};
 use super::services::setup::SetupGate;
 use sqlx::PgPool;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
-/// What every request handler and server function may reach. Cheap to clone.
+/// What every request handler and server function may reach. One shared
+/// allocation: a request copies it several times (extension, context, each
+/// server function), and each copy costs one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// Changing a field gives this handle a copy of its own (tests set a
+/// public URL, a sealer or a rate before or after starting a server).
+impl DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut SharedState {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Clone)]
+pub struct SharedState {
     pub pool: PgPool,
     pub hasher: PasswordHasher,
     pub sealer: SecretSealer,

@@ -4,7 +4,7 @@ use app::domain::{EmailAddress, Password, PersonName};
 use app::server::crypto::{PasswordHasher, SecretSealer};
 use app::server::services::lifecycle::{self, Invitation, NewPerson};
 use app::server::services::setup::{self, NewAdmin, SetupGate};
-use app::server::AppState;
+use app::server::{AppState, SharedState};
 use reqwest::header::{ACCEPT, ORIGIN};
 use reqwest::redirect::Policy;
 use secrecy::{ExposeSecret, SecretString};
@@ -34,7 +34,7 @@ pub async fn spawn_app_with(pool: PgPool, change: impl FnOnce(&mut AppState)) ->
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (setup, setup_secret) = SetupGate::generate();
-    let state = AppState {
+    let state = AppState::new(SharedState {
         pool,
         hasher: PasswordHasher::new(),
         sealer: SecretSealer::new(&SecretString::from("test-secret-key-".repeat(3))),
@@ -46,7 +46,7 @@ pub async fn spawn_app_with(pool: PgPool, change: impl FnOnce(&mut AppState)) ->
         mailer: None,
         trusted_proxies: Vec::new().into(),
         scim_requests_per_second: server::config::DEFAULT_SCIM_RATE,
-    };
+    });
     let mut state = state;
     change(&mut state);
     let leptos_options = leptos::config::LeptosOptions::builder().output_name("embark").site_root("target/site").build();

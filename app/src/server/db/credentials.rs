@@ -1,7 +1,7 @@
 //! Claim credentials (links and access codes): stored as a hash for lookup
 //! and a sealed copy, spent once.
 
-use crate::domain::{AccountId, CredentialId};
+use crate::domain::{AccountId, AccountStatus, CredentialId};
 use sqlx::{PgExecutor, Postgres, Transaction};
 use time::OffsetDateTime;
 
@@ -79,6 +79,26 @@ pub async fn find_by_hash(executor: impl PgExecutor<'_>, secret_hash: &[u8], kin
     )
     .fetch_optional(executor)
     .await
+}
+
+/// [`find_by_hash`] with the status of the account the credential is for,
+/// in one statement: opening a link or entering a code reads both.
+pub async fn find_by_hash_with_account_status(
+    executor: impl PgExecutor<'_>,
+    secret_hash: &[u8],
+    kind: CredentialKind,
+) -> sqlx::Result<Option<(CredentialRow, AccountStatus)>> {
+    let found = sqlx::query!(
+        r#"SELECT c.id AS "id: CredentialId", c.account_id AS "account_id: AccountId", c.state AS "state: CredentialState", c.expires_at,
+                  a.status AS "account_status: AccountStatus"
+           FROM claim_credential c JOIN account a ON a.id = c.account_id
+           WHERE c.secret_hash = $1 AND c.kind = $2"#,
+        secret_hash,
+        kind as CredentialKind,
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(found.map(|row| (CredentialRow { id: row.id, account_id: row.account_id, state: row.state, expires_at: row.expires_at }, row.account_status)))
 }
 
 /// Spends a live, unexpired credential. Exactly one of any number of

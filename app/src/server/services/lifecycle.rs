@@ -649,23 +649,18 @@ impl From<sqlx::Error> for ClaimFailure {
 }
 
 /// Tells whose account a proof would claim, without spending it (opening a
-/// link must never spend it: mail scanners open links first).
+/// link must never spend it: mail scanners open links first). A link or a
+/// code is read with its account's status in one statement.
 pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
-    Ok(claimable_account(state, proof, now).await?.id)
-}
-
-/// [`inspect_claim`], with the account it would claim as read (so the
-/// wizard does not read it again).
-pub async fn claimable_account(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<accounts::AccountRow, ClaimFailure> {
-    let account_id = match proof {
+    let (account_id, status) = match proof {
         ClaimProof::Link { digest } | ClaimProof::Code { digest } => {
-            classify(credentials::find_by_hash(&state.pool, digest, proof.credential_kind()).await?, now)?.account_id
+            let (credential, status) = credentials::find_by_hash_with_account_status(&state.pool, digest, proof.credential_kind()).await?.unzip();
+            (classify(credential, now)?.account_id, status)
         }
-        ClaimProof::Identity { account_id, .. } => *account_id,
+        ClaimProof::Identity { account_id, .. } => (*account_id, accounts::find(&state.pool, *account_id).await?.map(|account| account.status)),
     };
-    let account = accounts::find(&state.pool, account_id).await?.ok_or(ClaimError::Unknown)?;
-    ensure_claimable(account.status)?;
-    Ok(account)
+    ensure_claimable(status.ok_or(ClaimError::Unknown)?)?;
+    Ok(account_id)
 }
 
 /// Whether the claim `proof` started for `account_id` can still go on, given
