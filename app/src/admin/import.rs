@@ -154,10 +154,22 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
                     <a href=report.clone() download="">"Download the error report (.csv)"</a>
                 </p>
                 <table class="data-table">
-                    <thead><tr><th scope="col">{if is_sync { "Entry" } else { "Line" }}</th><th scope="col">"Email or External ID"</th><th scope="col">"Problem"</th></tr></thead>
-                    <tbody>
-                        {import.invalid_lines.iter().map(|r| view! { <tr><td>{if is_sync { r.line - 1 } else { r.line }}</td><td>{r.label.clone()}</td><td>{r.problem.clone()}</td></tr> }).collect_view()}
-                    </tbody>
+                    {if is_sync {
+                        // An entry is named by its DN: where to fix it in the directory.
+                        view! {
+                            <thead><tr><th scope="col">"Directory entry"</th><th scope="col">"Problem"</th></tr></thead>
+                            <tbody>
+                                {import.invalid_lines.iter().map(|r| view! { <tr><td class="dn">{r.label.clone()}</td><td>{r.problem.clone()}</td></tr> }).collect_view()}
+                            </tbody>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <thead><tr><th scope="col">"Line"</th><th scope="col">"Email or External ID"</th><th scope="col">"Problem"</th></tr></thead>
+                            <tbody>
+                                {import.invalid_lines.iter().map(|r| view! { <tr><td>{r.line}</td><td>{r.label.clone()}</td><td>{r.problem.clone()}</td></tr> }).collect_view()}
+                            </tbody>
+                        }.into_any()
+                    }}
                 </table>
                 {(import.invalid > import.invalid_lines.len() as i64).then(|| view! {
                     <p>{format!("Showing the first {}; the error report has all of them.", import.invalid_lines.len())}</p>

@@ -418,8 +418,11 @@ async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(po
     assert_eq!((plan.leaving, plan.deactivating), (3, 2));
     let admin_row = plan.leaving_shown.iter().find(|p| p.email.as_deref() == Some(email(3).as_str())).unwrap();
     assert!(!admin_row.deactivated);
+    let epoch = |id: AccountId| sqlx::query_scalar::<_, i32>("SELECT session_epoch FROM account WHERE id = $1").bind(id).fetch_one(pool);
+    let p1_epoch = epoch(p1).await.unwrap();
     let applied = import::apply(&app.state, deactivating, None, &Actor::directory_sync(), now()).await.unwrap();
     assert_eq!(applied.deactivated, 2);
+    assert_eq!(epoch(p1).await.unwrap(), p1_epoch + 1, "every session of a person who left ends");
     for (who, expected) in [
         (email(0), AccountStatus::Uninvited),
         (email(1), AccountStatus::Deactivated),
@@ -442,12 +445,18 @@ async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(po
             .unwrap();
     assert_eq!(actor, "Directory sync");
     assert_eq!((details["deactivated"].as_i64(), details["left_directory"].as_i64()), (Some(2), Some(3)), "{details}");
-    let deactivated_by: String = sqlx::query_scalar("SELECT actor_label FROM audit_event WHERE action = 'account.deactivated' AND target_id = $1")
-        .bind(p1)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert_eq!(deactivated_by, "Directory sync");
+    let mut deactivations: Vec<(String, String, serde_json::Value)> =
+        sqlx::query_as("SELECT target_label, actor_label, details FROM audit_event WHERE action = 'account.deactivated'").fetch_all(pool).await.unwrap();
+    deactivations.iter_mut().for_each(|(label, _, _)| *label = label.rsplit('<').next().unwrap_or_default().trim_end_matches('>').to_owned());
+    deactivations.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        deactivations,
+        vec![
+            (email(1), "Directory sync".to_owned(), serde_json::json!({ "previous_status": "invited" })),
+            (email(2), "Directory sync".to_owned(), serde_json::json!({ "previous_status": "uninvited" })),
+        ],
+        "each deactivation audited with what the person was"
+    );
 
     // Those deactivated are not leaving again, and an entry refused for a
     // problem of its own (an unusable email) still counts as present.
@@ -455,8 +464,17 @@ async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(po
     let broken = std::collections::HashSet::from(["not an email"]);
     admin.modify(&format!("uid=p4,{base}"), vec![ldap3::Mod::Replace("mail", broken)]).await.unwrap().success().unwrap();
     admin.unbind().await.unwrap();
-    let again = import::load(&app.state, directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap()).await.unwrap();
+    let again_batch = directory_sync::preview_sync(&app.state, &Actor::system(), now()).await.unwrap();
+    let again = import::load(&app.state, again_batch).await.unwrap();
     assert_eq!((again.new, again.updated, again.invalid), (0, 0, 1));
+    // Named by its entry, where the admin fixes it, in the preview and the report.
+    assert_eq!(again.invalid_lines[0].label, format!("uid=p4,{base}"), "{:?}", again.invalid_lines);
+    assert!(again.invalid_lines[0].problem.starts_with("Email"), "{:?}", again.invalid_lines);
+    let (_, report) = import::error_report(&app.state, again_batch).await.unwrap();
+    let report = String::from_utf8(report).unwrap();
+    let mut lines = report.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next(), Some("Directory entry,Problem"));
+    assert!(lines.next().is_some_and(|l| l.starts_with(&format!("\"uid=p4,{base}\",Email"))), "{report}");
     assert_eq!(again.directory.map(|plan| plan.leaving), Some(1), "only the admin is still listed");
 }
 

@@ -60,6 +60,19 @@ pub async fn revoke_active(tx: &mut Transaction<'_, Postgres>, account_id: Accou
     Ok(revoked.rows_affected())
 }
 
+/// Revokes every live credential of these accounts, in one statement.
+pub async fn revoke_active_of_many(tx: &mut Transaction<'_, Postgres>, account_ids: &[uuid::Uuid], now: OffsetDateTime) -> sqlx::Result<u64> {
+    let revoked = sqlx::query!(
+        "UPDATE claim_credential c SET state = 'revoked', revoked_at = $2 \
+         FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.state = 'active'",
+        account_ids,
+        now,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(revoked.rows_affected())
+}
+
 /// A credential found by its secret, whatever its state.
 #[derive(Debug, Clone)]
 pub struct CredentialRow {

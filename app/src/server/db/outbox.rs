@@ -84,6 +84,25 @@ pub async fn cancel_queued_for_account(tx: &mut Transaction<'_, Postgres>, accou
     Ok(cancelled.rows_affected())
 }
 
+/// [`cancel_queued_for_account`] for many accounts, in one statement.
+pub async fn cancel_queued_for_accounts(
+    tx: &mut Transaction<'_, Postgres>,
+    account_ids: &[uuid::Uuid],
+    reason: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    let cancelled = sqlx::query!(
+        "UPDATE email_outbox o SET state = 'cancelled', last_error = $3, next_attempt_at = $2 \
+         FROM UNNEST($1::uuid[]) AS a(id) WHERE o.account_id = a.id AND o.state IN ('queued', 'sending')",
+        account_ids,
+        now,
+        reason,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(cancelled.rows_affected())
+}
+
 /// A queued email leased to this worker, with what rendering it needs.
 #[derive(Debug, Clone)]
 pub struct LeasedEmail {

@@ -343,7 +343,18 @@ fn as_import_sheet(entries: &[DirectoryEntry]) -> anyhow::Result<Vec<u8>> {
     // stores `\+` in `manager` but names the entry with `\2B`).
     let email_of: HashMap<String, &str> = entries.iter().filter_map(|e| Some((ldap::dn_key(&e.dn), e.email.as_deref()?))).collect();
     let mut sheet = csv::Writer::from_writer(Vec::with_capacity(entries.len() * 160));
-    sheet.write_record(["Email", "External ID", "Full name", "Title", "Department", "Location", "Phone", "Manager email", "Groups"])?;
+    sheet.write_record([
+        "Email",
+        "External ID",
+        "Full name",
+        "Title",
+        "Department",
+        "Location",
+        "Phone",
+        "Manager email",
+        "Groups",
+        import::DIRECTORY_ENTRY_COLUMN,
+    ])?;
     for entry in entries {
         let manager = entry.manager_dn.as_deref().and_then(|dn| email_of.get(&ldap::dn_key(dn)).copied()).unwrap_or_default();
         let groups = entry.group_dns.iter().filter_map(|dn| group_name(dn)).collect::<Vec<_>>().join("; ");
@@ -358,6 +369,7 @@ fn as_import_sheet(entries: &[DirectoryEntry]) -> anyhow::Result<Vec<u8>> {
             text(&entry.phone),
             manager.to_owned(),
             groups,
+            entry.dn.clone(),
         ])?;
     }
     sheet.into_inner().map_err(|e| anyhow::anyhow!(e.to_string()))
@@ -433,6 +445,6 @@ mod tests {
             ..DirectoryEntry::default()
         };
         let sheet = String::from_utf8(as_import_sheet(&[report, boss]).unwrap()).unwrap();
-        assert_eq!(sheet.lines().nth(1), Some("r@x.test,,,,,,,boss@x.test,Team"));
+        assert_eq!(sheet.lines().nth(1), Some("r@x.test,,,,,,,boss@x.test,Team,\"uid=r,dc=x\""), "the entry's DN last, to name it in reports");
     }
 }

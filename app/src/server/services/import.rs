@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::server::db::audit::{self, AuditEvent};
 use crate::server::db::directory;
 use crate::server::db::imports::{self, ActionCounts, ImportState, NamedGroup, StagedRow, GROUP_SEPARATOR};
-use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope, LifecycleError};
+use crate::server::services::lifecycle::{self, BulkSource, Invitation, InviteScope};
 use crate::server::services::search_index;
 use crate::server::spreadsheet::{self, Format, SheetError, PEOPLE_FILE_TYPES};
 use crate::server::{context, AppState};
@@ -30,6 +30,11 @@ pub const COLUMNS: [&str; 11] =
 /// be edited and imported back.
 pub const EXPORT_COLUMNS: [&str; 6] = ["Status", "Invited at", "Claimed at", "Claim link", "Link expires", "Access code"];
 
+/// A directory sync's rows name their entry (its DN) in this column, which
+/// then labels the row in the preview and the error report instead of its
+/// email or external ID. Read, but not offered in the template.
+pub const DIRECTORY_ENTRY_COLUMN: &str = "Directory entry";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Column {
     Email,
@@ -43,6 +48,7 @@ pub(crate) enum Column {
     Groups,
     SignInMethod,
     Username,
+    DirectoryEntry,
 }
 
 impl Column {
@@ -64,6 +70,9 @@ impl Column {
     pub(crate) fn from_header(cell: &str) -> Option<Self> {
         let key = |name: &str| name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect::<String>().to_lowercase();
         let wanted = key(cell);
+        if wanted == key(DIRECTORY_ENTRY_COLUMN) {
+            return Some(Self::DirectoryEntry);
+        }
         Self::ALL.into_iter().zip(COLUMNS).find(|(_, name)| key(name) == wanted).map(|(c, _)| c)
     }
 }
@@ -287,12 +296,18 @@ pub async fn load(state: &AppState, batch_id: Uuid) -> Result<ImportView, Import
 /// Every invalid row of a batch as CSV: line, identifier, problem.
 pub async fn error_report(state: &AppState, batch_id: Uuid) -> Result<(String, Vec<u8>), ImportError> {
     let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
+    let is_sync = StoredPreview::read(batch.preview)?.directory.is_some();
     let rows = imports::invalid_rows(&state.pool, batch_id, None).await?;
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let write = |writer: &mut csv::Writer<Vec<u8>>, record: [&str; 3]| writer.write_record(record.map(spreadsheet::formula_safe));
-    write(&mut writer, ["Line", "Email or External ID", "Problem"]).map_err(anyhow::Error::from)?;
+    let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[&str]| writer.write_record(record.iter().map(|cell| spreadsheet::formula_safe(cell)));
+    // A sync's entries are named by their DN; the line of the sheet Embark
+    // built from them would mean nothing to the admin.
+    let header: &[&str] = if is_sync { &[DIRECTORY_ENTRY_COLUMN, "Problem"] } else { &["Line", "Email or External ID", "Problem"] };
+    write(&mut writer, header).map_err(anyhow::Error::from)?;
     for row in &rows {
-        write(&mut writer, [&row.line.to_string(), &row.label, &row.problem]).map_err(anyhow::Error::from)?;
+        let line = row.line.to_string();
+        let record: &[&str] = if is_sync { &[&row.label, &row.problem] } else { &[&line, &row.label, &row.problem] };
+        write(&mut writer, record).map_err(anyhow::Error::from)?;
     }
     let bytes = writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     let stem = batch.file_name.rsplit_once('.').map_or(batch.file_name.as_str(), |(stem, _)| stem).to_owned();
@@ -336,7 +351,8 @@ pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitat
     // Who left is known before the new people exist.
     let leaving = match &directory {
         Some(plan) if plan.deactivates => {
-            let leaving: Vec<_> = imports::departures(&mut *tx, batch_id).await?.into_iter().filter(|p| p.role == Role::Employee).collect();
+            let leaving: Vec<uuid::Uuid> =
+                imports::departures(&mut *tx, batch_id).await?.into_iter().filter(|p| p.role == Role::Employee).map(|p| p.id.0).collect();
             if i64::try_from(leaving.len()).unwrap_or(i64::MAX) > plan.deactivating {
                 return Err(ImportError::Changed(format!("{} people would now be deactivated, not {}", leaving.len(), plan.deactivating)));
             }
@@ -353,15 +369,9 @@ pub async fn apply(state: &AppState, batch_id: Uuid, invitation: Option<&Invitat
     let mut deactivated = 0;
     if directory.is_some() {
         imports::link_to_directory(&mut tx, batch_id).await?;
-        // One by one, like the admin action: departures are few.
-        for person in leaving {
-            match lifecycle::deactivate_in(&mut tx, person.id, actor, now).await {
-                Ok(()) => deactivated += 1,
-                // Deactivated by someone else meanwhile.
-                Err(LifecycleError::WrongState(_)) => {}
-                Err(error) => return Err(anyhow::anyhow!(error).into()),
-            }
-        }
+        // Anyone deactivated by someone else meanwhile is skipped.
+        let count = lifecycle::deactivate_employees_in(&mut tx, &leaving, actor, now).await.map_err(|e| anyhow::anyhow!(e))?;
+        deactivated = i64::try_from(count).unwrap_or(i64::MAX);
         directory::mark_applied(&mut tx, now).await?;
         steps.lap("directory links and departures");
     }
@@ -615,7 +625,8 @@ fn parse_row(columns: &[Option<Column>], cells: &[String]) -> ParsedRow {
     let email = cell(Column::Email);
     let external_id = cell(Column::ExternalId);
     let username = cell(Column::Username);
-    row.label = [email, external_id, username].into_iter().find(|c| !c.is_empty()).unwrap_or_default().chars().take(254).collect();
+    let entry = cell(Column::DirectoryEntry);
+    row.label = [entry, email, external_id, username].into_iter().find(|c| !c.is_empty()).unwrap_or_default().chars().take(254).collect();
     let mut problems: Vec<String> = Vec::new();
     if cells.len() > columns.len() && cells[columns.len()..].iter().any(|c| !c.trim().is_empty()) {
         problems.push("The row has more cells than the header row has columns.".to_owned());
@@ -720,6 +731,17 @@ mod tests {
         assert_eq!(map_header(&["Email".into(), "Status".into(), "Claim link".into()]).unwrap(), [Some(Column::Email), None, None]);
         assert!(matches!(map_header(&["Full name".into()]), Err(ImportError::NoIdentifierColumn)));
         assert!(matches!(map_header(&["Email".into(), "email".into()]), Err(ImportError::RepeatedColumn(_))));
+    }
+
+    #[test]
+    fn a_directory_entry_labels_its_row_but_identifies_no_one() {
+        assert!(matches!(map_header(&["Directory entry".into()]), Err(ImportError::NoIdentifierColumn)));
+        let columns = map_header(&["Email".into(), "directory_entry".into()]).unwrap();
+        let row = parse_row(&columns, &["not an email".into(), "uid=p4,ou=people,dc=example".into()]);
+        assert_eq!(row.label, "uid=p4,ou=people,dc=example");
+        assert!(row.problem.is_some_and(|p| p.starts_with("Email")));
+        let row = parse_row(&columns, &["a@example.com".into(), String::new()]);
+        assert_eq!(row.label, "a@example.com", "a spreadsheet without entries labels rows as before");
     }
 
     #[test]

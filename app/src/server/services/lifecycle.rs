@@ -887,6 +887,36 @@ pub async fn deactivate_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, ac
     Ok(())
 }
 
+/// [`deactivate_in`] for many people at once (a directory's departures), in
+/// a handful of statements however many they are. Only employees are given:
+/// the last-owner rule has nothing to check. People already deactivated are
+/// skipped. Returns how many were deactivated.
+pub async fn deactivate_employees_in(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: &[uuid::Uuid],
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<usize, LifecycleError> {
+    let gone = transitions::mark_many_deactivated(tx, ids, now).await?;
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let gone_ids: Vec<uuid::Uuid> = gone.iter().map(|a| a.id.0).collect();
+    credentials::revoke_active_of_many(tx, &gone_ids, now).await?;
+    outbox::cancel_queued_for_accounts(tx, &gone_ids, "the account was deactivated", now).await?;
+    // One audit statement per previous status (at most three), so each
+    // entry says what the person was, as the one-person action's does.
+    for previous in [AccountStatus::Uninvited, AccountStatus::Invited, AccountStatus::Claimed] {
+        let (ids, labels): (Vec<uuid::Uuid>, Vec<String>) =
+            gone.iter().filter(|a| a.previous_status == previous).map(|a| (a.id.0, account_label(&a.full_name, a.email.as_deref()))).unzip();
+        if !ids.is_empty() {
+            let details = json!({ "previous_status": previous });
+            audit::record_for_accounts(tx, actor, AuditAction::AccountDeactivated, &ids, &labels, details, now).await?;
+        }
+    }
+    Ok(gone.len())
+}
+
 /// deactivated → claimed for people who had claimed; otherwise → uninvited,
 /// since their links were revoked and they need a fresh invitation.
 pub async fn reactivate(state: &AppState, id: AccountId, actor: &Actor, now: OffsetDateTime) -> Result<AccountStatus, LifecycleError> {

@@ -83,6 +83,36 @@ pub async fn mark_deactivated(tx: &mut Transaction<'_, Postgres>, id: AccountId,
     Ok(updated.rows_affected() == 1)
 }
 
+/// An account just deactivated together with others.
+#[derive(Debug, Clone)]
+pub struct DeactivatedAccount {
+    pub id: AccountId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub previous_status: AccountStatus,
+}
+
+/// any active state → deactivated for every account in `ids`, in one
+/// statement, as [`mark_deactivated`] does for one. The rows are locked in id
+/// order, so two bulk changes of the same people cannot deadlock. Roles are
+/// not checked here: the caller picks who may go.
+pub async fn mark_many_deactivated(tx: &mut Transaction<'_, Postgres>, ids: &[uuid::Uuid], now: OffsetDateTime) -> sqlx::Result<Vec<DeactivatedAccount>> {
+    sqlx::query_as!(
+        DeactivatedAccount,
+        r#"WITH locked AS (
+             SELECT id FROM account WHERE id = ANY($1) AND status IN ('uninvited', 'invited', 'claimed') ORDER BY id FOR UPDATE)
+           UPDATE account a SET status_before_deactivation = a.status, status = 'deactivated',
+                  deactivated_at = $2, updated_at = $2, session_epoch = a.session_epoch + 1
+           FROM locked WHERE a.id = locked.id
+           RETURNING a.id AS "id: AccountId", a.full_name, a.email,
+                     a.status_before_deactivation AS "previous_status!: AccountStatus""#,
+        ids,
+        now,
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
 /// deactivated → claimed (if the person had claimed) or uninvited (their old
 /// links were revoked, so they need a fresh invitation). Returns the new
 /// status, or None when the account was not deactivated.
