@@ -82,6 +82,14 @@ test('an owner connects an OpenLDAP directory and tests the connection', async (
   await page.getByLabel('Base DN').fill('dc=embark,dc=test');
   await page.getByRole('button', { name: 'Save directory settings' }).click();
   await expect(page.getByRole('status')).toContainText('the directory\'s settings are stored');
+  // A suggestion link fills the form over saved settings too, the filter
+  // included; nothing is saved until Save.
+  await page.getByRole('link', { name: 'Active Directory', exact: true }).click();
+  await expect(page.getByLabel('Active Directory', { exact: true })).toBeChecked();
+  await expect(page.getByLabel('Search filter')).toHaveValue(/^\(&\(objectCategory=person\)/);
+  await page.goto('/admin/integrations/directory');
+  await waitForHydration(page);
+  await expect(page.getByLabel('Search filter')).toHaveValue(/inetOrgPerson/);
 
   await page.getByRole('button', { name: 'Test connection' }).click();
   const result = page.getByRole('status').filter({ hasText: 'Connected.' });

@@ -203,8 +203,12 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                 <label for="field-ca_certificate">"CA certificate (optional)"</label>
                 <p class="hint" id="field-ca_certificate-hint">"If your directory's certificate is issued by your own certificate authority, paste that authority's certificate (PEM). \
                     Embark then trusts only it for this connection; left empty, the server's usual authorities are trusted."</p>
+                // The text is what the page shows before the script loads;
+                // `prop:value` is what it shows once the form is drawn again
+                // in the browser (a suggestion link), where a textarea's text
+                // is not updated.
                 <textarea id="field-ca_certificate" name="ca_certificate" rows="4" aria-describedby="field-ca_certificate-hint"
-                    placeholder="-----BEGIN CERTIFICATE-----">{settings.ca_certificate.clone()}</textarea>
+                    placeholder="-----BEGIN CERTIFICATE-----" prop:value=settings.ca_certificate.clone()>{settings.ca_certificate.clone()}</textarea>
                 {field_message(error, "ca_certificate")}
             </div>
             <TextField label="Bind DN" name="bind_dn" required=true autocomplete="off" value=settings.bind_dn.clone() error=field_error(error, "bind_dn")
@@ -216,14 +220,14 @@ fn settings_form(settings: DirectorySettingsView, save: ServerAction<SaveDirecto
                 hint="Where people are found, e.g. DC=example,DC=com."/>
             <div class="field">
                 <label for="field-filter">"Search filter"</label>
-                <textarea id="field-filter" name="filter" rows="2" required=true>{settings.filter.clone()}</textarea>
+                <textarea id="field-filter" name="filter" rows="2" required=true prop:value=settings.filter.clone()>{settings.filter.clone()}</textarea>
                 {field_message(error, "filter")}
             </div>
             <div class="field">
                 <label for="field-group_filter">"Group filter (optional)"</label>
                 <p class="hint" id="field-group_filter-hint">"For a directory whose people carry no memberOf: the group entries to read under the base DN, \
                     whose member (or uniqueMember) values name their people, e.g. (objectClass=groupOfNames). Each becomes an Embark group of that name."</p>
-                <textarea id="field-group_filter" name="group_filter" rows="2" aria-describedby="field-group_filter-hint">{settings.group_filter.clone()}</textarea>
+                <textarea id="field-group_filter" name="group_filter" rows="2" aria-describedby="field-group_filter-hint" prop:value=settings.group_filter.clone()>{settings.group_filter.clone()}</textarea>
                 {field_message(error, "group_filter")}
             </div>
             <fieldset class="field">

@@ -144,7 +144,12 @@ fn preview_view(import: ImportView, apply: ServerAction<ApplyImport>) -> impl In
         })}
         {(import.invalid > 0).then(|| view! {
             <section aria-labelledby="invalid-heading">
-                <h2 id="invalid-heading">{format!("{} invalid {}", import.invalid, if import.invalid == 1 { "row" } else { "rows" })}</h2>
+                <h2 id="invalid-heading">{format!("{} invalid {}", import.invalid, match (is_sync, import.invalid == 1) {
+                    (true, true) => "entry",
+                    (true, false) => "entries",
+                    (false, true) => "row",
+                    (false, false) => "rows",
+                })}</h2>
                 <p>
                     {if is_sync {
                         "These entries will be skipped. Fix them in the directory; the next sync picks them up. "
