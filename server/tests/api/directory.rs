@@ -231,15 +231,20 @@ async fn set_in_directory(dn: &str, attribute: &str, value: &str) {
     admin.unbind().await.unwrap();
 }
 
+/// A test server with an owner, signed in in the returned client.
+async fn owner_signed_in(pool: sqlx::PgPool) -> (crate::helpers::TestApp, reqwest::Client) {
+    let app = crate::helpers::spawn_app(pool).await;
+    app.create_admin("owner@example.com").await;
+    let owner = crate::helpers::new_client();
+    app.sign_in(&owner, "owner@example.com", crate::helpers::PASSWORD).await;
+    (app, owner)
+}
+
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn a_sync_is_previewed_as_an_import_and_applied_all_or_nothing(pool: sqlx::PgPool) {
-    use crate::helpers::{new_client, spawn_app, PASSWORD};
     use app::domain::{AccountStatus, Actor};
     use app::server::services::{directory_sync, import};
-    let app = spawn_app(pool).await;
-    app.create_admin("owner@example.com").await;
-    let owner = new_client();
-    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (app, owner) = owner_signed_in(pool).await;
     let (url, ca) = (env("EMBARK_TEST_LDAPS_URL"), test_ca());
     assert_eq!(app.call(&owner, "admin_save_directory_settings", &settings_form(&url, &ca, BIND_PASSWORD)).await.status(), reqwest::StatusCode::OK);
     let now = time::OffsetDateTime::now_utc;
@@ -357,14 +362,10 @@ async fn status_of(pool: &sqlx::PgPool, email: &str) -> app::domain::AccountStat
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(pool: sqlx::PgPool) {
-    use crate::helpers::{new_client, spawn_app, PASSWORD};
     use app::domain::{AccountId, AccountStatus, Actor};
     use app::server::services::{directory_sync, import, lifecycle};
-    let app = spawn_app(pool).await;
-    app.create_admin("owner@example.com").await;
+    let (app, owner) = owner_signed_in(pool).await;
     app.create_claimed_employee("by-hand@example.com").await;
-    let owner = new_client();
-    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
     let (base, ou) = scratch_directory(5).await;
     let email = |n: usize| format!("p{n}@{ou}.test");
     let now = time::OffsetDateTime::now_utc;
@@ -480,15 +481,11 @@ async fn people_who_leave_the_directory_are_reported_or_deactivated_as_chosen(po
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn invite_all_makes_the_directory_invite_the_people_it_adds_and_a_schedule_applies_syncs(pool: sqlx::PgPool) {
-    use crate::helpers::{new_client, spawn_app, PASSWORD};
     use app::domain::{AccountStatus, Actor};
     use app::server::services::directory_sync::{self, ScheduledOutcome};
     use app::server::services::{import, lifecycle};
     use time::Duration;
-    let app = spawn_app(pool).await;
-    app.create_admin("owner@example.com").await;
-    let owner = new_client();
-    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (app, owner) = owner_signed_in(pool).await;
     let (base, ou) = scratch_directory(24).await;
     let email = |n: usize| format!("p{n}@{ou}.test");
     let pool = &app.state.pool;
@@ -556,13 +553,9 @@ async fn invite_all_makes_the_directory_invite_the_people_it_adds_and_a_schedule
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn a_directory_that_finds_nobody_changes_nothing(pool: sqlx::PgPool) {
-    use crate::helpers::{new_client, spawn_app, PASSWORD};
     use app::domain::Actor;
     use app::server::services::directory_sync;
-    let app = spawn_app(pool).await;
-    app.create_admin("owner@example.com").await;
-    let owner = new_client();
-    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (app, owner) = owner_signed_in(pool).await;
     let (base, _) = scratch_directory(0).await;
     set_up_directory(&app, &owner, &base, "deactivate", "", false).await;
     let refused = directory_sync::preview_sync(&app.state, &Actor::system(), time::OffsetDateTime::now_utc()).await;
@@ -571,13 +564,9 @@ async fn a_directory_that_finds_nobody_changes_nothing(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn groups_can_come_from_group_entries_and_their_members(pool: sqlx::PgPool) {
-    use crate::helpers::{new_client, spawn_app, PASSWORD};
     use app::domain::Actor;
     use app::server::services::{directory_sync, import};
-    let app = spawn_app(pool).await;
-    app.create_admin("owner@example.com").await;
-    let owner = new_client();
-    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (app, owner) = owner_signed_in(pool).await;
     let (base, ou) = scratch_directory(3).await;
     let mut admin = directory_admin().await;
     let members = [format!("uid=p0,{base}"), format!("UID=p2,{base}")];
@@ -612,13 +601,9 @@ async fn groups_can_come_from_group_entries_and_their_members(pool: sqlx::PgPool
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn a_changed_email_and_manager_are_updated_and_a_failed_apply_changes_nothing(pool: sqlx::PgPool) {
-    use crate::helpers::{new_client, spawn_app, PASSWORD};
     use app::domain::Actor;
     use app::server::services::{directory_sync, import, lifecycle};
-    let app = spawn_app(pool).await;
-    app.create_admin("owner@example.com").await;
-    let owner = new_client();
-    app.sign_in(&owner, "owner@example.com", PASSWORD).await;
+    let (app, owner) = owner_signed_in(pool).await;
     let (base, ou) = scratch_directory(4).await;
     let pool = &app.state.pool;
     let now = time::OffsetDateTime::now_utc;

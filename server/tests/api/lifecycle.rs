@@ -197,6 +197,27 @@ async fn deactivation_is_allowed_from_every_active_state_and_revokes_links_and_m
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn deactivating_many_at_once_passes_over_admins_owners_and_the_already_deactivated(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let employee = claimed(&app.state, "e@example.com").await;
+    let people_admin = claimed(&app.state, "pa@example.com").await;
+    let owner = claimed(&app.state, "o@example.com").await;
+    for (id, role) in [(people_admin, "people_admin"), (owner, "owner")] {
+        sqlx::query("UPDATE account SET role = $2::account_role WHERE id = $1").bind(id).bind(role).execute(&app.state.pool).await.unwrap();
+    }
+    let gone_before = deactivated(&app.state, "d@example.com").await;
+    let mut tx = app.state.pool.begin().await.unwrap();
+    let ids = [employee.0, people_admin.0, owner.0, gone_before.0];
+    let count = lifecycle::deactivate_employees_in(&mut tx, &ids, &Actor::system(), now()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count, 1, "only the employee still active is deactivated");
+    assert_eq!(status(&app.state, employee).await, AccountStatus::Deactivated);
+    assert_eq!(status(&app.state, people_admin).await, AccountStatus::Claimed);
+    assert_eq!(status(&app.state, owner).await, AccountStatus::Claimed);
+    assert_eq!(audit_actions(&app.state, gone_before).await.iter().filter(|a| *a == "account.deactivated").count(), 1, "no second entry");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn reactivation_returns_claimed_people_to_claimed_and_others_to_awaiting_invitation(pool: PgPool) {
     let app = spawn_app(pool).await;
     let was_claimed = deactivated(&app.state, "c@example.com").await;

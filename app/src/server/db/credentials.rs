@@ -60,13 +60,23 @@ pub async fn revoke_active(tx: &mut Transaction<'_, Postgres>, account_id: Accou
     Ok(revoked.rows_affected())
 }
 
-/// Revokes every live credential of these accounts, in one statement.
-pub async fn revoke_active_of_many(tx: &mut Transaction<'_, Postgres>, account_ids: &[uuid::Uuid], now: OffsetDateTime) -> sqlx::Result<u64> {
+/// Revokes every live credential of these accounts (of `kind`, or of every
+/// kind), in one statement. A join rather than `account_id = ANY($1)`: at
+/// 100,000 accounts the planner can then hash them against the few live
+/// links instead of probing the index once per account.
+pub async fn revoke_active_of_many(
+    tx: &mut Transaction<'_, Postgres>,
+    account_ids: &[uuid::Uuid],
+    kind: Option<CredentialKind>,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
     let revoked = sqlx::query!(
         "UPDATE claim_credential c SET state = 'revoked', revoked_at = $2 \
-         FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.state = 'active'",
+         FROM UNNEST($1::uuid[]) AS a(id) \
+         WHERE c.account_id = a.id AND c.state = 'active' AND ($3::claim_credential_kind IS NULL OR c.kind = $3)",
         account_ids,
         now,
+        kind as Option<CredentialKind>,
     )
     .execute(&mut **tx)
     .await?;
@@ -162,18 +172,7 @@ pub struct NewCredentials {
 /// Revokes the live credentials of that kind of these accounts, then inserts
 /// the new ones, in two statements however many there are.
 pub async fn replace_many(tx: &mut Transaction<'_, Postgres>, links: &NewCredentials) -> sqlx::Result<()> {
-    // A join rather than `account_id = ANY($1)`: at 100,000 accounts the
-    // planner can then hash them against the few live links instead of
-    // probing the index once per account.
-    sqlx::query!(
-        "UPDATE claim_credential c SET state = 'revoked', revoked_at = $2 \
-         FROM UNNEST($1::uuid[]) AS a(id) WHERE c.account_id = a.id AND c.kind = $3 AND c.state = 'active'",
-        &links.account_ids,
-        links.now,
-        links.kind as CredentialKind,
-    )
-    .execute(&mut **tx)
-    .await?;
+    revoke_active_of_many(tx, &links.account_ids, Some(links.kind), links.now).await?;
     sqlx::query!(
         "INSERT INTO claim_credential (id, account_id, kind, secret_hash, secret_sealed, created_at, expires_at) \
          SELECT id, account_id, $7, secret_hash, secret_sealed, $5, $6 \

@@ -888,21 +888,22 @@ pub async fn deactivate_in(tx: &mut Transaction<'_, Postgres>, id: AccountId, ac
 }
 
 /// [`deactivate_in`] for many people at once (a directory's departures), in
-/// a handful of statements however many they are. Only employees are given:
-/// the last-owner rule has nothing to check. People already deactivated are
-/// skipped. Returns how many were deactivated.
+/// a handful of statements however many they are. Only employees are
+/// deactivated (admins and owners in `ids` are skipped, so the last-owner
+/// rule has nothing to check), and people already deactivated are skipped.
+/// Returns how many were deactivated.
 pub async fn deactivate_employees_in(
     tx: &mut Transaction<'_, Postgres>,
     ids: &[uuid::Uuid],
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<usize, LifecycleError> {
-    let gone = transitions::mark_many_deactivated(tx, ids, now).await?;
+    let gone = transitions::mark_many_employees_deactivated(tx, ids, now).await?;
     if gone.is_empty() {
         return Ok(0);
     }
     let gone_ids: Vec<uuid::Uuid> = gone.iter().map(|a| a.id.0).collect();
-    credentials::revoke_active_of_many(tx, &gone_ids, now).await?;
+    credentials::revoke_active_of_many(tx, &gone_ids, None, now).await?;
     outbox::cancel_queued_for_accounts(tx, &gone_ids, "the account was deactivated", now).await?;
     // One audit statement per previous status (at most three), so each
     // entry says what the person was, as the one-person action's does.

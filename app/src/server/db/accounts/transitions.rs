@@ -92,15 +92,21 @@ pub struct DeactivatedAccount {
     pub previous_status: AccountStatus,
 }
 
-/// any active state → deactivated for every account in `ids`, in one
+/// any active state → deactivated for every employee in `ids`, in one
 /// statement, as [`mark_deactivated`] does for one. The rows are locked in id
-/// order, so two bulk changes of the same people cannot deadlock. Roles are
-/// not checked here: the caller picks who may go.
-pub async fn mark_many_deactivated(tx: &mut Transaction<'_, Postgres>, ids: &[uuid::Uuid], now: OffsetDateTime) -> sqlx::Result<Vec<DeactivatedAccount>> {
+/// order, so two bulk changes of the same people cannot deadlock. Admins and
+/// owners in `ids` are left as they are: the last-owner rule is checked one
+/// person at a time, never here.
+pub async fn mark_many_employees_deactivated(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: &[uuid::Uuid],
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<DeactivatedAccount>> {
     sqlx::query_as!(
         DeactivatedAccount,
         r#"WITH locked AS (
-             SELECT id FROM account WHERE id = ANY($1) AND status IN ('uninvited', 'invited', 'claimed') ORDER BY id FOR UPDATE)
+             SELECT id FROM account WHERE id = ANY($1) AND role = 'employee' AND status IN ('uninvited', 'invited', 'claimed')
+             ORDER BY id FOR UPDATE)
            UPDATE account a SET status_before_deactivation = a.status, status = 'deactivated',
                   deactivated_at = $2, updated_at = $2, session_epoch = a.session_epoch + 1
            FROM locked WHERE a.id = locked.id
