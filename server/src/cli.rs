@@ -43,7 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            startup::connect_and_migrate(config.database_url()).await?;
+            startup::connect_and_migrate(config.database_url(), config.database_connections).await?;
             println!("The database schema is up to date.");
             Ok(())
         }
@@ -53,7 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let pool = startup::connect_and_migrate(config.database_url()).await?;
+    let pool = startup::connect_and_migrate(config.database_url(), config.database_connections).await?;
     let (state, setup_secret) = startup::build_state(pool.clone(), &config).await?;
     let leptos_options = leptos::config::get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {}", config.listen))?;
@@ -105,7 +105,7 @@ async fn create_admin(config: Config, email: &str, name: &str, organization: Opt
     let organization = organization.map(OrganizationName::parse).transpose().map_err(|e| anyhow::anyhow!("--organization: {e}"))?;
     let password = Password::parse(&password, &[full_name.as_ref(), email.as_ref()]).map_err(|p| anyhow::anyhow!("password: {}", p.message()))?;
 
-    let pool = startup::connect_and_migrate(config.database_url()).await?;
+    let pool = startup::connect_and_migrate(config.database_url(), config.database_connections).await?;
     let (state, _) = startup::build_state(pool, &config).await?;
     let admin = NewAdmin { full_name, email, password };
     let id = setup::create_admin(&state, &admin, organization.as_ref(), time::OffsetDateTime::now_utc())
@@ -116,7 +116,7 @@ async fn create_admin(config: Config, email: &str, name: &str, organization: Opt
 }
 
 async fn load_demo(config: Config) -> anyhow::Result<()> {
-    let pool = startup::connect_and_migrate(config.database_url()).await?;
+    let pool = startup::connect_and_migrate(config.database_url(), config.database_connections).await?;
     let (state, _) = startup::build_state(pool, &config).await?;
     let company = app::server::services::demo::load(&state, time::OffsetDateTime::now_utc())
         .await

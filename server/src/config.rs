@@ -8,6 +8,9 @@ use std::net::SocketAddr;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: SecretString,
+    /// Connections this server keeps to PostgreSQL at most
+    /// (`EMBARK_DATABASE_CONNECTIONS`).
+    pub database_connections: u32,
     /// Links in emails and the setup link are built from this, never from a
     /// request's headers.
     pub public_url: String,
@@ -21,6 +24,10 @@ pub struct Config {
     /// Requests per second each SCIM integration may make (`EMBARK_SCIM_RATE`).
     pub scim_requests_per_second: u32,
 }
+
+/// `EMBARK_DATABASE_CONNECTIONS` when unset: enough to keep two cores and
+/// their PostgreSQL busy; several servers on one database each open this many.
+pub const DEFAULT_DATABASE_CONNECTIONS: u32 = 16;
 
 /// `EMBARK_SCIM_RATE` when unset: an initial sync of 100,000 people takes
 /// under ten minutes, and one runaway provider cannot take the server.
@@ -77,6 +84,19 @@ impl Config {
             }
             Some(_) => {}
         }
+
+        let database_connections = match get("EMBARK_DATABASE_CONNECTIONS").map(|raw| raw.trim().parse::<u32>()) {
+            None => DEFAULT_DATABASE_CONNECTIONS,
+            Some(Ok(n)) if (4..=500).contains(&n) => n,
+            Some(_) => {
+                problems.push(
+                    "EMBARK_DATABASE_CONNECTIONS is how many connections this server keeps to PostgreSQL at most: a whole number from 4 to 500, \
+                     and with several servers their sum must stay below PostgreSQL's max_connections."
+                        .to_owned(),
+                );
+                DEFAULT_DATABASE_CONNECTIONS
+            }
+        };
 
         let listen_raw = get("EMBARK_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
         let listen = match listen_raw.parse::<SocketAddr>() {
@@ -175,6 +195,7 @@ impl Config {
         match (problems.is_empty(), database_url, public_url, listen, secret_key) {
             (true, Some(database_url), Some(public_url), Some(listen), Some(secret_key)) => Ok(Self {
                 database_url: SecretString::from(database_url),
+                database_connections,
                 public_url,
                 listen,
                 secret_key: SecretString::from(secret_key),
@@ -222,6 +243,17 @@ mod tests {
         let config = Config::from_lookup(lookup(&[("DATABASE_URL", "postgres://localhost/embark"), ("EMBARK_SECRET_KEY", KEY)])).unwrap();
         assert_eq!(config.public_url, "http://127.0.0.1:3000");
         assert!(config.smtp.is_none());
+        assert_eq!(config.database_connections, DEFAULT_DATABASE_CONNECTIONS);
+    }
+
+    #[test]
+    fn the_database_connections_are_a_bounded_whole_number() {
+        let with =
+            |n: &str| Config::from_lookup(lookup(&[("DATABASE_URL", "postgres://db/embark"), ("EMBARK_SECRET_KEY", KEY), ("EMBARK_DATABASE_CONNECTIONS", n)]));
+        assert_eq!(with(" 8 ").unwrap().database_connections, 8);
+        for refused in ["0", "3", "501", "many", "-4"] {
+            assert!(with(refused).unwrap_err().to_string().contains("EMBARK_DATABASE_CONNECTIONS is how many connections"), "{refused}");
+        }
     }
 
     #[test]

@@ -25,9 +25,9 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-/// Connects to PostgreSQL, creating the database when it does not exist yet,
-/// and brings the schema up to date.
-pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
+/// Connects to PostgreSQL with a pool of at most `connections`, creating the
+/// database when it does not exist yet, and brings the schema up to date.
+pub async fn connect_and_migrate(database_url: &str, connections: u32) -> anyhow::Result<PgPool> {
     use sqlx::migrate::MigrateDatabase as _;
     if !sqlx::Postgres::database_exists(database_url).await.unwrap_or(true) {
         sqlx::Postgres::create_database(database_url).await.map_err(|e| anyhow::anyhow!("could not create the database named in DATABASE_URL: {e}"))?;
@@ -39,7 +39,7 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         // re-import spent 0.7 s of its 2.6 s compiling.
         .options([("jit", "off")]);
     let pool = PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(5))
         // sqlx would ping each connection as it leaves the pool: a second
         // round trip for every query (a quarter of a page's server time,
