@@ -21,6 +21,8 @@
 
 #[path = "../tests/support/counting_smtp.rs"]
 mod counting_smtp;
+#[path = "../tests/support/directory_form.rs"]
+mod directory_form;
 
 use counting_smtp::CountingSmtp;
 use reqwest::header::{ACCEPT, ORIGIN};
@@ -875,32 +877,14 @@ async fn scim(server: &Server, pool: &PgPool) {
 
 /// Directory sync against scripts/bench's OpenLDAP of 100,000 people
 /// (end2end/support/directory.py; every 25th locked, so 96,002 are read):
-/// the first sync (read, stage, preview, apply) and an unchanged re-sync.
+/// the first sync (read, stage, preview, apply), an unchanged re-sync, and
+/// one in which Sales leaves and its people are deactivated.
 async fn directory_sync() {
     let ldaps = std::env::var("EMBARK_BENCH_LDAPS_URL").expect("scripts/bench starts the directory");
     let ca = std::fs::read_to_string(std::env::var("EMBARK_BENCH_LDAP_CA").expect("scripts/bench starts the directory")).unwrap();
     let (url, pool) = fresh_database("directory").await;
     let server = Server::start(&url, None).await;
-    let filter = "(&(objectClass=inetOrgPerson)(!(pwdAccountLockedTime=000001010000Z)))";
-    let form = [
-        ("kind", "open_ldap"),
-        ("url", ldaps.as_str()),
-        ("security", "ldaps"),
-        ("ca_certificate", ca.as_str()),
-        ("bind_dn", "cn=embark-sync,ou=services,dc=embark,dc=test"),
-        ("bind_password", "sync-secret-for-tests"),
-        ("base_dn", "dc=embark,dc=test"),
-        ("filter", filter),
-        ("attr_email", "mail"),
-        ("attr_external_id", "entryUUID"),
-        ("attr_full_name", "displayName, cn"),
-        ("attr_title", "title"),
-        ("attr_department", "departmentNumber"),
-        ("attr_location", "l"),
-        ("attr_phone", "telephoneNumber"),
-        ("attr_manager", "manager"),
-        ("attr_groups", "memberOf"),
-    ];
+    let form = directory_form::settings_form(&ldaps, &ca, directory_form::BIND_PASSWORD, app::domain::OPENLDAP_FILTER);
     server.call("admin_save_directory_settings", &form).await;
     let read: i64 = 96_002;
     for (label, expect_new) in [("first sync", read), ("unchanged re-sync", 0)] {
@@ -927,7 +911,7 @@ async fn directory_sync() {
     // ended, links revoked, mail cancelled and an audit entry.
     server.call("admin_save_directory_rules", &[("departures", "deactivate"), ("every", "")]).await;
     let without_sales = "(&(objectClass=inetOrgPerson)(!(pwdAccountLockedTime=000001010000Z))(!(departmentNumber=Sales)))";
-    let form: Vec<(&str, &str)> = form.iter().map(|&(name, value)| (name, if name == "filter" { without_sales } else { value })).collect();
+    let form = directory_form::settings_form(&ldaps, &ca, directory_form::BIND_PASSWORD, without_sales);
     server.call("admin_save_directory_settings", &form).await;
     settle(&pool).await;
     let started = Instant::now();

@@ -7,9 +7,7 @@
 use app::domain::{AttributeMap, DirectorySecurity as Security, OPENLDAP_FILTER};
 use app::server::ldap::{self, Directory, DirectoryEntry, LdapError};
 
-const BASE_DN: &str = "dc=embark,dc=test";
-const BIND_DN: &str = "cn=embark-sync,ou=services,dc=embark,dc=test";
-const BIND_PASSWORD: &str = "sync-secret-for-tests";
+use crate::directory_form::{BASE_DN, BIND_DN, BIND_PASSWORD};
 /// directory.py's 300 people, O'Brien and their report, less the 12 locked.
 const ACTIVE_PEOPLE: usize = 290;
 
@@ -144,26 +142,9 @@ async fn each_way_a_connection_fails_has_its_own_reason() {
     }
 }
 
+/// The settings form for the test directory, finding active people.
 fn settings_form<'a>(url: &'a str, ca: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("kind", "open_ldap"),
-        ("url", url),
-        ("security", "ldaps"),
-        ("ca_certificate", ca),
-        ("bind_dn", BIND_DN),
-        ("bind_password", password),
-        ("base_dn", BASE_DN),
-        ("filter", OPENLDAP_FILTER),
-        ("attr_email", "mail"),
-        ("attr_external_id", "entryUUID"),
-        ("attr_full_name", "displayName, cn"),
-        ("attr_title", "title"),
-        ("attr_department", "departmentNumber"),
-        ("attr_location", "l"),
-        ("attr_phone", "telephoneNumber"),
-        ("attr_manager", "manager"),
-        ("attr_groups", "memberOf"),
-    ]
+    crate::directory_form::settings_form(url, ca, password, OPENLDAP_FILTER)
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

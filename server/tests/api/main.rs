@@ -3,6 +3,8 @@
 
 #[path = "../support/counting_smtp.rs"]
 mod counting_smtp;
+#[path = "../support/directory_form.rs"]
+mod directory_form;
 mod helpers;
 
 mod access_codes;
