@@ -293,7 +293,8 @@ pub async fn load(state: &AppState, batch_id: Uuid) -> Result<ImportView, Import
     })
 }
 
-/// Every invalid row of a batch as CSV: line, identifier, problem.
+/// Every invalid row of a batch as CSV: line, identifier, problem; for a
+/// directory sync, the entry's DN and the problem.
 pub async fn error_report(state: &AppState, batch_id: Uuid) -> Result<(String, Vec<u8>), ImportError> {
     let batch = imports::find_batch(&state.pool, batch_id).await?.ok_or(ImportError::Gone)?;
     let is_sync = StoredPreview::read(batch.preview)?.directory.is_some();
