@@ -67,18 +67,26 @@ async fn one_address_guessing_across_accounts_is_throttled(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]
 async fn unknown_claim_links_store_no_session_and_are_throttled_per_address(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    let app = spawn_app_with(pool, |state| state.trusted_proxies = app::server::client::parse_trusted("127.0.0.1").unwrap().into()).await;
+    let open = |path: String, from: &'static str| new_client().get(app.url(&path)).header(ACCEPT, "text/html").header("x-forwarded-for", from).send();
     let before = sessions_stored(&app).await;
     for attempt in 0..20 {
-        let response = new_client().get(app.url(&format!("/claim/guessed-token-{attempt}"))).send().await.unwrap();
+        let response = open(format!("/claim/guessed-token-{attempt}"), "198.51.100.7").await.unwrap();
         assert_eq!(location(&response), "/claim?link=unknown");
         assert!(response.headers().get(SET_COOKIE).is_none(), "no session for a guessed token");
     }
     assert_eq!(sessions_stored(&app).await, before, "guessed tokens wrote no session rows");
     let (_, secret) = invite(&app, "grace@example.com").await;
-    let throttled = new_client().get(app.url(&format!("/claim/{secret}"))).header(ACCEPT, "text/html").send().await.unwrap();
-    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    let throttled = open(format!("/claim/{secret}"), "198.51.100.7").await.unwrap();
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS, "the guessing address is refused even a real link");
     assert!(throttled.text().await.unwrap().contains("Too many unsuccessful attempts to open an invitation link"));
+    // The failures count against that address alone, and only while they
+    // are within the 15-minute window.
+    let elsewhere = open(format!("/claim/{secret}"), "203.0.113.9").await.unwrap();
+    assert_eq!(location(&elsewhere), "/claim", "the same link opens from another address");
+    sqlx::query("UPDATE throttle_failure SET failed_at = failed_at - interval '16 minutes'").execute(&app.state.pool).await.unwrap();
+    let later = open(format!("/claim/{secret}"), "198.51.100.7").await.unwrap();
+    assert_eq!(location(&later), "/claim", "once the failures leave the window, the address opens it too");
 }
 
 #[sqlx::test(migrator = "server::startup::MIGRATOR")]

@@ -124,6 +124,49 @@ pub async fn find_by_hash_with_account_status(
     Ok(found.map(|row| (CredentialRow { id: row.id, account_id: row.account_id, state: row.state, expires_at: row.expires_at }, row.account_status)))
 }
 
+/// How many failures a throttle counted, and when the oldest was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCount {
+    pub failures: i64,
+    pub oldest: Option<OffsetDateTime>,
+}
+
+/// [`find_by_hash_with_account_status`] together with the failures counted
+/// in `bucket` against `subject` since `since`, in one statement: opening a
+/// claim link checks its address's throttle and looks the link up, the
+/// commonest anonymous request after the sign-in page. The caller judges the
+/// count before it looks at the credential.
+pub async fn find_by_hash_counting_failures(
+    executor: impl PgExecutor<'_>,
+    secret_hash: &[u8],
+    kind: CredentialKind,
+    bucket: &str,
+    subject: &[u8],
+    since: OffsetDateTime,
+) -> sqlx::Result<(FailureCount, Option<(CredentialRow, AccountStatus)>)> {
+    let row = sqlx::query!(
+        r#"SELECT f.failures AS "failures!", f.oldest,
+                  c.id AS "id?: CredentialId", c.account_id AS "account_id?: AccountId", c.state AS "state?: CredentialState",
+                  c.expires_at AS "expires_at?", a.status AS "account_status?: AccountStatus"
+           FROM (SELECT count(*) AS failures, min(failed_at) AS oldest
+                 FROM throttle_failure WHERE bucket = $3 AND subject = $4 AND failed_at > $5) f
+           LEFT JOIN (claim_credential c JOIN account a ON a.id = c.account_id) ON c.secret_hash = $1 AND c.kind = $2"#,
+        secret_hash,
+        kind as CredentialKind,
+        bucket,
+        subject,
+        since,
+    )
+    .fetch_one(executor)
+    .await?;
+    let count = FailureCount { failures: row.failures, oldest: row.oldest };
+    let found = match (row.id, row.account_id, row.state, row.expires_at, row.account_status) {
+        (Some(id), Some(account_id), Some(state), Some(expires_at), Some(status)) => Some((CredentialRow { id, account_id, state, expires_at }, status)),
+        _ => None,
+    };
+    Ok((count, found))
+}
+
 /// Spends a live, unexpired credential. Exactly one of any number of
 /// concurrent callers gets the account id back (SECURITY.md rule 2).
 pub async fn spend(

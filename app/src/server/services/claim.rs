@@ -12,6 +12,8 @@ use crate::domain::{
     normalize_identifier, AccessCode, AccountId, FieldError, FieldErrors, GroupId, Password, ProfileDetails, SignInMethod, Username, USERNAME_TAKEN,
 };
 use crate::error::AppError;
+use crate::server::crypto::secret_digest;
+use crate::server::db::credentials::{self, CredentialKind};
 use crate::server::db::wizard::SignInRules;
 use crate::server::db::{accounts, groups, settings, sso, wizard};
 use crate::server::services::auth::SignedIn;
@@ -218,19 +220,24 @@ pub async fn open_link(
     now: OffsetDateTime,
 ) -> anyhow::Result<LinkOpened> {
     let from_address = Subject::Address(client);
-    if let Err(throttled) = throttle::check(&state.pool, [(Limit::ClaimLinkFromAddress, &from_address)], now).await? {
+    let digest = secret_digest(secret);
+    // The address's throttle and the link, read in one statement; an address
+    // over its limit is refused before the link is looked at.
+    let counted = throttle::counted_under(Limit::ClaimLinkFromAddress, &from_address, now);
+    let (count, found) =
+        credentials::find_by_hash_counting_failures(&state.pool, &digest, CredentialKind::Link, counted.bucket, &counted.subject, counted.since).await?;
+    if let Err(throttled) = throttle::verdict(Limit::ClaimLinkFromAddress, count.failures, count.oldest, now) {
         return Ok(LinkOpened::Throttled(throttled));
     }
-    let proof = ClaimProof::link(secret);
-    let outcome = match lifecycle::inspect_claim(state, &proof, now).await {
+    let proof = ClaimProof::Link { digest };
+    let outcome = match lifecycle::claimable_credential(found, now) {
         Ok(_) if viewer.is_some() => ClaimSession::Problem { problem: LinkProblem::SignedInAsSomeoneElse, proof },
         Ok(account_id) => ClaimSession::InProgress(Box::new(ClaimProgress::new(proof, account_id))),
-        Err(ClaimFailure::Refused(ClaimError::Unknown)) => {
+        Err(ClaimError::Unknown) => {
             throttle::record_failures(&state.pool, [(Limit::ClaimLinkFromAddress, &from_address)], client, None, now).await?;
             return Ok(LinkOpened::Unknown);
         }
-        Err(ClaimFailure::Refused(error)) => ClaimSession::Problem { problem: error.into(), proof },
-        Err(ClaimFailure::Unexpected(error)) => return Err(error),
+        Err(error) => ClaimSession::Problem { problem: error.into(), proof },
     };
     auth_session::renew_id(session).await?;
     session.insert(CLAIM_KEY, outcome).await?;

@@ -652,13 +652,24 @@ impl From<sqlx::Error> for ClaimFailure {
 /// link must never spend it: mail scanners open links first). A link or a
 /// code is read with its account's status in one statement.
 pub async fn inspect_claim(state: &AppState, proof: &ClaimProof, now: OffsetDateTime) -> Result<AccountId, ClaimFailure> {
-    let (account_id, status) = match proof {
+    match proof {
         ClaimProof::Link { digest } | ClaimProof::Code { digest } => {
-            let (credential, status) = credentials::find_by_hash_with_account_status(&state.pool, digest, proof.credential_kind()).await?.unzip();
-            (classify(credential, now)?.account_id, status)
+            let found = credentials::find_by_hash_with_account_status(&state.pool, digest, proof.credential_kind()).await?;
+            Ok(claimable_credential(found, now)?)
         }
-        ClaimProof::Identity { account_id, .. } => (*account_id, accounts::find(&state.pool, *account_id).await?.map(|account| account.status)),
-    };
+        ClaimProof::Identity { account_id, .. } => {
+            let status = accounts::find(&state.pool, *account_id).await?.map(|account| account.status);
+            ensure_claimable(status.ok_or(ClaimError::Unknown)?)?;
+            Ok(*account_id)
+        }
+    }
+}
+
+/// Whose account a link or code would claim, given the credential it
+/// matched (if any) and that account's status as read with it.
+pub fn claimable_credential(found: Option<(credentials::CredentialRow, AccountStatus)>, now: OffsetDateTime) -> Result<AccountId, ClaimError> {
+    let (credential, status) = found.unzip();
+    let account_id = classify(credential, now)?.account_id;
     ensure_claimable(status.ok_or(ClaimError::Unknown)?)?;
     Ok(account_id)
 }

@@ -131,14 +131,36 @@ pub async fn check<const N: usize>(pool: &PgPool, checks: [(Limit, &Subject<'_>)
     let mut throttled: Option<Throttled> = None;
     for (index, ((limit, _), (count, oldest))) in checks.iter().zip(found).enumerate() {
         counts[index] = count;
-        if let Some(oldest) = oldest.filter(|_| count >= limit.allowed()) {
-            let retry_after = (oldest + WINDOW - now).max(Duration::seconds(1));
-            if throttled.is_none_or(|t| t.retry_after < retry_after) {
-                throttled = Some(Throttled { retry_after });
+        if let Err(this) = verdict(*limit, count, oldest, now) {
+            if throttled.is_none_or(|t| t.retry_after < this.retry_after) {
+                throttled = Some(this);
             }
         }
     }
     Ok(throttled.map_or(Ok(counts), Err))
+}
+
+/// Where one limit's failures for `subject` are counted, for a statement
+/// that reads them together with what the attempt looks up (opening a
+/// claim link).
+pub struct Counted {
+    pub bucket: &'static str,
+    pub subject: Vec<u8>,
+    /// The window's start.
+    pub since: OffsetDateTime,
+}
+
+pub fn counted_under(limit: Limit, subject: &Subject<'_>, now: OffsetDateTime) -> Counted {
+    Counted { bucket: limit.bucket(), subject: subject.digest(), since: now - WINDOW }
+}
+
+/// Whether `failures` within the window, the oldest at `oldest`, use
+/// `limit` up: refused until the oldest leaves the window.
+pub fn verdict(limit: Limit, failures: i64, oldest: Option<OffsetDateTime>, now: OffsetDateTime) -> Result<i64, Throttled> {
+    match oldest.filter(|_| failures >= limit.allowed()) {
+        Some(oldest) => Err(Throttled { retry_after: (oldest + WINDOW - now).max(Duration::seconds(1)) }),
+        None => Ok(failures),
+    }
 }
 
 /// Counts one failure against each limit, in one statement. A failure that
