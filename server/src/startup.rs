@@ -77,6 +77,7 @@ pub async fn build_state(pool: PgPool, config: &Config) -> anyhow::Result<(AppSt
         sealer: SecretSealer::new(&config.secret_key),
         sso_sealer: SecretSealer::for_sso_client_secret(&config.secret_key),
         directory_sealer: SecretSealer::for_directory_bind_password(&config.secret_key),
+        sign_in_page: Default::default(),
         oidc: app::server::oidc::OidcClient::new(),
         public_url: config.public_url.clone(),
         setup,

@@ -41,6 +41,8 @@ pub struct SharedState {
     pub sso_sealer: SecretSealer,
     /// Seals the LDAP directory's bind password (its own key).
     pub directory_sealer: SecretSealer,
+    /// What the sign-in page shows, kept for a second (shared by copies).
+    pub sign_in_page: Arc<super::services::auth::SignInPageCache>,
     /// The organisation's OpenID provider: HTTP client and cached keys.
     pub oidc: super::oidc::OidcClient,
     /// The configured public base URL without a trailing slash: the only

@@ -40,6 +40,7 @@ pub async fn spawn_app_with(pool: PgPool, change: impl FnOnce(&mut AppState)) ->
         sealer: SecretSealer::new(&SecretString::from("test-secret-key-".repeat(3))),
         sso_sealer: SecretSealer::for_sso_client_secret(&SecretString::from("test-secret-key-".repeat(3))),
         directory_sealer: SecretSealer::for_directory_bind_password(&SecretString::from("test-secret-key-".repeat(3))),
+        sign_in_page: Default::default(),
         oidc: app::server::oidc::OidcClient::new(),
         public_url: address.clone(),
         setup,

@@ -445,3 +445,31 @@ async fn a_token_signed_with_a_rotated_key_is_accepted_after_reading_the_keys_on
     assert_eq!((status, destination.as_str()), (StatusCode::SEE_OTHER, "/"), "{page}");
     assert_eq!(identities(&app).await, [(id, "kim@acme.test".to_owned())]);
 }
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn the_sign_in_page_shows_a_change_made_here_at_once_and_one_made_elsewhere_within_a_second(pool: PgPool) {
+    use app::server::services::auth::SignInPageCache;
+    use std::time::{Duration, Instant};
+    let app = spawn_app(pool).await;
+    let page = || async { new_client().get(app.url("/sign-in")).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap() };
+    assert!(page().await.contains("set up yet"));
+    app.create_admin("admin@acme.test").await;
+    assert!(!page().await.contains("set up yet"), "setup done here: shown at once");
+    configure(&app, "everyone", "acme.test").await;
+    assert!(page().await.contains("Sign in with Acme SSO"), "saved here: shown at once");
+
+    // What the page shows is kept for a second; a change made elsewhere
+    // (another server, by hand) shows once it is read again.
+    let kept = SignInPageCache::default();
+    let start = Instant::now();
+    assert_eq!(kept.read(&app.state.pool, start).await.unwrap().sso_button_label.as_deref(), Some("Sign in with Acme SSO"));
+    sqlx::query("UPDATE sso_configuration SET button_label = 'Acme sign-in'").execute(&app.state.pool).await.unwrap();
+    let within = kept.read(&app.state.pool, start + Duration::from_millis(900)).await.unwrap();
+    assert_eq!(within.sso_button_label.as_deref(), Some("Sign in with Acme SSO"), "within the second, nothing is read");
+    let after = kept.read(&app.state.pool, start + Duration::from_millis(1100)).await.unwrap();
+    assert_eq!(after.sso_button_label.as_deref(), Some("Acme sign-in"), "after it, read again");
+    sqlx::query("UPDATE sso_configuration SET policy = 'nobody'").execute(&app.state.pool).await.unwrap();
+    kept.forget();
+    let forgotten = kept.read(&app.state.pool, start + Duration::from_millis(1200)).await.unwrap();
+    assert_eq!(forgotten.sso_button_label, None, "forgotten: read again at once");
+}

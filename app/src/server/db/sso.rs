@@ -183,6 +183,7 @@ pub async fn account(executor: impl PgExecutor<'_>, key: AccountKey<'_>) -> sqlx
 /// What the sign-in page needs, in one statement: whether setup is over
 /// (a claimed administrator exists), and the single sign-on button's words
 /// while single sign-on is on.
+#[derive(Clone)]
 pub struct SignInPageRow {
     pub admin_exists: bool,
     pub sso_button_label: Option<String>,

@@ -11,6 +11,9 @@ use crate::server::services::throttle::{self, Limit, Subject, Throttled};
 use crate::server::{context, session, AppState};
 use serde_json::json;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
+use std::time::Instant;
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
@@ -130,9 +133,9 @@ pub async fn sign_out(state: &AppState, browser: &Session, viewer: Option<&Viewe
 }
 
 /// What the sign-in page offers: where setup stands and the single sign-on
-/// button, read in one statement.
+/// button, as kept by [`SignInPageCache`].
 pub async fn sign_in_options(state: &AppState, browser: &Session) -> anyhow::Result<SignInOptions> {
-    let page = sso::sign_in_page(&state.pool).await?;
+    let page = state.sign_in_page.read(&state.pool, Instant::now()).await?;
     let setup = if page.admin_exists {
         SetupStatus::Done
     } else if session::setup_granted(browser).await? {
@@ -150,4 +153,45 @@ pub async fn setup_status(state: &AppState, browser: &Session) -> anyhow::Result
         return Ok(SetupStatus::Done);
     }
     Ok(if session::setup_granted(browser).await? { SetupStatus::Ready } else { SetupStatus::NeedsLink })
+}
+
+/// What the sign-in page shows from the database (whether an administrator
+/// exists, the single sign-on button), kept for up to a second, so that
+/// visitors to the sign-in page cost PostgreSQL nothing: it is the page
+/// anyone may load as often as they like. Only what the page displays is
+/// kept; signing in reads everything it decides on afresh. This server
+/// forgets it at once when it changes it; another server's change shows
+/// within the second.
+#[derive(Default)]
+pub struct SignInPageCache {
+    kept: RwLock<Option<(Instant, sso::SignInPageRow)>>,
+    /// Counts [`Self::forget`]s, so that a read which started before a
+    /// change cannot keep what it read after the change forgot it.
+    changes: AtomicU64,
+}
+
+impl SignInPageCache {
+    const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// The page's row as of at most a second before `now`.
+    pub async fn read(&self, pool: &sqlx::PgPool, now: Instant) -> sqlx::Result<sso::SignInPageRow> {
+        if let Some((read_at, page)) = &*self.kept.read().unwrap_or_else(PoisonError::into_inner) {
+            if now.saturating_duration_since(*read_at) < Self::FRESH_FOR {
+                return Ok(page.clone());
+            }
+        }
+        let changes = self.changes.load(Ordering::Acquire);
+        let page = sso::sign_in_page(pool).await?;
+        let mut kept = self.kept.write().unwrap_or_else(PoisonError::into_inner);
+        if self.changes.load(Ordering::Acquire) == changes {
+            *kept = Some((now, page.clone()));
+        }
+        Ok(page)
+    }
+
+    /// Called after committing a change to what the page shows.
+    pub fn forget(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        *self.kept.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
 }

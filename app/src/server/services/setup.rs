@@ -95,6 +95,7 @@ pub async fn complete_first_run(
     let actor = Actor::account(id, admin.full_name.as_ref());
     audit::record(&mut *tx, AuditEvent { actor: &actor, action: AuditAction::SetupCompleted, target: &target, details: json!({}), now }).await?;
     tx.commit().await?;
+    state.sign_in_page.forget();
     let signed_in = SignedIn { account_id: id, role: Role::Owner, session_epoch: 0 };
     session::establish(browser, &signed_in, now).await.map_err(anyhow::Error::from)?;
     Ok(id)
@@ -113,6 +114,7 @@ pub async fn create_admin(state: &AppState, admin: &NewAdmin, organization: Opti
     }
     let id = insert_admin(&mut tx, admin, &password_hash, &Actor::command_line(), now).await?;
     tx.commit().await?;
+    state.sign_in_page.forget();
     Ok(id)
 }
 

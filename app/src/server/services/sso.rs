@@ -513,6 +513,7 @@ pub async fn save_settings(state: &AppState, actor: &Actor, settings: &SsoSettin
         .await?;
     tx.commit().await?;
     state.oidc.forget();
+    state.sign_in_page.forget();
     Ok(())
 }
 
