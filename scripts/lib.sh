@@ -6,7 +6,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA_DIR="$ROOT/.data"
 CARGO_LEPTOS_VERSION="0.3.11"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/embark/target}"
-export PATH="$HOME/.cargo/bin:$PATH"
+# runuser, useradd and Debian's PostgreSQL tools live in the sbin folders,
+# which a minimal PATH (cron, env -i) leaves out; without runuser, an
+# existing cluster would look unreachable.
+export PATH="$HOME/.cargo/bin:$PATH:/usr/sbin:/sbin"
 # SQL is checked at compile time against the query data committed in .sqlx/
 # (scripts/test checks that data against the schema), so a build needs no
 # database.
