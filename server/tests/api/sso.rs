@@ -452,16 +452,23 @@ async fn the_sign_in_page_shows_a_change_made_here_at_once_and_one_made_elsewher
     use std::time::{Duration, Instant};
     let app = spawn_app(pool).await;
     let page = || async { new_client().get(app.url("/sign-in")).header(ACCEPT, "text/html").send().await.unwrap().text().await.unwrap() };
+    // Read at one instant throughout, so that only forgetting, never the
+    // second running out, can make a later read see a change.
+    let start = Instant::now();
+    let shared = &app.state.sign_in_page;
     assert!(page().await.contains("set up yet"));
+    assert!(!shared.read(&app.state.pool, start).await.unwrap().admin_exists);
     app.create_admin("admin@acme.test").await;
-    assert!(!page().await.contains("set up yet"), "setup done here: shown at once");
+    assert!(shared.read(&app.state.pool, start).await.unwrap().admin_exists, "setup done here: forgotten at once");
+    assert!(!page().await.contains("set up yet"));
     configure(&app, "everyone", "acme.test").await;
-    assert!(page().await.contains("Sign in with Acme SSO"), "saved here: shown at once");
+    let saved = shared.read(&app.state.pool, start).await.unwrap();
+    assert_eq!(saved.sso_button_label.as_deref(), Some("Sign in with Acme SSO"), "saved here: forgotten at once");
+    assert!(page().await.contains("Sign in with Acme SSO"));
 
     // What the page shows is kept for a second; a change made elsewhere
     // (another server, by hand) shows once it is read again.
     let kept = SignInPageCache::default();
-    let start = Instant::now();
     assert_eq!(kept.read(&app.state.pool, start).await.unwrap().sso_button_label.as_deref(), Some("Sign in with Acme SSO"));
     sqlx::query("UPDATE sso_configuration SET button_label = 'Acme sign-in'").execute(&app.state.pool).await.unwrap();
     let within = kept.read(&app.state.pool, start + Duration::from_millis(900)).await.unwrap();
