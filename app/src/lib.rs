@@ -106,6 +106,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("groups/:id") ssr=SsrMode::Async view=admin::GroupPage/>
                         <Route path=path!("integrations") ssr=SsrMode::Async view=admin::IntegrationsPage/>
                         <Route path=path!("integrations/directory") ssr=SsrMode::Async view=admin::DirectorySettingsPage/>
+                        // A directory sync's preview is an import's preview, under
+                        // Integrations so that the menu shows where the admin is.
+                        <Route path=path!("integrations/directory/sync/:id") ssr=SsrMode::Async view=admin::ImportPreviewPage/>
                         <Route path=path!("audit") ssr=SsrMode::Async view=admin::AuditLogPage/>
                         <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                         <Route path=path!("settings/sso") ssr=SsrMode::Async view=admin::SsoSettingsPage/>

@@ -112,6 +112,9 @@ test('an owner connects an OpenLDAP directory and tests the connection', async (
   // Sync now: the directory's people, previewed like a spreadsheet import.
   await page.getByRole('button', { name: 'Sync now: preview the changes' }).click();
   await expect(page.getByRole('heading', { name: 'Sync preview' })).toBeVisible();
+  // The admin menu shows the preview under Integrations, where the sync is.
+  await expect(page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Integrations' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('navigation', { name: 'Admin panel' }).getByRole('link', { name: 'Import' })).not.toHaveAttribute('aria-current', 'page');
   await waitForHydration(page);
   const counts = page.getByRole('list', { name: 'What the directory lists' });
   await expect(counts.getByRole('listitem').filter({ hasText: /^290\s*New/ })).toBeVisible();

@@ -105,7 +105,7 @@ pub async fn preview_directory_sync() -> Result<(), AppError> {
     let owner = context::require_owner()?;
     let state = context::state()?;
     let batch = directory_sync::preview_sync(&state, &owner.actor(), time::OffsetDateTime::now_utc()).await?;
-    leptos_axum::redirect(&format!("/admin/import/{batch}"));
+    leptos_axum::redirect(&format!("/admin/integrations/directory/sync/{batch}"));
     Ok(())
 }
 

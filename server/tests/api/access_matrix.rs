@@ -322,6 +322,7 @@ fn page_table() -> Vec<(&'static str, Caller, &'static str)> {
         ("/admin/mail", PeopleAdmin, "/admin/mail"),
         ("/admin/integrations", Owner, "/admin/integrations"),
         ("/admin/integrations/directory", Owner, "/admin/integrations/directory"),
+        ("/admin/integrations/directory/sync/{id}", Owner, "/admin/integrations/directory/sync/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
         ("/admin/settings", Owner, "/admin/settings"),
         ("/admin/settings/sso", Owner, "/admin/settings/sso"),
     ]
