@@ -135,7 +135,10 @@ where
     I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
     O: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || action.value().get().and_then(|result| result.err()))
+    // One mapped signal, made here: `value()` makes a new one at each call,
+    // and a form reads its error several times per field.
+    let value = action.value();
+    Signal::derive(move || value.get().and_then(|result| result.err()))
 }
 
 /// The error for one field, from an action's latest error.
