@@ -398,6 +398,23 @@ async fn invited_with_links(pool: &PgPool, count: usize) -> Vec<String> {
     secrets
 }
 
+/// A 600×600 picture with a photo's fine detail: its normalised JPEG is
+/// about 20 KB, as a real photo's is.
+fn photo_like_png() -> Vec<u8> {
+    let mut seed = 0x2545_f491_u32;
+    let image = image::RgbImage::from_fn(600, 600, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let noise = (seed % 40) as f32 - 20.0;
+        let wave = |v: u32, period: f32| 128.0 + 100.0 * (v as f32 / period).sin() + noise;
+        image::Rgb([wave(x, 37.0) as u8, wave(y, 23.0) as u8, wave(x + y, 51.0) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 /// Password hashes per second on every core at once: the most sign-ins any
 /// server on this machine can check.
 async fn argon2_ceiling() -> f64 {
@@ -415,7 +432,7 @@ async fn argon2_ceiling() -> f64 {
 
 async fn http() {
     let (url, pool) = fresh_database("http").await;
-    let secrets = invited_with_links(&pool, 2).await;
+    let secrets = invited_with_links(&pool, 3).await;
     settle(&pool).await;
     let server = Server::start(&url, None).await;
     let base = server.base.clone();
@@ -427,6 +444,13 @@ async fn http() {
     let opened = claimer.get(format!("{base}/claim/{}", secrets[0])).send().await.unwrap();
     let cookie = opened.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).unwrap_or_default().to_owned();
     assert!(cookie.starts_with("embark_session="), "opening a claim link starts a session");
+    // And one that has chosen a picture: the pages after the profile step.
+    let with_picture = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let opened = with_picture.get(format!("{base}/claim/{}", secrets[2])).send().await.unwrap();
+    let picture_cookie = opened.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).unwrap_or_default().to_owned();
+    let form = Form::new().part("picture", Part::bytes(photo_like_png()).file_name("me.png"));
+    let uploaded = with_picture.post(format!("{base}/claim/picture")).header(ORIGIN, &base).header(ACCEPT, "text/html").multipart(form).send().await.unwrap();
+    assert_eq!(uploaded.headers().get("location").and_then(|v| v.to_str().ok()), Some("/claim"), "the picture is accepted");
 
     let ceiling = wrk(&format!("{base}/healthz"), 64, 8, "");
     println!("  /healthz (a database ping: the stack's ceiling)      {ceiling}");
@@ -436,6 +460,8 @@ async fn http() {
     println!("  a page that reads nothing (GET /claim, no claim)    {floor} ({:.0}% of the ceiling)", share(&floor, &ceiling));
     let claim_page = wrk(&format!("{base}/claim"), 64, 8, &lua_headers(&[("Cookie", &cookie), ("Accept", "text/html")]));
     println!("  claim wizard page (GET /claim, a claim in progress)  {claim_page} ({:.0}% of the ceiling)", share(&claim_page, &ceiling));
+    let picture_page = wrk(&format!("{base}/claim"), 64, 8, &lua_headers(&[("Cookie", &picture_cookie), ("Accept", "text/html")]));
+    println!("  the same after choosing a picture                   {picture_page} ({:.0}% of the ceiling)", share(&picture_page, &ceiling));
     let link = wrk(&format!("{base}/claim/{}", secrets[1]), 64, 8, "");
     println!("  opening a claim link (GET /claim/<token>)           {link} ({:.0}% of the ceiling)", share(&link, &ceiling));
     let sign_in_page = wrk(&format!("{base}/sign-in"), 64, 8, &lua_headers(&[("Accept", "text/html")]));

@@ -460,6 +460,14 @@ fn png(width: u32, height: u32, colour: [u8; 3]) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A picture whose JPEG is several kilobytes, as a photo's is.
+fn gradient_png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 async fn upload(app: &TestApp, client: &reqwest::Client, path: &str, bytes: Vec<u8>, file_name: &'static str) -> reqwest::Response {
     let form = reqwest::multipart::Form::new().part("picture", reqwest::multipart::Part::bytes(bytes).file_name(file_name));
     client.post(app.url(path)).header(ORIGIN, &app.address).header(ACCEPT, "text/html").multipart(form).send().await.unwrap()
@@ -477,13 +485,25 @@ async fn a_picture_chosen_in_the_wizard_is_normalised_and_kept_with_the_account(
     let huge = upload(&app, &app.client, "/claim/picture", vec![0u8; 6 * 1024 * 1024], "big.png").await;
     assert_eq!(location(&huge), "/claim?picture_error=too-large");
 
-    let good = upload(&app, &app.client, "/claim/picture", png(300, 200, [200, 30, 30]), "me.png").await;
+    let good = upload(&app, &app.client, "/claim/picture", gradient_png(300, 200), "me.png").await;
     assert_eq!(location(&good), "/claim");
     let draft = app.get("/claim/picture").await;
     assert_eq!(draft.headers()["content-type"], "image/jpeg");
     assert_eq!(draft.headers()["x-content-type-options"], "nosniff");
     let draft = draft.bytes().await.unwrap();
     assert_eq!(image::load_from_memory(&draft).unwrap().width(), 256);
+    // The session, read on every page of the wizard, holds the picture once,
+    // as one string, and nothing else of its size (a number per byte inside
+    // the claim's progress made each page after the upload three times as
+    // costly).
+    let base64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &draft);
+    let sessions: Vec<i32> = sqlx::query_scalar("SELECT length(data) FROM tower_sessions.session WHERE position($1::bytea IN data) > 0")
+        .bind(base64.as_bytes())
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1, "the claimant's session holds the picture as one base64 string");
+    assert!((sessions[0] as usize) < base64.len() + 1024, "{} bytes of session for a {}-byte picture", sessions[0], draft.len());
 
     app.call(&app.client, "claim_profile", &[("full_name", "Grace"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
     app.call(&app.client, "claim_password", &[("password", PASSWORD), ("password_confirmation", PASSWORD)]).await;

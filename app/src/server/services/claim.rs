@@ -26,6 +26,8 @@ use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
 
 const CLAIM_KEY: &str = "claim";
+/// The picture chosen in the claim in progress (see [`ChosenPicture`]).
+const CLAIM_PICTURE_KEY: &str = "claim_picture";
 
 /// How soon after the last link a person may ask for another.
 pub const NEW_LINK_INTERVAL: Duration = Duration::minutes(10);
@@ -50,8 +52,9 @@ struct ClaimProgress {
     terms_version: Option<i32>,
     profile: Option<ProfileDetails>,
     password_hash: Option<String>,
-    /// The normalised picture (JPEG), if the person chose one.
-    picture: Option<Vec<u8>>,
+    /// Whether the person chose a picture, kept under its own key.
+    #[serde(default)]
+    has_picture: bool,
     /// The identity the provider asserted at the single sign-on step.
     #[serde(default)]
     sso_identity: Option<SsoIdentity>,
@@ -62,7 +65,7 @@ struct ClaimProgress {
 
 impl ClaimProgress {
     fn new(proof: ClaimProof, account_id: AccountId) -> Self {
-        Self { proof, account_id, terms_version: None, profile: None, password_hash: None, picture: None, sso_identity: None, username: None }
+        Self { proof, account_id, terms_version: None, profile: None, password_hash: None, has_picture: false, sso_identity: None, username: None }
     }
 
     /// Every step of this claim, in order: the terms when the organisation
@@ -194,6 +197,26 @@ async fn save(session: &Session, progress: ClaimProgress) -> Result<(), WizardEr
     Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(Box::new(progress))).await?)
 }
 
+/// The normalised picture (JPEG) chosen in the claim in progress, under a
+/// key of its own so that the wizard's pages, which only ask whether there
+/// is one, never decode it; as base64, so that the session holds one string
+/// and not a number per byte (which made each page after the upload cost
+/// three times as much, measured).
+#[derive(Serialize, Deserialize)]
+struct ChosenPicture {
+    jpeg_base64: String,
+}
+
+async fn load_picture(session: &Session, progress: &ClaimProgress) -> Result<Option<Vec<u8>>, WizardError> {
+    use base64::Engine as _;
+    if !progress.has_picture {
+        return Ok(None);
+    }
+    let chosen: Option<ChosenPicture> = session.get(CLAIM_PICTURE_KEY).await?;
+    // Written by `attach_picture` alone, so it always decodes.
+    Ok(chosen.and_then(|picture| base64::engine::general_purpose::STANDARD.decode(picture.jpeg_base64).ok()))
+}
+
 /// What opening a claim link led to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkOpened {
@@ -315,7 +338,7 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
         suggested_groups,
         search,
         search_results,
-        has_picture: progress.picture.is_some(),
+        has_picture: progress.has_picture,
         sso_button_label: page.rules.sso_button_label,
     })))
 }
@@ -384,18 +407,20 @@ pub async fn finish(state: &AppState, session: &Session, viewer: Option<&Viewer>
     }
     // Only what this claim's steps asked for is applied (SECURITY.md rule 8).
     let steps = progress.steps(&rules);
+    let picture = load_picture(session, &progress).await?;
     let details = ClaimDetails {
         password_hash: progress.password_hash.filter(|_| steps.contains(&Step::Password)),
         sso_identity: progress.sso_identity.filter(|_| steps.contains(&Step::SingleSignOn)),
         profile: progress.profile,
         terms_version: progress.terms_version,
         groups,
-        picture: progress.picture,
+        picture,
         username: progress.username.filter(|_| steps.contains(&Step::Password)),
     };
     let account_id = lifecycle::complete_claim(state, &progress.proof, &details, now).await?;
     let account = accounts::find(&state.pool, account_id).await?.ok_or(WizardError::NoClaim)?;
     session.remove_value(CLAIM_KEY).await?;
+    session.remove_value(CLAIM_PICTURE_KEY).await?;
     let signed_in = SignedIn { account_id, role: account.role, session_epoch: account.session_epoch };
     auth_session::establish(session, &signed_in, now).await?;
     Ok(())
@@ -509,9 +534,11 @@ pub async fn is_claiming(session: &Session) -> Result<bool, WizardError> {
 /// Keeps a normalised picture with the claim in progress; it is saved with
 /// the account when the claim completes.
 pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), WizardError> {
+    use base64::Engine as _;
     match load(session).await? {
         Some(ClaimSession::InProgress(mut progress)) => {
-            progress.picture = Some(jpeg);
+            session.insert(CLAIM_PICTURE_KEY, ChosenPicture { jpeg_base64: base64::engine::general_purpose::STANDARD.encode(jpeg) }).await?;
+            progress.has_picture = true;
             save(session, *progress).await
         }
         _ => Err(WizardError::NoClaim),
@@ -520,8 +547,8 @@ pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), Wiza
 
 /// The picture chosen in the claim in progress, if any.
 pub async fn chosen_picture(session: &Session) -> Result<Option<Vec<u8>>, WizardError> {
-    Ok(match load(session).await? {
-        Some(ClaimSession::InProgress(progress)) => progress.picture,
-        _ => None,
-    })
+    match load(session).await? {
+        Some(ClaimSession::InProgress(progress)) => load_picture(session, &progress).await,
+        _ => Ok(None),
+    }
 }
