@@ -454,15 +454,15 @@ async fn settings_shape_the_claim_email_and_the_terms_and_refuse_bad_values(pool
 }
 
 fn png(width: u32, height: u32, colour: [u8; 3]) -> Vec<u8> {
-    let image = image::RgbImage::from_pixel(width, height, image::Rgb(colour));
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
+    encode_png(image::RgbImage::from_pixel(width, height, image::Rgb(colour)))
 }
 
 /// A picture whose JPEG is several kilobytes, as a photo's is.
 fn gradient_png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8]));
+    encode_png(image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8])))
+}
+
+fn encode_png(image: image::RgbImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
