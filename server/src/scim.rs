@@ -57,11 +57,17 @@ pub fn router(state: AppState) -> Router {
         .route("/.search", post(search_everything))
         .fallback(unknown_endpoint)
         .with_state(state)
-        .layer(axum::Extension(limits))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(ServiceBuilder::new().layer(HandleErrorLayer::new(overloaded)).layer(LoadShedLayer::new()).layer(GlobalConcurrencyLimitLayer::new(IN_FLIGHT)))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, TIMEOUT))
-        .layer(RequestBodyTimeoutLayer::new(TIMEOUT));
+        // One `layer` call, outermost first (see startup::router).
+        .layer(
+            ServiceBuilder::new()
+                .layer(RequestBodyTimeoutLayer::new(TIMEOUT))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, TIMEOUT))
+                .layer(HandleErrorLayer::new(overloaded))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::new(IN_FLIGHT))
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+                .layer(axum::Extension(limits)),
+        );
     Router::new().nest("/scim/v2", api)
 }
 
