@@ -132,23 +132,32 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     // what they wrap on every request, so a tall stack of boxes was cloned
     // over and over (about 14% of the claim page's instructions, callgrind).
     // Spreadsheets: large bodies, long parses, few at once.
-    let uploads =
-        Router::new().route("/admin/import/upload", post(bulk::upload_import)).route("/admin/invitations/select", post(bulk::upload_selection)).layer(
-            ServiceBuilder::new()
-                .layer(RequestBodyTimeoutLayer::new(UPLOAD_TIMEOUT))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT))
-                .layer(limits::in_flight(UPLOADS_IN_FLIGHT))
-                .layer(bulk::upload_limit()),
-        );
-    let pictures =
-        Router::new().route("/claim/picture", post(routes::upload_claim_picture)).route("/profile/picture", post(routes::upload_profile_picture)).layer(
-            ServiceBuilder::new()
-                // 5 MB from a phone on a slow connection can take a minute.
-                .layer(RequestBodyTimeoutLayer::new(PICTURE_TIMEOUT))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PICTURE_TIMEOUT))
-                .layer(limits::in_flight(PICTURES_IN_FLIGHT))
-                .layer(picture_limit()),
-        );
+    let upload_limits = ServiceBuilder::new()
+        .layer(RequestBodyTimeoutLayer::new(UPLOAD_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT))
+        .layer(limits::in_flight(UPLOADS_IN_FLIGHT))
+        .layer(bulk::upload_limit());
+    let uploads = Router::new()
+        .route("/admin/import/upload", post(bulk::upload_import))
+        .route("/admin/invitations/select", post(bulk::upload_selection))
+        .layer(upload_limits);
+    let picture_limits = ServiceBuilder::new()
+        // 5 MB from a phone on a slow connection can take a minute.
+        .layer(RequestBodyTimeoutLayer::new(PICTURE_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PICTURE_TIMEOUT))
+        .layer(limits::in_flight(PICTURES_IN_FLIGHT))
+        .layer(picture_limit());
+    let pictures = Router::new()
+        .route("/claim/picture", post(routes::upload_claim_picture))
+        .route("/profile/picture", post(routes::upload_profile_picture))
+        .layer(picture_limits);
+    let page_limits = ServiceBuilder::new()
+        .layer(RequestBodyTimeoutLayer::new(PAGE_TIMEOUT))
+        // Back to axum's body type, the one `from_fn` middleware takes.
+        .layer(MapRequestLayer::new(|request: axum::http::Request<TimeoutBody<Body>>| request.map(Body::new)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PAGE_TIMEOUT))
+        .layer(limits::in_flight(PAGES_IN_FLIGHT))
+        .layer(axum::middleware::from_fn(limits::server_fn_body));
     let server_fn_routes = Router::new().route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns));
     let pages = Router::new()
         .route("/healthz", get(routes::healthz))
@@ -172,15 +181,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             move || shell(leptos_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(
-            ServiceBuilder::new()
-                .layer(RequestBodyTimeoutLayer::new(PAGE_TIMEOUT))
-                // Back to axum's body type, the one `from_fn` middleware takes.
-                .layer(MapRequestLayer::new(|request: axum::http::Request<TimeoutBody<Body>>| request.map(Body::new)))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, PAGE_TIMEOUT))
-                .layer(limits::in_flight(PAGES_IN_FLIGHT))
-                .layer(axum::middleware::from_fn(limits::server_fn_body)),
-        );
+        .layer(page_limits);
 
     // What every browser request goes through, around the browser's whole
     // router: one service, not a stack per route.
@@ -196,7 +197,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     // The SCIM API is a machine API: bearer tokens, no session, no CSRF
     // guard, JSON errors of its own. Everything else is the browser's.
     let app = scim::router(state.clone()).fallback_service(browser);
-    // And what every request goes through.
+    // And what every request goes through, as a router (what `serve` and the
+    // tests take) that sends everything to it.
     Router::new().fallback_service(
         ServiceBuilder::new()
             .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
