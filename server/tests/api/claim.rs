@@ -462,6 +462,16 @@ fn gradient_png(width: u32, height: u32) -> Vec<u8> {
     encode_png(image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8])))
 }
 
+/// The lengths of the sessions that hold `picture` (as base64).
+async fn sessions_holding(pool: &PgPool, picture: &[u8]) -> Vec<i32> {
+    let base64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, picture);
+    sqlx::query_scalar("SELECT length(data) FROM tower_sessions.session WHERE position($1::bytea IN data) > 0")
+        .bind(base64.as_bytes())
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
 fn encode_png(image: image::RgbImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png).unwrap();
@@ -496,18 +506,15 @@ async fn a_picture_chosen_in_the_wizard_is_normalised_and_kept_with_the_account(
     // as one string, and nothing else of its size (a number per byte inside
     // the claim's progress made each page after the upload three times as
     // costly).
-    let base64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &draft);
-    let sessions: Vec<i32> = sqlx::query_scalar("SELECT length(data) FROM tower_sessions.session WHERE position($1::bytea IN data) > 0")
-        .bind(base64.as_bytes())
-        .fetch_all(&app.state.pool)
-        .await
-        .unwrap();
+    let sessions = sessions_holding(&app.state.pool, &draft).await;
     assert_eq!(sessions.len(), 1, "the claimant's session holds the picture as one base64 string");
-    assert!((sessions[0] as usize) < base64.len() + 1024, "{} bytes of session for a {}-byte picture", sessions[0], draft.len());
+    let base64_length = draft.len().div_ceil(3) * 4;
+    assert!((sessions[0] as usize) < base64_length + 1024, "{} bytes of session for a {}-byte picture", sessions[0], draft.len());
 
     app.call(&app.client, "claim_profile", &[("full_name", "Grace"), ("title", ""), ("department", ""), ("location", ""), ("phone", "")]).await;
     app.call(&app.client, "claim_password", &[("password", PASSWORD), ("password_confirmation", PASSWORD)]).await;
     assert_eq!(app.call(&app.client, "claim_finish", &[]).await.status(), StatusCode::OK);
+    assert!(sessions_holding(&app.state.pool, &draft).await.is_empty(), "the session lets go of the picture once it is the account's");
 
     let stored = app.get(&format!("/people/{id}/picture")).await;
     assert_eq!(stored.status(), StatusCode::OK);
@@ -519,4 +526,20 @@ async fn a_picture_chosen_in_the_wizard_is_normalised_and_kept_with_the_account(
     let replaced = upload(&app, &app.client, "/profile/picture", png(64, 64, [20, 160, 60]), "new.png").await;
     assert_eq!(location(&replaced), "/profile?done=picture");
     assert_ne!(app.get(&format!("/people/{id}/picture")).await.bytes().await.unwrap(), draft, "a different picture now");
+}
+
+#[sqlx::test(migrator = "server::startup::MIGRATOR")]
+async fn a_picture_chosen_in_one_claim_goes_when_the_browser_opens_another_link(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, first) = invite(&app, "grace@example.com").await;
+    let (_, second) = invite(&app, "alan@example.com").await;
+    app.get(&format!("/claim/{first}")).await;
+    assert_eq!(location(&upload(&app, &app.client, "/claim/picture", gradient_png(300, 200), "me.png").await), "/claim");
+    let chosen = app.get("/claim/picture").await.bytes().await.unwrap();
+    assert_eq!(sessions_holding(&app.state.pool, &chosen).await.len(), 1);
+
+    // Someone else's link, in the same browser (a shared computer).
+    app.get(&format!("/claim/{second}")).await;
+    assert_eq!(app.get("/claim/picture").await.status(), StatusCode::NOT_FOUND, "the new claim has no picture");
+    assert!(sessions_holding(&app.state.pool, &chosen).await.is_empty(), "no session keeps the first claimant's picture");
 }

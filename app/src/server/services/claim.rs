@@ -193,8 +193,16 @@ async fn load(session: &Session) -> Result<Option<ClaimSession>, WizardError> {
     Ok(session.get(CLAIM_KEY).await?)
 }
 
+/// Keeps the progress of the claim this browser is in the middle of.
 async fn save(session: &Session, progress: ClaimProgress) -> Result<(), WizardError> {
     Ok(session.insert(CLAIM_KEY, ClaimSession::InProgress(Box::new(progress))).await?)
+}
+
+/// Starts another claim in this browser, or ends the one in progress with a
+/// problem: a picture chosen before goes with the claim it was chosen for.
+async fn replace(session: &Session, claim: ClaimSession) -> Result<(), WizardError> {
+    session.remove_value(CLAIM_PICTURE_KEY).await?;
+    Ok(session.insert(CLAIM_KEY, claim).await?)
 }
 
 /// The normalised picture (JPEG) chosen in the claim in progress, under a
@@ -207,14 +215,25 @@ struct ChosenPicture {
     jpeg_base64: String,
 }
 
+impl ChosenPicture {
+    fn new(jpeg: &[u8]) -> Self {
+        use base64::Engine as _;
+        Self { jpeg_base64: base64::engine::general_purpose::STANDARD.encode(jpeg) }
+    }
+
+    /// `None` only for a value this type did not write.
+    fn jpeg(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(&self.jpeg_base64).ok()
+    }
+}
+
 async fn load_picture(session: &Session, progress: &ClaimProgress) -> Result<Option<Vec<u8>>, WizardError> {
-    use base64::Engine as _;
     if !progress.has_picture {
         return Ok(None);
     }
     let chosen: Option<ChosenPicture> = session.get(CLAIM_PICTURE_KEY).await?;
-    // Written by `attach_picture` alone, so it always decodes.
-    Ok(chosen.and_then(|picture| base64::engine::general_purpose::STANDARD.decode(picture.jpeg_base64).ok()))
+    Ok(chosen.as_ref().and_then(ChosenPicture::jpeg))
 }
 
 /// What opening a claim link led to.
@@ -263,7 +282,7 @@ pub async fn open_link(
         Err(error) => ClaimSession::Problem { problem: error.into(), proof },
     };
     auth_session::renew_id(session).await?;
-    session.insert(CLAIM_KEY, outcome).await?;
+    replace(session, outcome).await?;
     Ok(LinkOpened::Recorded)
 }
 
@@ -306,7 +325,7 @@ pub async fn view(state: &AppState, session: &Session, viewer: Option<&Viewer>, 
     let status = page.account.as_ref().map(|a| a.status);
     if let Err(error) = lifecycle::still_claimable(&progress.proof, progress.account_id, page.credential, status, now) {
         let problem = LinkProblem::from(error);
-        session.insert(CLAIM_KEY, ClaimSession::Problem { problem, proof: progress.proof }).await?;
+        replace(session, ClaimSession::Problem { problem, proof: progress.proof }).await?;
         return Ok(ClaimView::Problem(problem));
     }
     let account = page.account.ok_or(WizardError::NoClaim)?;
@@ -466,7 +485,7 @@ pub async fn enter_code(
     match lifecycle::inspect_claim(state, &proof, now).await {
         Ok(account_id) => {
             auth_session::renew_id(session).await?;
-            save(session, ClaimProgress::new(proof, account_id)).await?;
+            replace(session, ClaimSession::InProgress(Box::new(ClaimProgress::new(proof, account_id)))).await?;
             Ok(CodeEntered::Started)
         }
         Err(ClaimFailure::Refused(ClaimError::Unknown)) => {
@@ -500,7 +519,7 @@ pub async fn request_new_link(state: &AppState, session: &Session, now: OffsetDa
 pub async fn begin_with_identity(session: &Session, account_id: AccountId, identity: SsoIdentity) -> Result<(), WizardError> {
     let progress = ClaimProgress::new(ClaimProof::Identity { account_id, identity }, account_id);
     auth_session::renew_id(session).await?;
-    save(session, progress).await
+    replace(session, ClaimSession::InProgress(Box::new(progress))).await
 }
 
 /// The single sign-on step: keeps the identity the provider asserted, to be
@@ -534,10 +553,9 @@ pub async fn is_claiming(session: &Session) -> Result<bool, WizardError> {
 /// Keeps a normalised picture with the claim in progress; it is saved with
 /// the account when the claim completes.
 pub async fn attach_picture(session: &Session, jpeg: Vec<u8>) -> Result<(), WizardError> {
-    use base64::Engine as _;
     match load(session).await? {
         Some(ClaimSession::InProgress(mut progress)) => {
-            session.insert(CLAIM_PICTURE_KEY, ChosenPicture { jpeg_base64: base64::engine::general_purpose::STANDARD.encode(jpeg) }).await?;
+            session.insert(CLAIM_PICTURE_KEY, ChosenPicture::new(&jpeg)).await?;
             progress.has_picture = true;
             save(session, *progress).await
         }
